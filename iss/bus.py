@@ -1,0 +1,51 @@
+"""Memory-mapped peripherals on Unicorn MMIO pages.
+
+uc_mmio_map works on whole 4 KiB pages while PULP peripherals sit 0x400 apart,
+so each page that holds peripherals is mapped once and its accesses are
+dispatched here to the peripheral owning the offset. MMIO costs nothing on
+ordinary loads and stores (no memory hooks).
+"""
+from __future__ import annotations
+
+from .hooks import PAGE_BITS
+
+PAGE = 1 << PAGE_BITS
+
+
+class Bus:
+    def __init__(self, peripherals):
+        self.peripherals = list(peripherals)
+        self.pages: dict[int, list] = {}
+        for p in self.peripherals:
+            for page in range(p.base >> PAGE_BITS, (p.base + p.size - 1 >> PAGE_BITS) + 1):
+                self.pages.setdefault(page << PAGE_BITS, []).append(p)
+
+    def owner(self, address: int):
+        for p in self.pages.get(address & ~(PAGE - 1), ()):
+            if p.base <= address < p.base + p.size:
+                return p
+        return None
+
+    def map_into(self, hart) -> None:
+        for page in self.pages:
+            hart.uc.mmio_map(page, PAGE, self._reader(hart, page), None, self._writer(hart, page), None)
+
+    def _reader(self, hart, page):
+        def read(uc, offset, size, user_data):
+            address = page + offset
+            p = self.owner(address)
+            if p is None:
+                hart.bus_fault("load from", address, size)
+                return 0
+            return p.read(hart, address - p.base, size) & ((1 << (8 * size)) - 1)
+        return read
+
+    def _writer(self, hart, page):
+        def write(uc, offset, size, value, user_data):
+            address = page + offset
+            p = self.owner(address)
+            if p is None:
+                hart.bus_fault("store to", address, size)
+                return
+            p.write(hart, address - p.base, size, value & ((1 << (8 * size)) - 1))
+        return write

@@ -1,0 +1,125 @@
+"""The `iss` command line: run, cc, disasm."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .errors import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_LIMIT, EXIT_USAGE, IssError
+
+DESCRIPTION = """\
+Instruction-set simulator of a PULP cluster (8 x RV32IMC + XpulpV2, IMA and DW accelerators).
+
+commands:
+  run      run a firmware ELF and report instructions, time and exit status
+  cc       compile and link firmware with the project's runtime (clang from ziglang)
+  disasm   disassemble a firmware ELF (RV32IMC + XpulpV2/CORE-V)
+
+exit codes of `iss run`: the firmware's exit status, or 2 bad input, 3 firmware fault,
+4 instruction limit reached, 130 interrupted."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "cc":               # clang's arguments pass through untouched
+        from .toolchain import cc_main
+        return cc_main(argv[1:])
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except IssError as e:
+        print(f"iss: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("iss: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iss", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a firmware ELF",
+                         description="Run FIRMWARE.elf on the simulated cluster. Firmware output "
+                                     "goes to stdout; a summary goes to stderr.")
+    run.add_argument("firmware", metavar="FIRMWARE.elf")
+    run.add_argument("--platform", metavar="FILE", help="platform TOML (default: the paper's cluster)")
+    run.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"),
+                     help="custom-instruction encodings; auto reads the ELF's .riscv.attributes "
+                          "(default: auto, falling back to corev)")
+    run.add_argument("--max-instructions", type=_positive_int, metavar="N",
+                     help="stop after N retired instructions (exit code 4)")
+    run.add_argument("--json", metavar="PATH", help="write machine-readable stats (JSON); '-' for stdout")
+    run.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    run.set_defaults(handler=_cmd_run)
+
+    sub.add_parser("cc", help="compile firmware: iss cc [--isa corev|rv32imc] [clang args] -o OUT.elf SRC...")
+
+    dis = sub.add_parser("disasm", help="disassemble a firmware ELF")
+    dis.add_argument("firmware", metavar="FIRMWARE.elf")
+    dis.add_argument("--function", metavar="NAME", help="only this function")
+    dis.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
+    dis.set_defaults(handler=_cmd_disasm)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _cmd_run(args) -> int:
+    from .simulator import Simulator
+    sim = Simulator(args.firmware, args.platform, isa=args.isa)
+    result = sim.run(max_instructions=args.max_instructions)
+    stats = result.stats
+    stop = result.stop
+    if args.json:
+        text = json.dumps(stats, indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            try:
+                with open(args.json, "w") as f:
+                    f.write(text + "\n")
+            except OSError as e:
+                raise IssError(f"cannot write {args.json}: {e.strerror}") from None
+    if stop.reason == "fault":
+        print(f"iss: {sim.describe_stop(stop)}", file=sys.stderr)
+    elif stop.reason in ("limit", "interrupted"):
+        print(f"iss: {sim.describe_stop(stop)}", file=sys.stderr)
+    if not args.quiet:
+        print(f"iss: {stop.reason}"
+              f"{f' (status {result.exit_code})' if stop.reason == 'exit' else ''}: "
+              f"{stats['instructions']:,} instructions in {stats['wall_seconds']:.3f} s "
+              f"({stats['mips']:.1f} MIPS)", file=sys.stderr)
+    return {"exit": (result.exit_code or 0) & 0xFF, "fault": EXIT_FAULT, "limit": EXIT_LIMIT,
+            "interrupted": EXIT_INTERRUPTED}[stop.reason]
+
+
+def _cmd_disasm(args) -> int:
+    from .disasm import listing
+    from .elf import load_elf
+    from .isa_flavour import select_flavour
+    image = load_elf(args.firmware)
+    flavour = select_flavour(args.isa, image.arch)
+    try:
+        for line in listing(image, flavour, args.function):
+            print(line)
+    except BrokenPipeError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""ELF loading with pyelftools: loadable segments, entry, symbols, ISA string, DWARF lines."""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elftools.common.exceptions import ELFError as _PyElfError
+from elftools.elf.elffile import ELFFile
+
+from .errors import ElfError
+
+EM_RISCV = 243
+
+
+@dataclass(frozen=True)
+class Segment:
+    address: int
+    data: bytes          # file bytes, zero-extended to memsize by the loader
+    memsize: int
+    executable: bool
+    writable: bool
+
+
+@dataclass
+class ElfImage:
+    path: Path
+    entry: int
+    segments: list[Segment]
+    symbols: dict[str, int]                 # name -> address (functions and objects)
+    functions: list[tuple[int, int, str]]   # sorted (start, size, name)
+    arch: str | None                        # .riscv.attributes Tag_RISCV_arch
+    _elf_bytes: bytes = field(repr=False, default=b"")
+    _lines: list | None = field(repr=False, default=None)
+
+    def function_at(self, address: int) -> tuple[str, int] | None:
+        """(name, offset) of the function containing address, objdump style."""
+        starts = [f[0] for f in self.functions]
+        i = bisect.bisect_right(starts, address) - 1
+        if i < 0:
+            return None
+        start, size, name = self.functions[i]
+        if address < start + max(size, 1):
+            return name, address - start
+        return None
+
+    def symbolize(self, address: int) -> str | None:
+        hit = self.function_at(address)
+        if hit is None:
+            return None
+        name, off = hit
+        return f"{name}+0x{off:x}" if off else name
+
+    def line_table(self) -> list[tuple[int, str, int]]:
+        """Sorted (address, file, line) rows from DWARF .debug_line (empty if absent)."""
+        if self._lines is None:
+            self._lines = _read_line_table(self._elf_bytes)
+        return self._lines
+
+
+def load_elf(path: str | Path) -> ElfImage:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ElfError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ElfError(f"{path}: is a directory, not an ELF file") from None
+    except OSError as e:
+        raise ElfError(f"{path}: cannot read: {e.strerror}") from None
+    if raw[:4] != b"\x7fELF":
+        raise ElfError(f"{path}: not an ELF file")
+    try:
+        return _parse(path, raw)
+    except ElfError:
+        raise
+    except (_PyElfError, ValueError, KeyError, IndexError, AssertionError) as e:
+        raise ElfError(f"{path}: malformed or truncated ELF file ({e})") from None
+    except Exception as e:  # pyelftools raises assorted errors on corrupt input
+        raise ElfError(f"{path}: malformed or truncated ELF file ({type(e).__name__})") from None
+
+
+def _parse(path: Path, raw: bytes) -> ElfImage:
+    import io
+    elf = ELFFile(io.BytesIO(raw))
+    if elf.elfclass != 32:
+        raise ElfError(f"{path}: ELF class {elf.elfclass}-bit, expected 32-bit RISC-V (RV32)")
+    if not elf.little_endian:
+        raise ElfError(f"{path}: big-endian ELF, expected little-endian RISC-V")
+    if elf["e_machine"] not in ("EM_RISCV", EM_RISCV):
+        raise ElfError(f"{path}: machine {elf['e_machine']}, expected RISC-V (EM_RISCV)")
+    segments = []
+    for seg in elf.iter_segments():
+        if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
+            continue
+        data = seg.data()
+        if len(data) != seg["p_filesz"]:
+            raise ElfError(f"{path}: truncated ELF file (segment at 0x{seg['p_paddr']:x})")
+        segments.append(Segment(seg["p_paddr"], data, seg["p_memsz"],
+                                bool(seg["p_flags"] & 1), bool(seg["p_flags"] & 2)))
+    if not segments:
+        raise ElfError(f"{path}: no loadable segments")
+    symbols: dict[str, int] = {}
+    functions = []
+    symtab = elf.get_section_by_name(".symtab")
+    if symtab is not None:
+        for sym in symtab.iter_symbols():
+            kind = sym["st_info"]["type"]
+            if not sym.name or kind not in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE"):
+                continue
+            if sym["st_shndx"] == "SHN_UNDEF":
+                continue
+            symbols.setdefault(sym.name, sym["st_value"])
+            if kind == "STT_FUNC":
+                functions.append((sym["st_value"], sym["st_size"], sym.name))
+    functions.sort()
+    return ElfImage(path=path, entry=elf["e_entry"], segments=segments, symbols=symbols,
+                    functions=functions, arch=_riscv_arch(elf), _elf_bytes=raw)
+
+
+def _riscv_arch(elf: ELFFile) -> str | None:
+    sec = elf.get_section_by_name(".riscv.attributes")
+    if sec is None:
+        return None
+    try:
+        for sub in sec.iter_subsections():
+            for subsub in sub.iter_subsubsections():
+                for attr in subsub.iter_attributes():
+                    if attr.tag == "TAG_ARCH":
+                        return attr.value
+    except Exception:
+        return None
+    return None
+
+
+def _read_line_table(raw: bytes) -> list[tuple[int, str, int]]:
+    import io
+    elf = ELFFile(io.BytesIO(raw))
+    if not elf.has_dwarf_info():
+        return []
+    rows = []
+    dwarf = elf.get_dwarf_info()
+    for cu in dwarf.iter_CUs():
+        prog = dwarf.line_program_for_CU(cu)
+        if prog is None:
+            continue
+        names = _file_names(prog)
+        for entry in prog.get_entries():
+            st = entry.state
+            if st is None or st.end_sequence:
+                continue
+            rows.append((st.address, names.get(st.file, "?"), st.line))
+    rows.sort()
+    return rows
+
+
+def _file_names(prog) -> dict[int, str]:
+    entries = prog.header["file_entry"]
+    version = prog.header["version"]
+    base = 0 if version >= 5 else 1
+    return {i + base: e.name.decode(errors="replace") for i, e in enumerate(entries)}

@@ -1,0 +1,213 @@
+"""One RISC-V hart: a Unicorn RV32 engine over the shared memories, with native hooks."""
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+
+import numpy as np
+from unicorn import Uc, UcError
+from unicorn import unicorn_const as UC
+from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X0
+from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
+
+from . import hooks
+from .hooks import (CTX_CODE_BASE, CTX_CODE_END, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
+                    CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
+                    CTX_STOP, CTX_UC, STOP_LIMIT)
+from .native import c_function_address
+
+NO_LIMIT = (1 << 62)
+
+# RISC-V exception causes delivered to UC_HOOK_INTR (Unicorn does not enter mtvec itself)
+EXC_ILLEGAL = 2
+EXC_BREAKPOINT = 3
+EXC_ECALL_M = 11
+_EXC_NAMES = {0: "misaligned instruction fetch", 1: "instruction access fault",
+              EXC_ILLEGAL: "illegal instruction", EXC_BREAKPOINT: "ebreak without handler",
+              4: "misaligned load", 5: "load access fault", 6: "misaligned store",
+              7: "store access fault", 8: "ecall without handler", 9: "ecall without handler",
+              EXC_ECALL_M: "ecall without handler"}
+
+_UC_FAULTS = {
+    UC.UC_ERR_READ_UNMAPPED: "load from unmapped address",
+    UC.UC_ERR_WRITE_UNMAPPED: "store to unmapped address",
+    UC.UC_ERR_FETCH_UNMAPPED: "instruction fetch from unmapped address",
+    UC.UC_ERR_READ_PROT: "load from protected address",
+    UC.UC_ERR_WRITE_PROT: "store to protected address",
+    UC.UC_ERR_FETCH_PROT: "instruction fetch from protected address",
+    UC.UC_ERR_READ_UNALIGNED: "misaligned load",
+    UC.UC_ERR_WRITE_UNALIGNED: "misaligned store",
+    UC.UC_ERR_FETCH_UNALIGNED: "misaligned instruction fetch",
+    UC.UC_ERR_INSN_INVALID: "illegal instruction",
+}
+
+
+@dataclass
+class Stop:
+    """Why a hart stopped running."""
+    reason: str              # "exit", "fault", "limit", "slice"
+    pc: int
+    message: str = ""
+    exit_status: int | None = None
+    fault_address: int | None = None
+    retired: bool = False    # the instruction at pc completed (MMIO access that ended the run)
+
+
+class Hart:
+    def __init__(self, sim, index: int, hartid: int):
+        self.sim = sim
+        self.index = index
+        self.hartid = hartid
+        self.uc = Uc(UC.UC_ARCH_RISCV, UC.UC_MODE_RISCV32)
+        # Virtual TLB + our fill hook: the only way found to keep Unicorn 2.1.4's
+        # stores on the fast path (see hooks.tlb_fill_hook and ARCHITECTURE.md notes).
+        self.uc.ctl_set_tlb_mode(UC.UC_TLB_VIRTUAL)
+        mem = sim.memory
+        for spec in sim.platform.memories:
+            self.uc.mem_map_ptr(spec.base, spec.size, UC.UC_PROT_ALL,
+                                mem.buffers[spec.name].ctypes.data)
+        sim.bus.map_into(self)
+        self.ctx = np.zeros(CTX_SIZE, dtype=np.int64)
+        self.ctx[CTX_UC] = self.uc._uch.value
+        self.ctx[CTX_FN_EMU_STOP] = c_function_address("uc_emu_stop")
+        self.ctx[CTX_LIMIT] = NO_LIMIT
+        self.ctx[CTX_CODE_BASE] = mem.code_base
+        self.ctx[CTX_CODE_END] = mem.code_end
+        self.ctx[CTX_PREFIX] = mem.prefix.ctypes.data
+        self.ctx[CTX_REGIONS] = mem.regions.ctypes.data
+        self.ctx[CTX_NREGIONS] = len(mem.regions)
+        self._native_hook(UC.UC_HOOK_BLOCK, hooks.block_hook, self.ctx.ctypes.data)
+        self._native_hook(UC.UC_HOOK_TLB_FILL, hooks.tlb_fill_hook, mem.page_flags.ctypes.data)
+        self.uc.hook_add(UC.UC_HOOK_INTR, self._on_exception)
+        self.uc.hook_add(UC.UC_HOOK_MEM_UNMAPPED | UC.UC_HOOK_MEM_PROT, self._on_bad_access)
+        self.pc = sim.image.entry
+        self.pending: Stop | None = None
+        self.finished: Stop | None = None
+
+    def _native_hook(self, kind, fn, user_data, begin=1, end=0):
+        handle = uc_hook_h()
+        status = uclib.uc_hook_add(self.uc._uch, ctypes.byref(handle), kind,
+                                   ctypes.c_void_p(fn.address), ctypes.c_void_p(user_data),
+                                   begin, end)
+        if status != UC.UC_ERR_OK:
+            raise UcError(status)
+        return handle
+
+    # ---- registers ------------------------------------------------------------
+    @property
+    def instret(self) -> int:
+        return int(self.ctx[CTX_INSTRET])
+
+    def reg(self, index: int) -> int:
+        return self.uc.reg_read(UC_RISCV_REG_X0 + index) & 0xFFFFFFFF
+
+    def set_reg(self, index: int, value: int) -> None:
+        if index:
+            self.uc.reg_write(UC_RISCV_REG_X0 + index, value & 0xFFFFFFFF)
+
+    # ---- running ----------------------------------------------------------------
+    def run(self, budget: int, limit: int) -> Stop:
+        """Run until an event, at most `budget` more instructions, never past `limit`.
+
+        The block hook stops the engine before a block that would pass CTX_LIMIT; when
+        that block would pass `limit` itself, its first instructions are run in
+        Unicorn's exact counting mode so the run stops on the exact count."""
+        self.ctx[CTX_LIMIT] = min(self.instret + budget, limit)
+        stop = self._emulate(0)
+        if stop is not None:
+            return stop
+        if self.ctx[CTX_LIMIT] == limit and self.ctx[CTX_STOP] == STOP_LIMIT:
+            return self._step_exactly(limit)
+        return Stop("slice", self.pc)
+
+    def _step_exactly(self, limit: int) -> Stop:
+        before = self.instret
+        remaining = limit - before
+        if remaining > 0:
+            self.ctx[CTX_LIMIT] = NO_LIMIT
+            # Unicorn's exact count is a code hook compiled into new blocks only:
+            # blocks translated earlier would ignore it
+            self.uc.ctl_flush_tb()
+            stop = self._emulate(remaining)
+            if stop is not None:
+                return stop
+            self.ctx[CTX_INSTRET] = before + remaining
+        return Stop("limit", self.pc, f"instruction limit ({limit}) reached")
+
+    def _emulate(self, count: int) -> Stop | None:
+        """One uc_emu_start; returns the Stop of an event, None when only the limit hit."""
+        self.ctx[CTX_STOP] = 0
+        self.pending = None
+        try:
+            self.uc.emu_start(self.pc, 0, 0, count)
+        except UcError as e:
+            if self.pending is None:
+                self.pending = Stop("fault", None, self._describe_error(e))
+        pc = self._read_pc()
+        if self.pending is not None:
+            return self._settle(self.pending, pc)
+        self.pc = pc
+        return None
+
+    def _describe_error(self, error: UcError) -> str:
+        if self._word_at_pc() in (0x00100073, 0x9002):
+            return "ebreak without handler"   # Unicorn stops on ebreak with a bare exception
+        return _UC_FAULTS.get(error.errno, f"emulation error: {error}")
+
+    def _word_at_pc(self) -> int | None:
+        pc = self._read_pc()
+        try:
+            half = int.from_bytes(self.sim.memory.read(pc, 2), "little")
+            return half if half & 3 != 3 else self.sim.memory.read_u32(pc)
+        except IndexError:
+            return None
+
+    def _read_pc(self) -> int:
+        return self.uc.reg_read(UC_RISCV_REG_PC) & 0xFFFFFFFF
+
+    def _uncount_from(self, pc: int) -> None:
+        """The last block was counted whole but stopped before pc: remove its tail."""
+        last, end = int(self.ctx[CTX_LAST_BLOCK]), int(self.ctx[CTX_LAST_BLOCK_END])
+        if last <= pc < end:
+            self.ctx[CTX_INSTRET] -= hooks.count_instructions(self.ctx, pc, end)
+
+    def _settle(self, stop: Stop, pc: int) -> Stop:
+        """Make the instruction count exact for a stop in the middle of a block.
+        After an MMIO callback stops the engine, Unicorn leaves PC on the accessing
+        instruction, which has completed."""
+        if stop.pc is None:
+            stop.pc = pc
+        if stop.retired:
+            self.pc = stop.pc + self.sim.memory_instruction_length(stop.pc)
+        else:
+            self.pc = stop.pc
+        self._uncount_from(self.pc)
+        return stop
+
+    def stop_after_access(self, stop: Stop) -> None:
+        """From an MMIO callback: the accessing instruction retires, then the hart stops."""
+        stop.retired = True
+        self.pending = stop
+        self.uc.emu_stop()
+
+    # ---- events from Unicorn ----------------------------------------------------
+    def _on_exception(self, uc, intno, user_data):
+        # Unicorn reports the trap with PC already advanced by 4, even for a 16-bit instruction
+        fault_pc = (self._read_pc() - 4) & 0xFFFFFFFF
+        self.pending = Stop("fault", fault_pc, _EXC_NAMES.get(intno, f"exception {intno}"))
+        uc.emu_stop()
+
+    def _on_bad_access(self, uc, access, address, size, value, user_data):
+        kind = {UC.UC_MEM_READ_UNMAPPED: "load from unmapped address",
+                UC.UC_MEM_WRITE_UNMAPPED: "store to unmapped address",
+                UC.UC_MEM_FETCH_UNMAPPED: "instruction fetch from unmapped address",
+                UC.UC_MEM_READ_PROT: "load from protected address",
+                UC.UC_MEM_WRITE_PROT: "store to protected address",
+                UC.UC_MEM_FETCH_PROT: "instruction fetch from protected address"}.get(access, "bad access")
+        self.pending = Stop("fault", None, f"{kind} 0x{address:08x}", fault_address=address)
+        return False
+
+    def bus_fault(self, what: str, address: int, size: int) -> None:
+        self.pending = Stop("fault", None, f"{what} unmapped peripheral address 0x{address:08x}",
+                            fault_address=address)
+        self.uc.emu_stop()

@@ -1,0 +1,85 @@
+"""Native plumbing for numba cfunc hooks: raw pointers and C function pointers.
+
+Numba refuses to cache functions that call ctypes function objects, so hooks
+call Unicorn's C API through plain integer addresses stored in a context array
+and cast to LLVM function pointers here (see ARCHITECTURE.md, "Start-up").
+"""
+import ctypes
+
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+from unicorn.unicorn_py3.unicorn import uclib
+
+_I8P = ir.IntType(8).as_pointer()
+_I32 = ir.IntType(32)
+_I64 = ir.IntType(64)
+
+
+def c_function_address(name: str) -> int:
+    """Address of an exported libunicorn function, for calls from cfuncs."""
+    return ctypes.cast(getattr(uclib, name), ctypes.c_void_p).value
+
+
+@intrinsic
+def ptr_from_int(typingctx, address):
+    """Turn an integer address into a void pointer usable with numba.carray."""
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], _I8P)
+    return types.voidptr(types.uint64), codegen
+
+
+@intrinsic
+def call_reg_access(typingctx, fn, uc, regid, buf):
+    """Call uc_reg_read/uc_reg_write(uc, regid, buf) given the function's address."""
+    def codegen(context, builder, signature, args):
+        fnty = ir.FunctionType(_I32, [_I8P, _I32, _I8P])
+        f = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(f, [builder.inttoptr(args[1], _I8P),
+                                builder.trunc(args[2], _I32),
+                                builder.inttoptr(args[3], _I8P)])
+    return types.int32(types.uint64, types.uint64, types.int64, types.uint64), codegen
+
+
+@intrinsic
+def call_uc(typingctx, fn, uc):
+    """Call a one-argument libunicorn function (uc_emu_stop) by address."""
+    def codegen(context, builder, signature, args):
+        fnty = ir.FunctionType(_I32, [_I8P])
+        f = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(f, [builder.inttoptr(args[1], _I8P)])
+    return types.int32(types.uint64, types.uint64), codegen
+
+
+def _load(bits):
+    @intrinsic
+    def load(typingctx, address):
+        def codegen(context, builder, signature, args):
+            ptr = builder.inttoptr(args[0], ir.IntType(bits).as_pointer())
+            value = builder.load(ptr, align=1)
+            return builder.zext(value, _I64) if bits < 64 else value
+        return types.uint64(types.uint64), codegen
+    return load
+
+
+def _store(bits):
+    @intrinsic
+    def store(typingctx, address, value):
+        def codegen(context, builder, signature, args):
+            ptr = builder.inttoptr(args[0], ir.IntType(bits).as_pointer())
+            builder.store(builder.trunc(args[1], ir.IntType(bits)), ptr, align=1)
+            return context.get_dummy_value()
+        return types.void(types.uint64, types.uint64), codegen
+    return store
+
+
+load8, load16, load32 = _load(8), _load(16), _load(32)
+store8, store16, store32 = _store(8), _store(16), _store(32)
+
+
+@intrinsic
+def ptr_to_int(typingctx, pointer):
+    """Turn a void pointer (cfunc argument) into an integer address."""
+    def codegen(context, builder, signature, args):
+        return builder.ptrtoint(args[0], _I64)
+    return types.uint64(types.voidptr), codegen

@@ -1,0 +1,1 @@
+"""Shipped platform descriptions (TOML)."""

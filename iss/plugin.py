@@ -1,0 +1,54 @@
+"""Peripheral plugin API.
+
+A peripheral model subclasses `Peripheral`, is registered under a name in the
+`iss.plugins` entry-point group (so another package can add its own) and is
+instantiated from a platform TOML `[[peripheral]]` table. Register accesses
+arrive through Unicorn MMIO callbacks (`read`/`write`, offsets relative to the
+peripheral's base); they are rare events, so plain Python is fine here.
+"""
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from .errors import PlatformError
+
+
+class Peripheral:
+    """Base class: override `read`/`write`; `stats` feeds the run's JSON stats."""
+
+    def __init__(self, sim, name: str, base: int, size: int, params: dict):
+        self.sim = sim
+        self.name = name
+        self.base = base
+        self.size = size
+        self.params = params
+
+    def read(self, hart, offset: int, size: int) -> int:
+        return 0
+
+    def write(self, hart, offset: int, size: int, value: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        """Called once when the run ends (flush buffers...)."""
+
+    def stats(self) -> dict:
+        return {}
+
+
+def find_plugin(name: str) -> type[Peripheral]:
+    for ep in entry_points(group="iss.plugins"):
+        if ep.name == name:
+            return ep.load()
+    builtin = _builtin_plugins()
+    if name in builtin:
+        return builtin[name]
+    known = sorted({ep.name for ep in entry_points(group="iss.plugins")} | set(builtin))
+    raise PlatformError(f"unknown peripheral plugin '{name}' (known: {', '.join(known)})")
+
+
+def _builtin_plugins() -> dict[str, type[Peripheral]]:
+    """Fallback when the package metadata is not installed (running from a checkout)."""
+    from iss_plugins.soc_ctrl import SocControl
+    from iss_plugins.stdout import StdoutPeripheral
+    return {"stdout": StdoutPeripheral, "soc_ctrl": SocControl}

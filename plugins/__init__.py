@@ -1,0 +1,1 @@
+"""Peripheral models of the PULP cluster, installed as the `iss_plugins` package."""

@@ -1,0 +1,29 @@
+"""APB SoC control: end of computation (xpulpv2.md §8.4).
+
+pulp-runtime's exit(status) writes status | 1<<31 to CORESTATUS (SoC ctrl + 0xA0);
+GVSoC ends the run with status & 0x7fffffff. A read-only copy sits at +0xC0.
+"""
+from iss.plugin import Peripheral
+
+CORESTATUS = 0xA0
+CORESTATUS_RO = 0xC0
+EOC_BIT = 1 << 31
+
+
+class SocControl(Peripheral):
+    def __init__(self, sim, name, base, size, params):
+        super().__init__(sim, name, base, size, params)
+        self.corestatus = 0
+
+    def read(self, hart, offset, size):
+        if offset in (CORESTATUS, CORESTATUS_RO):
+            return self.corestatus
+        return 0
+
+    def write(self, hart, offset, size, value):
+        if offset == CORESTATUS:
+            self.corestatus = value
+            if value & EOC_BIT:
+                status = value & 0x7FFFFFFF
+                # exit(-1) stores 0xFFFFFFFF: report it as -1, as the firmware meant it
+                self.sim.request_exit(hart, status - (1 << 31) if status & (1 << 30) else status)
