@@ -13,7 +13,7 @@ from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 from . import hooks
 from .hooks import (CTX_CODE_BASE, CTX_CODE_END, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
-                    CTX_STOP, CTX_UC, STOP_LIMIT)
+                    CTX_STOP, CTX_UC, STOP_LIMIT, STOP_SLOW)
 from .native import c_function_address
 
 NO_LIMIT = (1 << 62)
@@ -45,7 +45,7 @@ _UC_FAULTS = {
 @dataclass
 class Stop:
     """Why a hart stopped running."""
-    reason: str              # "exit", "fault", "limit", "slice"
+    reason: str              # "exit", "fault", "limit", "slice", "retry" (internal)
     pc: int
     message: str = ""
     exit_status: int | None = None
@@ -77,6 +77,7 @@ class Hart:
         self.ctx[CTX_REGIONS] = mem.regions.ctypes.data
         self.ctx[CTX_NREGIONS] = len(mem.regions)
         self._native_hook(UC.UC_HOOK_BLOCK, hooks.block_hook, self.ctx.ctypes.data)
+        sim.custom.attach(self)
         self._native_hook(UC.UC_HOOK_TLB_FILL, hooks.tlb_fill_hook, mem.page_flags.ctypes.data)
         self.uc.hook_add(UC.UC_HOOK_INTR, self._on_exception)
         self.uc.hook_add(UC.UC_HOOK_MEM_UNMAPPED | UC.UC_HOOK_MEM_PROT, self._on_bad_access)
@@ -92,6 +93,9 @@ class Hart:
         if status != UC.UC_ERR_OK:
             raise UcError(status)
         return handle
+
+    def add_code_hook(self, fn, lo: int, hi: int):
+        return self._native_hook(UC.UC_HOOK_CODE, fn, self.ctx.ctypes.data, lo, hi)
 
     # ---- registers ------------------------------------------------------------
     @property
@@ -135,19 +139,39 @@ class Hart:
         return Stop("limit", self.pc, f"instruction limit ({limit}) reached")
 
     def _emulate(self, count: int) -> Stop | None:
-        """One uc_emu_start; returns the Stop of an event, None when only the limit hit."""
-        self.ctx[CTX_STOP] = 0
-        self.pending = None
-        try:
-            self.uc.emu_start(self.pc, 0, 0, count)
-        except UcError as e:
-            if self.pending is None:
-                self.pending = Stop("fault", None, self._describe_error(e))
-        pc = self._read_pc()
-        if self.pending is not None:
-            return self._settle(self.pending, pc)
-        self.pc = pc
-        return None
+        """Run the engine; returns the Stop of an event, None when only the limit hit.
+        Stops for Python-side work (rare custom-instruction cases) resume here."""
+        while True:
+            self.ctx[CTX_STOP] = 0
+            self.pending = None
+            before = self.instret
+            try:
+                self.uc.emu_start(self.pc, 0, 0, count)
+            except UcError as e:
+                if self.pending is None:
+                    self.pending = Stop("fault", None, self._describe_error(e))
+            pc = self._read_pc()
+            if self.pending is not None:
+                stop = self._settle(self.pending, pc)
+                if stop.reason != "retry":
+                    return stop
+            elif self.ctx[CTX_STOP] == STOP_SLOW:
+                self.pc = pc
+                slow_pc = int(self.ctx[CTX_SLOW_PC])
+                message = self.sim.custom.resume_slow(self)
+                if message is not None:
+                    self.pc = slow_pc
+                    return Stop("fault", slow_pc, message)
+                if self.pending is not None:      # the access ended the run (EOC store)
+                    self.pending.pc = slow_pc
+                    return self.pending
+            else:
+                self.pc = pc
+                return None
+            if count:   # exact-count mode: account for what already ran
+                count -= self.instret - before
+                if count <= 0:
+                    return None
 
     def _describe_error(self, error: UcError) -> str:
         if self._word_at_pc() in (0x00100073, 0x9002):
@@ -194,7 +218,10 @@ class Hart:
     def _on_exception(self, uc, intno, user_data):
         # Unicorn reports the trap with PC already advanced by 4, even for a 16-bit instruction
         fault_pc = (self._read_pc() - 4) & 0xFFFFFFFF
-        self.pending = Stop("fault", fault_pc, _EXC_NAMES.get(intno, f"exception {intno}"))
+        if intno == EXC_ILLEGAL and self.sim.custom.on_illegal(self, fault_pc):
+            self.pending = Stop("retry", fault_pc)      # a custom instruction seen late
+        else:
+            self.pending = Stop("fault", fault_pc, _EXC_NAMES.get(intno, f"exception {intno}"))
         uc.emu_stop()
 
     def _on_bad_access(self, uc, access, address, size, value, user_data):

@@ -41,11 +41,29 @@ CTX_CODE_END = 8
 CTX_PREFIX = 9          # address of the uint32 prefix table
 CTX_REGIONS = 10        # address of the int64 [n, 3] (base, size, host pointer) table
 CTX_NREGIONS = 11
-CTX_SIZE = 16
+CTX_FN_REG_READ = 12    # addresses of uc_reg_read / uc_reg_write
+CTX_FN_REG_WRITE = 13
+CTX_SITES = 14          # address of the int64 [n, SITE_FIELDS] custom-instruction table
+CTX_ACTIONS = 15        # address of the int32 per-halfword site index (+1) table
+CTX_SCRATCH = 16        # 8-byte buffer for register transfers
+CTX_LP_START0 = 17      # hardware loop 0/1: start, end as written, exit (first address
+CTX_LP_END0 = 18        # after the body: the back-edge is taken when reaching it),
+CTX_LP_EXIT0 = 19       # count
+CTX_LP_COUNT0 = 20
+CTX_LP_START1 = 21
+CTX_LP_END1 = 22
+CTX_LP_EXIT1 = 23
+CTX_LP_COUNT1 = 24
+CTX_END_INCLUSIVE = 25  # 1: lpend is the last body instruction (RI5CY); 0: after it (CV32E40P)
+CTX_HARTID = 26
+CTX_SLOW_PC = 27        # STOP_SLOW: the site Python must execute (MMIO, unknown CSR)
+CTX_HOOKED = 28         # address of the int8 per-halfword "inside a code hook range" table
+CTX_SIZE = 32
 
 
 STOP_NONE = 0
 STOP_LIMIT = 1
+STOP_SLOW = 2           # a custom instruction needs Python (MMIO access, loop end not hooked)
 
 
 @njit(cache=True, inline="always")

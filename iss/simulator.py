@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .bus import Bus
 from .elf import load_elf
+from .custom_code import CustomCode
 from .disasm import format_instruction
 from .hart import Hart, Stop
 from .isa_flavour import select_flavour
@@ -39,6 +40,7 @@ class Simulator:
         self.output = output if output is not None else sys.stdout
         self.memory = SharedMemory(self.platform)
         self.memory.load(self.image)
+        self.custom = CustomCode(self)
         self.peripherals = [find_plugin(p.plugin)(self, p.name, p.base, p.size, p.params)
                             for p in self.platform.peripherals]
         self.bus = Bus(self.peripherals)
@@ -60,11 +62,34 @@ class Simulator:
         if symbol:
             where += f" <{symbol}>"
         try:
-            _, text = format_instruction(self.memory.read(stop.pc, 4), stop.pc, self.flavour, self.image)
+            code = self.memory.read(stop.pc, 4)
+            original = self.custom.original_word(stop.pc)
+            if original is not None:
+                code = original.to_bytes(4, "little")
+            _, text = format_instruction(code, stop.pc, self.flavour, self.image)
         except IndexError:
             text = "(pc outside memory)"
         kind = {"fault": "fault", "limit": "stopped", "interrupted": "stopped"}.get(stop.reason, stop.reason)
         return f"hart {hart_index} {kind} at {where}: {stop.message}: {text}"
+
+    def bus_read(self, hart, address: int, size: int) -> tuple[int, str | None]:
+        """A load done by Python (custom instruction slow path): RAM or peripheral."""
+        if self.platform.memory_at(address) is not None:
+            return int.from_bytes(self.memory.read(address, size), "little"), None
+        p = self.bus.owner(address)
+        if p is None:
+            return 0, f"load from unmapped address 0x{address:08x}"
+        return p.read(hart, address - p.base, size) & ((1 << 8 * size) - 1), None
+
+    def bus_write(self, hart, address: int, size: int, value: int) -> str | None:
+        if self.platform.memory_at(address) is not None:
+            self.memory.write(address, (value & ((1 << 8 * size) - 1)).to_bytes(size, "little"))
+            return None
+        p = self.bus.owner(address)
+        if p is None:
+            return f"store to unmapped address 0x{address:08x}"
+        p.write(hart, address - p.base, size, value & ((1 << 8 * size) - 1))
+        return None
 
     def request_exit(self, hart, status: int) -> None:
         """End of computation requested by the firmware (EOC register write)."""

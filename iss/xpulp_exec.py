@@ -1,0 +1,281 @@
+"""Native execution of the XpulpV2 / CORE-V custom instructions and hardware loops.
+
+Custom instruction words are replaced by NOPs in guest memory (the original words
+stay in `CustomCode.originals` for disassembly and the debugger) and executed by
+one numba cfunc code hook that looks the address up in a per-halfword table
+(ARCHITECTURE.md: ~9 ns per custom instruction instead of ~60 ns for a trap).
+The same hook takes hardware-loop back-edges: when execution reaches a loop's exit
+address (the first address after its body) with iterations left, it writes PC.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import carray, cfunc, njit, types
+
+from .hooks import (CTX_ACTIONS, CTX_CODE_BASE, CTX_CODE_END, CTX_END_INCLUSIVE,
+                    CTX_FN_EMU_STOP, CTX_FN_REG_READ, CTX_FN_REG_WRITE, CTX_HARTID, CTX_HOOKED,
+                    CTX_INSTRET, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
+                    CTX_LP_END0, CTX_LP_EXIT0, CTX_LP_START0, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
+                    CTX_SLOW_PC, CTX_STOP, CTX_UC, STOP_SLOW, count_instructions, host_address)
+from .isa.semantics import alu_execute
+from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI,
+                       HW_START, HW_STARTI, KIND_ALU, KIND_BRANCH_IMM, KIND_HWLOOP, KIND_LOAD,
+                       KIND_STORE, MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG)
+from .native import (call_reg_access, call_uc, load8, load16, load32, ptr_from_int, store8,
+                     store16, store32)
+
+KIND_CSR = 16          # engine-local kind: a CSR access the simulator emulates
+KIND_PYTHON = 17       # executed by Python (ELW, ...): the hook stops the engine
+
+# site table columns
+S_KIND, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_IMM, S_IMM2, S_SIZE, S_SIGNED, S_MODE, S_LEN = range(12)
+SITE_FIELDS = 12
+
+REG_X0 = 1             # UC_RISCV_REG_X0
+REG_PC = 190           # UC_RISCV_REG_PC
+
+# CSRs the simulator emulates (Unicorn lacks them or has per-engine values)
+CSR_MHARTID, CSR_UHARTID = 0xF14, 0x014
+CSR_MCYCLE, CSR_MINSTRET, CSR_MCYCLEH, CSR_MINSTRETH = 0xB00, 0xB02, 0xB80, 0xB82
+CSR_CYCLE, CSR_INSTRET, CSR_CYCLEH, CSR_INSTRETH = 0xC00, 0xC02, 0xC80, 0xC82
+# hardware-loop CSRs (xpulpv2.md §5.1): RI5CY read/write, CV32E40P v2 read-only
+HWLOOP_CSR_BASE = {"xpulpv2": 0x7C0, "corev": 0xCC0}
+HWLOOP_CSR_WRITABLE = {"xpulpv2": True, "corev": False}
+
+
+@njit(cache=True, inline="always")
+def _ptr(address):
+    return ptr_from_int(np.uint64(address))
+
+
+@njit(cache=True, inline="always")
+def _read_reg(ctx, index):
+    if index == 0:
+        return np.int64(0)
+    scratch = np.uint64(ctx.ctypes.data) + np.uint64(CTX_SCRATCH * 8)
+    call_reg_access(np.uint64(ctx[CTX_FN_REG_READ]), np.uint64(ctx[CTX_UC]),
+                    np.int64(REG_X0 + index), scratch)
+    return np.int64(load32(scratch))
+
+
+@njit(cache=True, inline="always")
+def _write_reg(ctx, index, value):
+    if index == 0:
+        return
+    scratch = np.uint64(ctx.ctypes.data) + np.uint64(CTX_SCRATCH * 8)
+    store32(scratch, np.uint64(value & 0xFFFFFFFF))
+    call_reg_access(np.uint64(ctx[CTX_FN_REG_WRITE]), np.uint64(ctx[CTX_UC]),
+                    np.int64(REG_X0 + index), scratch)
+
+
+@njit(cache=True)
+def _jump(ctx, pc, target):
+    """Redirect execution; the rest of the current block (from pc) never runs."""
+    ctx[CTX_INSTRET] -= count_instructions(ctx, pc, ctx[CTX_LAST_BLOCK_END])
+    ctx[CTX_LAST_BLOCK_END] = pc
+    scratch = np.uint64(ctx.ctypes.data) + np.uint64(CTX_SCRATCH * 8)
+    store32(scratch, np.uint64(target & 0xFFFFFFFF))
+    call_reg_access(np.uint64(ctx[CTX_FN_REG_WRITE]), np.uint64(ctx[CTX_UC]),
+                    np.int64(REG_PC), scratch)
+
+
+@njit(cache=True)
+def _stop_at(ctx, slow_pc, resume_pc):
+    """Stop the engine with PC = resume_pc; Python then runs the site at slow_pc (-1: none)."""
+    ctx[CTX_STOP] = STOP_SLOW
+    ctx[CTX_SLOW_PC] = slow_pc
+    _jump(ctx, resume_pc, resume_pc)
+    call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
+
+
+@njit(cache=True, inline="always")
+def _stop_for_python(ctx, pc):
+    """Let Python execute the instruction at pc: stop here, before it runs."""
+    _stop_at(ctx, pc, pc)
+
+
+@njit(cache=True)
+def _is_hooked(ctx, address):
+    base = ctx[CTX_CODE_BASE]
+    if address < base or address >= ctx[CTX_CODE_END]:
+        return False
+    hooked = carray(_ptr(ctx[CTX_HOOKED]), (ctx[CTX_CODE_END] - base) >> 1, np.uint8)
+    return hooked[(address - base) >> 1] != 0
+
+
+@njit(cache=True)
+def _loop_exit(ctx, end):
+    """First address after the body, given the loop end register as written."""
+    if ctx[CTX_END_INCLUSIVE] == 0:
+        return end
+    host = host_address(ctx, end)
+    if host == 0:
+        return end + 4
+    return end + (4 if (load16(np.uint64(host)) & 3) == 3 else 2)
+
+
+@njit(cache=True)
+def _set_loop(ctx, loop, field, value):
+    """field: 0 start, 1 end, 2 count (slots are laid out start, end, exit, count)."""
+    slot = CTX_LP_START0 + 4 * loop
+    if field == 0:
+        ctx[slot] = value & 0xFFFFFFFF
+    elif field == 1:
+        ctx[slot + 1] = value & 0xFFFFFFFF
+        ctx[slot + 2] = _loop_exit(ctx, value & 0xFFFFFFFF)
+    else:
+        ctx[slot + 3] = value & 0xFFFFFFFF
+
+
+@njit(cache=True)
+def _hwloop(ctx, op, loop, pc, imm, imm2, rs1):
+    if op == HW_STARTI:
+        _set_loop(ctx, loop, 0, pc + imm)
+    elif op == HW_ENDI:
+        _set_loop(ctx, loop, 1, pc + imm)
+    elif op == HW_COUNT:
+        _set_loop(ctx, loop, 2, _read_reg(ctx, rs1))
+    elif op == HW_COUNTI:
+        _set_loop(ctx, loop, 2, imm2)
+    elif op == HW_SETUP or op == HW_SETUPI:
+        _set_loop(ctx, loop, 0, pc + 4)
+        _set_loop(ctx, loop, 1, pc + imm)
+        _set_loop(ctx, loop, 2, _read_reg(ctx, rs1) if op == HW_SETUP else imm2)
+    elif op == HW_START:
+        _set_loop(ctx, loop, 0, _read_reg(ctx, rs1))
+    elif op == HW_END:
+        _set_loop(ctx, loop, 1, _read_reg(ctx, rs1))
+
+
+@njit(cache=True)
+def _memory(ctx, pc, site, sites):
+    """Loads and stores with post-increment / register offset. False: needs Python."""
+    kind = sites[site, S_KIND]
+    mode = sites[site, S_MODE]
+    base = _read_reg(ctx, sites[site, S_RS1])
+    offset_reg = sites[site, S_RS2] if kind == KIND_LOAD else sites[site, S_RS3]
+    if mode == MEM_REGREG:
+        address = (base + _read_reg(ctx, offset_reg)) & 0xFFFFFFFF
+        new_base = base
+    elif mode == MEM_POSTINC_IMM:
+        address = base
+        new_base = base + sites[site, S_IMM]
+    else:
+        address = base
+        new_base = base + _read_reg(ctx, offset_reg)
+    size = sites[site, S_SIZE]
+    host = host_address(ctx, address)
+    if host == 0 or host_address(ctx, address + size - 1) == 0:
+        return False
+    h = np.uint64(host)
+    if kind == KIND_LOAD:
+        if size == 1:
+            value = np.int64(load8(h))
+            if sites[site, S_SIGNED] and value & 0x80:
+                value -= 0x100
+        elif size == 2:
+            value = np.int64(load16(h))
+            if sites[site, S_SIGNED] and value & 0x8000:
+                value -= 0x10000
+        else:
+            value = np.int64(load32(h))
+        if mode != MEM_REGREG:
+            _write_reg(ctx, sites[site, S_RS1], new_base)
+        _write_reg(ctx, sites[site, S_RD], value)   # loaded data wins when rd == rs1
+    else:
+        value = np.uint64(_read_reg(ctx, sites[site, S_RS2]) & 0xFFFFFFFF)
+        if size == 1:
+            store8(h, value)
+        elif size == 2:
+            store16(h, value)
+        else:
+            store32(h, value)
+        if mode != MEM_REGREG:
+            _write_reg(ctx, sites[site, S_RS1], new_base)
+    return True
+
+
+@njit(cache=True)
+def _csr(ctx, pc, site, sites):
+    """Emulated CSRs; returns False for those Python must handle."""
+    csr = sites[site, S_IMM]
+    funct3 = sites[site, S_OP]
+    rd = sites[site, S_RD]
+    src = sites[site, S_RS1]
+    loop_base = sites[site, S_IMM2] & 0xFFF
+    loop_writable = (sites[site, S_IMM2] >> 12) & 1
+    old = np.int64(-1)
+    loop_csr = -1
+    if csr == CSR_MHARTID or csr == CSR_UHARTID:
+        old = ctx[CTX_HARTID]
+    elif csr in (CSR_MCYCLE, CSR_MINSTRET, CSR_CYCLE, CSR_INSTRET):
+        # retired before this instruction: the rest of the block is not run yet
+        old = (ctx[CTX_INSTRET] - count_instructions(ctx, pc, ctx[CTX_LAST_BLOCK_END])) & 0xFFFFFFFF
+    elif csr in (CSR_MCYCLEH, CSR_MINSTRETH, CSR_CYCLEH, CSR_INSTRETH):
+        old = (ctx[CTX_INSTRET] - count_instructions(ctx, pc, ctx[CTX_LAST_BLOCK_END])) >> 32
+    elif loop_base <= csr < loop_base + 7 and csr != loop_base + 3:
+        loop_csr = csr - loop_base
+        slot = CTX_LP_START0 + 4 * (loop_csr // 4) + (loop_csr % 4)
+        old = ctx[slot + 1] if loop_csr % 4 == 2 else ctx[slot]   # skip the exit slot
+    else:
+        return False
+    operand = src if funct3 >= 5 else _read_reg(ctx, src)
+    op = funct3 & 3
+    writes = op == 1 or src != 0
+    if writes:
+        if loop_csr < 0 or loop_writable == 0:
+            return False           # read-only: Python reports the illegal write
+        new = operand if op == 1 else (old | operand if op == 2 else old & ~operand)
+        _set_loop(ctx, loop_csr // 4, loop_csr % 4 if loop_csr % 4 < 2 else 2, new)
+    _write_reg(ctx, rd, old)
+    return True
+
+
+@cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr), cache=True)
+def code_hook(uc, address, size, user_data):
+    ctx = carray(user_data, CTX_SIZE, np.int64)
+    pc = np.int64(address)
+    # hardware loops: loop 0 has priority; a shared end falls through to loop 1
+    for loop in range(2):
+        slot = CTX_LP_START0 + 4 * loop
+        if pc == ctx[slot + 2] and ctx[slot + 3] > 0:
+            ctx[slot + 3] -= 1
+            if ctx[slot + 3] > 0:
+                _jump(ctx, pc, ctx[slot])
+                return
+    base = ctx[CTX_CODE_BASE]
+    if pc < base or pc >= ctx[CTX_CODE_END]:
+        return
+    actions = carray(_ptr(ctx[CTX_ACTIONS]), (ctx[CTX_CODE_END] - base) >> 1, np.int32)
+    site = np.int64(actions[(pc - base) >> 1]) - 1
+    if site < 0:
+        return
+    sites = carray(_ptr(ctx[CTX_SITES]), (site + 1, SITE_FIELDS), np.int64)
+    kind = sites[site, S_KIND]
+    if kind == KIND_ALU:
+        rd = sites[site, S_RD]
+        _write_reg(ctx, rd, alu_execute(sites[site, S_OP], _read_reg(ctx, sites[site, S_RS1]),
+                                        _read_reg(ctx, sites[site, S_RS2]), _read_reg(ctx, rd),
+                                        sites[site, S_IMM], sites[site, S_IMM2]))
+    elif kind == KIND_LOAD or kind == KIND_STORE:
+        if not _memory(ctx, pc, site, sites):
+            _stop_for_python(ctx, pc)
+    elif kind == KIND_BRANCH_IMM:
+        value = _read_reg(ctx, sites[site, S_RS1])
+        imm2 = sites[site, S_IMM2] & 0xFFFFFFFF
+        if (value == imm2) == (sites[site, S_OP] == BR_EQ):
+            _jump(ctx, pc, pc + sites[site, S_IMM])
+    elif kind == KIND_HWLOOP:
+        _hwloop(ctx, sites[site, S_OP], sites[site, S_RD], pc, sites[site, S_IMM],
+                sites[site, S_IMM2], sites[site, S_RS1])
+        for loop in range(2):
+            exit_address = ctx[CTX_LP_EXIT0 + 4 * loop]
+            if ctx[CTX_LP_COUNT0 + 4 * loop] > 0 and not _is_hooked(ctx, exit_address):
+                # resume after this instruction once Python has hooked the loop end
+                _stop_at(ctx, -1, pc + sites[site, S_LEN])
+                return
+    elif kind == KIND_CSR:
+        if not _csr(ctx, pc, site, sites):
+            _stop_for_python(ctx, pc)
+    else:
+        _stop_for_python(ctx, pc)
