@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .hooks import (CTX_ACTIONS, CTX_END_INCLUSIVE, CTX_FN_REG_READ, CTX_FN_REG_WRITE,
-                    CTX_HARTID, CTX_HOOKED, CTX_INSTRET, CTX_SITES, CTX_SLOW_PC)
+                    CTX_GPR, CTX_HARTID, CTX_HOOKED, CTX_INSTRET, CTX_SITES, CTX_SLOW_PC)
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
 from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND_LOAD,
                        KIND_STORE, MEM_POSTINC_IMM, MEM_REGREG)
 from .native import c_function_address
+from .regfile import locate_gpr
 from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_MCYCLE,
                          CSR_MCYCLEH, CSR_MHARTID, CSR_MINSTRET, CSR_MINSTRETH, CSR_UHARTID,
                          HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_CSR, KIND_PYTHON, S_IMM,
@@ -17,7 +18,16 @@ from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_M
                          S_SIZE, SITE_FIELDS, code_hook)
 
 NOP = 0x00000013
-HOOK_GAP = 256          # custom sites closer than this share one code-hook range
+TRAP = 0x0000000B       # a 32-bit word Unicorn rejects (custom-0): makes emulated CSR accesses trap
+                        # (a 16-bit illegal word starting a block gets no block hook: miscounted)
+# Placement (measured on this machine, Unicorn 2.1.4): a code hook costs ~16 ns per
+# instruction it covers plus ~2 ns per registered code hook, a trap ~60 ns per
+# execution and nothing elsewhere. So custom instructions trap by default, and only
+# runs of at least DENSE_MIN sites no more than DENSE_GAP bytes apart (SIMD inner
+# loops) are NOP-patched behind a code hook, at most MAX_DENSE_HOOKS of them.
+DENSE_GAP = 8
+DENSE_MIN = 3
+MAX_DENSE_HOOKS = 6
 
 
 class CustomCode:
@@ -39,16 +49,16 @@ class CustomCode:
                               CSR_MINSTRETH, CSR_CYCLE, CSR_INSTRET, CSR_CYCLEH, CSR_INSTRETH,
                               *(loop_base + i for i in (0, 1, 2, 4, 5, 6))}
         self.loop_csr_info = loop_base | (HWLOOP_CSR_WRITABLE[self.flavour] << 12)
-        wanted = self._scan(sim.image)
-        self.ranges = _cluster(sorted(wanted))
-        for lo, hi in self.ranges:
-            self._mark_hooked(lo, hi)
+        exits = self._scan(sim.image)
+        dense = _dense_runs(sorted(self.originals))[:MAX_DENSE_HOOKS]
+        for lo, hi in _merge(dense + [(a, a) for a in sorted(exits)]):
+            self._hook_range(lo, hi)
 
     # ---- load time ---------------------------------------------------------------
     def _scan(self, image) -> set[int]:
-        """Patch every custom instruction of the executable segments; return the
-        addresses the code hook must see (sites and statically known loop exits)."""
-        wanted = set()
+        """Register every custom instruction of the executable segments; return the
+        statically known hardware-loop exits (the code hook must see them)."""
+        exits = set()
         for seg in image.segments:
             if not seg.executable:
                 continue
@@ -62,12 +72,11 @@ class CustomCode:
                     break
                 word = int.from_bytes(data[off:off + 4], "little")
                 if self._register(pc + off, word):
-                    wanted.add(pc + off)
                     exit_address = self._static_loop_exit(pc + off)
                     if exit_address is not None:
-                        wanted.add(exit_address)
+                        exits.add(exit_address)
                 off += 4
-        return wanted
+        return exits
 
     def _register(self, pc: int, word: int) -> bool:
         row = self._site_row(word)
@@ -81,7 +90,8 @@ class CustomCode:
         self.count += 1
         self.actions[(pc - self.base) >> 1] = self.count
         self.originals[pc] = word
-        self.sim.memory.write(pc, NOP.to_bytes(4, "little"))
+        if row[S_KIND] == KIND_CSR:        # legal for Unicorn: make it trap
+            self.sim.memory.write(pc, TRAP.to_bytes(4, "little"))
         return True
 
     def _site_row(self, word: int):
@@ -111,10 +121,19 @@ class CustomCode:
             return end + self.sim.memory_instruction_length(end)
         return end
 
-    def _mark_hooked(self, lo: int, hi: int) -> None:
-        a, b = max(lo, self.base), min(hi, self.end)
-        if a < b:
-            self.hooked[(a - self.base) >> 1:(b - self.base + 1) >> 1] = 1
+    def _hook_range(self, lo: int, hi: int) -> None:
+        """Put [lo, hi] behind a code hook. Sites inside become NOPs run by the hook:
+        Unicorn calls no code hook in front of an instruction that traps."""
+        self.ranges.append((lo, hi))
+        a, b = max(lo, self.base), min(hi, self.end - 1)
+        if a <= b:
+            self.hooked[(a - self.base) >> 1:((b - self.base) >> 1) + 1] = 1
+        for pc in self.originals:
+            if lo <= pc <= hi:
+                self.sim.memory.write(pc, NOP.to_bytes(4, "little"))
+        for hart in self.harts:
+            hart.add_code_hook(code_hook, lo, hi)
+            hart.uc.ctl_remove_cache(lo, hi + 4)
 
     # ---- per hart ------------------------------------------------------------------
     def attach(self, hart) -> None:
@@ -126,30 +145,22 @@ class CustomCode:
         ctx[CTX_HOOKED] = self.hooked.ctypes.data
         ctx[CTX_END_INCLUSIVE] = int(HWLOOP_END_INCLUSIVE[self.flavour])
         ctx[CTX_HARTID] = hart.hartid
+        ctx[CTX_GPR] = locate_gpr(hart.uc) or 0
         self.harts.append(hart)
         for lo, hi in self.ranges:
             hart.add_code_hook(code_hook, lo, hi)
 
-    def _hook_range(self, lo: int, hi: int) -> None:
-        self.ranges.append((lo, hi))
-        self._mark_hooked(lo, hi)
-        for hart in self.harts:
-            hart.add_code_hook(code_hook, lo, hi)
-            hart.uc.ctl_remove_cache(lo, hi + 4)
-
     # ---- slow paths (rare) -------------------------------------------------------
     def on_illegal(self, hart, pc: int) -> bool:
-        """A trap at an address the scan did not see: register it if it is ours."""
+        """A trap at an address the scan did not see: register it if it is ours (it
+        then runs through the trap hook, as other custom instructions)."""
+        if pc in self.originals:
+            return False
         try:
             word = self.sim.memory.read_u32(pc)
         except IndexError:
             return False
-        if not self._register(pc, word):
-            return False
-        self._hook_range(pc, pc + 3)
-        for h in self.harts:
-            h.uc.ctl_remove_cache(pc, pc + 4)
-        return True
+        return self._register(pc, word)
 
     def resume_slow(self, hart):
         """The hook stopped for Python. Returns a fault message or None to continue."""
@@ -214,13 +225,27 @@ class CustomCode:
         return self.originals.get(address)
 
 
-def _cluster(addresses: list[int]) -> list[tuple[int, int]]:
-    """Group addresses into [lo, hi] ranges: one code hook each (each hook costs every
-    hooked instruction ~2 ns, each instruction inside a range ~5 ns; ARCHITECTURE.md)."""
-    ranges = []
+def _dense_runs(addresses: list[int]) -> list[tuple[int, int]]:
+    """[lo, hi] runs of >= DENSE_MIN sites spaced <= DENSE_GAP, largest first."""
+    runs, current = [], []
     for a in addresses:
-        if ranges and a - ranges[-1][1] <= HOOK_GAP:
-            ranges[-1][1] = a + 3
+        if current and a - current[-1] > DENSE_GAP:
+            runs.append(current)
+            current = []
+        current.append(a)
+    if current:
+        runs.append(current)
+    runs = [r for r in runs if len(r) >= DENSE_MIN]
+    runs.sort(key=len, reverse=True)
+    return [(r[0], r[-1] + 3) for r in runs]
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge touching ranges (a loop exit right after a dense body shares its hook)."""
+    merged = []
+    for lo, hi in sorted(ranges):
+        if merged and lo - merged[-1][1] <= DENSE_GAP:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
         else:
-            ranges.append([a, a + 3])
-    return [tuple(r) for r in ranges]
+            merged.append((lo, hi))
+    return merged

@@ -13,8 +13,10 @@ from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 from . import hooks
 from .hooks import (CTX_CODE_BASE, CTX_CODE_END, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
-                    CTX_STOP, CTX_UC, STOP_LIMIT, STOP_SLOW)
+                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_LIMIT, STOP_SLOW,
+                    STOP_TRAP)
 from .native import c_function_address
+from .xpulp_exec import trap_hook
 
 NO_LIMIT = (1 << 62)
 
@@ -79,7 +81,7 @@ class Hart:
         self._native_hook(UC.UC_HOOK_BLOCK, hooks.block_hook, self.ctx.ctypes.data)
         sim.custom.attach(self)
         self._native_hook(UC.UC_HOOK_TLB_FILL, hooks.tlb_fill_hook, mem.page_flags.ctypes.data)
-        self.uc.hook_add(UC.UC_HOOK_INTR, self._on_exception)
+        self._native_hook(UC.UC_HOOK_INTR, trap_hook, self.ctx.ctypes.data)
         # no UC_HOOK_MEM_UNMAPPED/PROT hook: registering one puts every load and store of
         # Unicorn 2.1.4 on its slow path (measured 6x); faults are decoded after the fact
         self.pc = sim.image.entry
@@ -156,6 +158,12 @@ class Hart:
                 stop = self._settle(self.pending, pc)
                 if stop.reason != "retry":
                     return stop
+            elif self.ctx[CTX_STOP] == STOP_TRAP:
+                pc = int(self.ctx[CTX_SLOW_PC])
+                cause = int(self.ctx[CTX_TRAP_CAUSE])
+                self.pc = pc
+                if not (cause == EXC_ILLEGAL and self.sim.custom.on_illegal(self, pc)):
+                    return Stop("fault", pc, _EXC_NAMES.get(cause, f"exception {cause}"))
             elif self.ctx[CTX_STOP] == STOP_SLOW:
                 self.pc = pc
                 slow_pc = int(self.ctx[CTX_SLOW_PC])
@@ -250,15 +258,6 @@ class Hart:
         self.uc.emu_stop()
 
     # ---- events from Unicorn ----------------------------------------------------
-    def _on_exception(self, uc, intno, user_data):
-        # Unicorn reports the trap with PC already advanced by 4, even for a 16-bit instruction
-        fault_pc = (self._read_pc() - 4) & 0xFFFFFFFF
-        if intno == EXC_ILLEGAL and self.sim.custom.on_illegal(self, fault_pc):
-            self.pending = Stop("retry", fault_pc)      # a custom instruction seen late
-        else:
-            self.pending = Stop("fault", fault_pc, _EXC_NAMES.get(intno, f"exception {intno}"))
-        uc.emu_stop()
-
     def bus_fault(self, what: str, address: int, size: int) -> None:
         self.pending = Stop("fault", None, f"{what} unmapped peripheral address 0x{address:08x}",
                             fault_address=address)

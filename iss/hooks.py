@@ -58,12 +58,15 @@ CTX_END_INCLUSIVE = 25  # 1: lpend is the last body instruction (RI5CY); 0: afte
 CTX_HARTID = 26
 CTX_SLOW_PC = 27        # STOP_SLOW: the site Python must execute (MMIO, unknown CSR)
 CTX_HOOKED = 28         # address of the int8 per-halfword "inside a code hook range" table
+CTX_GPR = 29            # host address of Unicorn's env->gpr[0], 0 if unknown (use the C API)
+CTX_TRAP_CAUSE = 30     # STOP_TRAP: the exception number (UC_HOOK_INTR intno)
 CTX_SIZE = 32
 
 
 STOP_NONE = 0
 STOP_LIMIT = 1
 STOP_SLOW = 2           # a custom instruction needs Python (MMIO access, loop end not hooked)
+STOP_TRAP = 3           # an exception that is not a known custom instruction (CTX_SLOW_PC, cause)
 
 
 @njit(cache=True, inline="always")

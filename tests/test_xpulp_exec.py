@@ -177,3 +177,45 @@ main:
 """
     sim, result = run(build(tmp_path, "hid.S", src))
     assert result.exit_code == 1     # core 0 of cluster 0: hartid 0
+
+
+PLACEMENTS = {   # (DENSE_MIN, DENSE_GAP, MAX_DENSE_HOOKS) of iss.custom_code
+    "default": None,
+    "all-hooked": (1, 1 << 20, 1000),
+    "all-trapped": (1, 1 << 20, 0),
+}
+
+
+@pytest.mark.parametrize("placement", sorted(PLACEMENTS))
+@pytest.mark.parametrize("app", ["hello", "matmul_int8"])
+def test_count_matches_per_instruction_hook(firmware_elf, monkeypatch, placement, app):
+    """Exact counts whether custom instructions trap or run behind the code hook:
+    compare with an independent count (a Python UC_HOOK_CODE on every instruction)."""
+    import io
+
+    import iss.custom_code as cc
+    from unicorn import unicorn_const as UC
+    if PLACEMENTS[placement]:
+        for name, value in zip(("DENSE_MIN", "DENSE_GAP", "MAX_DENSE_HOOKS"), PLACEMENTS[placement]):
+            monkeypatch.setattr(cc, name, value)
+    sim = Simulator(firmware_elf(app, isa="corev"), output=io.StringIO())
+    executed = [0]
+
+    def count(uc, address, size, user_data):
+        executed[0] += 1
+    sim.harts[0].uc.hook_add(UC.UC_HOOK_CODE, count)
+    result = sim.run()
+    assert result.exit_code == 0
+    assert result.stats["instructions"] == executed[0]
+
+
+def test_taken_immediate_branch_count(tmp_path):
+    # 3 x (addi; cv.bneimm taken) + final (addi; cv.bneimm not taken) = 8 instructions
+    body = """
+    li a2, 0
+1:  addi a2, a2, 1
+    cv.bneimm a2, 4, 1b
+    """
+    sim, result = run(build(tmp_path, "br.S", csr_delta_program(body)))
+    assert sim.harts[0].reg(12) == 4
+    assert result.exit_code == 1 + 8
