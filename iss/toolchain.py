@@ -63,12 +63,13 @@ def runtime_dir() -> Path:
 
 
 def runtime_files() -> list[Path]:
-    """Every runtime file a firmware build depends on (for cache checks)."""
+    """Every shared file a firmware build may depend on (for cache checks): the runtime
+    and the kernel library that apps include (firmware/kernels)."""
     rt = runtime_dir()
     files = [rt / s for s in RUNTIME_SOURCES] + [rt / LINKER_SCRIPT]
-    inc = rt / "include"
-    if inc.is_dir():
-        files += sorted(p for p in inc.rglob("*") if p.is_file())
+    for shared in (rt / "include", firmware_dir() / "kernels"):
+        if shared.is_dir():
+            files += sorted(p for p in shared.rglob("*") if p.is_file())
     return files
 
 
