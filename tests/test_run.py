@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from golden import matmul_int8_checksum
 import pytest
 
 from iss.simulator import Simulator
@@ -182,18 +183,6 @@ def test_hello_output(firmware_elf):
     assert result.stop.reason == "exit" and result.exit_code == 0
     assert out == "Hello from core 0!\ncluster 0, L2 base 0x1c000000, answer 42\n"
     assert result.stats["peripherals"]["stdout"]["characters"] == len(out)
-
-
-def matmul_int8_checksum() -> int:
-    """The checksum documented in firmware/apps/matmul_int8/main.c, recomputed."""
-    s, v = 12345, []
-    for _ in range(16 * 32 + 32 * 16):
-        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
-        v.append(((s >> 24) ^ 0x80) - 0x80)
-    a = np.array(v[:512], dtype=np.int64).reshape(16, 32)
-    b = np.array(v[512:], dtype=np.int64).reshape(32, 16)
-    c = (a @ b).ravel()
-    return int(((c & 0xFFFFFFFF) * np.arange(1, 257, dtype=np.int64)).sum()) & 0xFFFFFFFF
 
 
 def test_matmul_int8_checksum(firmware_elf):

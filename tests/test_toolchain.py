@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from golden import matmul_int8_checksum
 from elftools.elf.elffile import ELFFile
 
 from iss import toolchain
@@ -242,23 +243,10 @@ def test_hello_on_unicorn(firmware_elf):
     assert "0x1c000000" in out
 
 
-def matmul_checksum() -> int:
-    np = pytest.importorskip("numpy")
-    s = 12345
-    v = []
-    for _ in range(16 * 32 + 32 * 16):
-        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
-        v.append(((s >> 24) ^ 0x80) - 0x80)
-    a = np.array(v[:512], dtype=np.int64).reshape(16, 32)
-    b = np.array(v[512:], dtype=np.int64).reshape(32, 16)
-    c = (a @ b).ravel()
-    return int(((c & 0xFFFFFFFF) * np.arange(1, 257, dtype=np.int64)).sum()) & 0xFFFFFFFF
-
-
 def test_matmul_on_unicorn(firmware_elf):
     out, status, _ = run_on_unicorn(firmware_elf("matmul_int8", isa="rv32imc"))
     assert status == 0, out
-    assert f"checksum={matmul_checksum():08x}\n" in out
+    assert f"checksum={matmul_int8_checksum():08x}\n" in out
 
 
 def test_printf_formats_on_unicorn(tmp_path):
