@@ -13,8 +13,8 @@ from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 from . import hooks
 from .hooks import (CTX_CODE_BASE, CTX_CODE_END, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
-                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_LIMIT, STOP_SLOW,
-                    STOP_TRAP)
+                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_BREAK, STOP_LIMIT,
+                    STOP_SLOW, STOP_TRAP)
 from .native import c_function_address
 from .xpulp_exec import trap_hook
 
@@ -47,7 +47,8 @@ _UC_FAULTS = {
 @dataclass
 class Stop:
     """Why a hart stopped running."""
-    reason: str              # "exit", "fault", "limit", "slice", "retry" (internal)
+    reason: str              # "exit", "fault", "limit", "breakpoint", "watchpoint", "slice",
+                             # "retry" (internal)
     pc: int
     message: str = ""
     exit_status: int | None = None
@@ -158,6 +159,9 @@ class Hart:
                 stop = self._settle(self.pending, pc)
                 if stop.reason != "retry":
                     return stop
+            elif self.ctx[CTX_STOP] == STOP_BREAK:
+                self.pc = int(self.ctx[CTX_SLOW_PC])
+                return Stop("breakpoint", self.pc, "breakpoint")
             elif self.ctx[CTX_STOP] == STOP_TRAP:
                 pc = int(self.ctx[CTX_SLOW_PC])
                 cause = int(self.ctx[CTX_TRAP_CAUSE])

@@ -60,13 +60,16 @@ CTX_SLOW_PC = 27        # STOP_SLOW: the site Python must execute (MMIO, unknown
 CTX_HOOKED = 28         # address of the int8 per-halfword "inside a code hook range" table
 CTX_GPR = 29            # host address of Unicorn's env->gpr[0], 0 if unknown (use the C API)
 CTX_TRAP_CAUSE = 30     # STOP_TRAP: the exception number (UC_HOOK_INTR intno)
-CTX_SIZE = 32
+CTX_BREAKS = 31         # address of the uint8 per-halfword breakpoint table (0: none)
+CTX_BREAK_SKIP = 32     # resume over the breakpoint at this address once (-1: none)
+CTX_SIZE = 40
 
 
 STOP_NONE = 0
 STOP_LIMIT = 1
 STOP_SLOW = 2           # a custom instruction needs Python (MMIO access, loop end not hooked)
 STOP_TRAP = 3           # an exception that is not a known custom instruction (CTX_SLOW_PC, cause)
+STOP_BREAK = 4          # a debugger breakpoint (CTX_SLOW_PC), before the instruction runs
 
 
 @njit(cache=True, inline="always")

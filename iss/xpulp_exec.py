@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 from numba import carray, cfunc, njit, types
 
-from .hooks import (CTX_ACTIONS, CTX_CODE_BASE, CTX_CODE_END, CTX_END_INCLUSIVE,
+from .hooks import (CTX_ACTIONS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX_END_INCLUSIVE,
                     CTX_FN_EMU_STOP, CTX_FN_REG_READ, CTX_FN_REG_WRITE, CTX_GPR, CTX_HARTID, CTX_HOOKED,
                     CTX_INSTRET, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
                     CTX_LP_END0, CTX_LP_EXIT0, CTX_LP_START0, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
-                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_SLOW, STOP_TRAP,
+                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_BREAK, STOP_SLOW, STOP_TRAP,
                     count_instructions, host_address)
 from .isa.semantics import alu_execute
 from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI,
@@ -293,9 +293,27 @@ def _execute(ctx, pc, site, trapped):
         _stop_for_python(ctx, pc)
 
 
+@njit(cache=True)
+def _breakpoint_hit(ctx, pc):
+    """Stop before a breakpointed instruction (unless resuming over it)."""
+    base = ctx[CTX_CODE_BASE]
+    if pc < base or pc >= ctx[CTX_CODE_END]:
+        return False
+    breaks = carray(_ptr(ctx[CTX_BREAKS]), (ctx[CTX_CODE_END] - base) >> 1, np.uint8)
+    if breaks[(pc - base) >> 1] == 0:
+        return False
+    if pc == ctx[CTX_BREAK_SKIP]:
+        ctx[CTX_BREAK_SKIP] = -1
+        return False
+    _stop_at(ctx, pc, pc)
+    ctx[CTX_STOP] = STOP_BREAK
+    return True
+
+
 @cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr), cache=True)
 def code_hook(uc, address, size, user_data):
-    """In front of NOP-patched custom instructions and at hardware-loop exits."""
+    """In front of NOP-patched custom instructions, at hardware-loop exits and at
+    debugger breakpoints."""
     ctx = carray(user_data, CTX_SIZE, np.int64)
     pc = np.int64(address)
     # hardware loops: loop 0 has priority; a shared end falls through to loop 1
@@ -306,6 +324,8 @@ def code_hook(uc, address, size, user_data):
             if ctx[slot + 3] > 0:
                 _jump(ctx, pc, ctx[slot])
                 return
+    if ctx[CTX_BREAKS] != 0 and _breakpoint_hit(ctx, pc):
+        return
     site = _site_at(ctx, pc)
     if site >= 0:
         _execute(ctx, pc, site, False)

@@ -1,0 +1,254 @@
+"""DebugTarget: run, stop and inspect a simulation the way a debugger needs.
+
+Breakpoints cost nothing where they are not: each is an exact-address range of the
+native code hook (the hook checks a per-halfword breakpoint table, then runs custom
+instructions and hardware-loop ends as usual). Watchpoints use Unicorn memory hooks
+limited to the watched bytes; while any is set, loads and stores are slower.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from unicorn import unicorn_const as UC
+
+from ..errors import IssError
+from ..hart import Stop
+from ..hooks import (CTX_BREAK_SKIP, CTX_BREAKS, CTX_LP_COUNT0, CTX_LP_END0, CTX_LP_START0)
+from ..isa.spec import ABI
+from ..simulator import SLICE_INSTRUCTIONS, Simulator
+from ..xpulp_exec import code_hook
+
+REGISTER_NAMES = ABI + ["pc"]
+HWLOOP_REGISTERS = ("lpstart0", "lpend0", "lpcount0", "lpstart1", "lpend1", "lpcount1")
+_NUMBERED = {f"x{i}": i for i in range(32)} | {name: i for i, name in enumerate(ABI)} | {"fp": 8}
+
+
+@dataclass
+class Event:
+    """Why execution stopped, as a debugger reports it."""
+    reason: str            # breakpoint, watchpoint, step, exit, fault, limit, interrupted
+    pc: int
+    hart: int = 0
+    message: str = ""
+    exit_code: int | None = None
+    watch: tuple | None = None   # (kind 'w'|'r'|'a', address, size, old, new)
+
+
+class DebugTarget:
+    def __init__(self, firmware, platform=None, isa: str = "auto", output=None):
+        self._args = (firmware, platform, isa, output)
+        self._start()
+
+    def _start(self) -> None:
+        firmware, platform, isa, output = self._args
+        self.sim = Simulator(firmware, platform, output=output, isa=isa)
+        self.image = self.sim.image
+        custom = self.sim.custom
+        self.breaks = np.zeros_like(custom.hooked)
+        for hart in self.sim.harts:
+            hart.ctx[CTX_BREAKS] = self.breaks.ctypes.data
+            hart.ctx[CTX_BREAK_SKIP] = -1
+        self.breakpoints: set[int] = set()
+        self.watchpoints: dict[tuple, list] = {}   # (kind, address, size) -> hook handles
+        self.current = 0
+        self.finished: Event | None = None
+        self._watch_hit = None
+
+    def restart(self) -> None:
+        """Reload the firmware; breakpoints and watchpoints are kept."""
+        breakpoints, watchpoints = set(self.breakpoints), list(self.watchpoints)
+        self._start()
+        for address in breakpoints:
+            self.add_breakpoint(address)
+        for kind, address, size in watchpoints:
+            self.add_watchpoint(address, size, kind)
+
+    # ---- harts ----------------------------------------------------------------------
+    @property
+    def harts(self):
+        return self.sim.harts
+
+    @property
+    def hart(self):
+        return self.sim.harts[self.current]
+
+    def select_hart(self, index: int) -> None:
+        if not 0 <= index < len(self.sim.harts):
+            raise IssError(f"no hart {index} (harts 0..{len(self.sim.harts) - 1})")
+        self.current = index
+
+    # ---- breakpoints and watchpoints ----------------------------------------------------
+    def add_breakpoint(self, address: int) -> None:
+        custom = self.sim.custom
+        if not custom.base <= address < custom.end:
+            raise IssError(f"cannot break at 0x{address:08x}: outside the executable segments")
+        if address & 1:
+            raise IssError(f"cannot break at odd address 0x{address:08x}")
+        if address not in self.breakpoints:
+            self.breakpoints.add(address)
+            self.breaks[(address - custom.base) >> 1] = 1
+            custom._hook_range(address, address)      # the code hook checks the table
+
+    def remove_breakpoint(self, address: int) -> None:
+        if address in self.breakpoints:
+            self.breakpoints.discard(address)
+            self.breaks[(address - self.sim.custom.base) >> 1] = 0
+
+    def add_watchpoint(self, address: int, size: int, kind: str = "w") -> None:
+        if kind not in ("w", "r", "a") or size <= 0:
+            raise IssError(f"bad watchpoint {kind} {size}")
+        types = {"w": UC.UC_HOOK_MEM_WRITE, "r": UC.UC_HOOK_MEM_READ,
+                 "a": UC.UC_HOOK_MEM_WRITE | UC.UC_HOOK_MEM_READ}[kind]
+        key = (kind, address, size)
+        if key in self.watchpoints:
+            return
+        handles = []
+        for hart in self.sim.harts:
+            handles.append(hart.uc.hook_add(types, self._on_watch, (hart, kind, address, size),
+                                            address, address + size - 1))
+        self.watchpoints[key] = handles
+
+    def remove_watchpoint(self, address: int, size: int, kind: str = "w") -> None:
+        handles = self.watchpoints.pop((kind, address, size), None)
+        for hart, handle in zip(self.sim.harts, handles or ()):
+            hart.uc.hook_del(handle)
+
+    def _on_watch(self, uc, access, address, size, value, data):
+        hart, kind, lo, length = data
+        old = int.from_bytes(self.sim.memory.read(address, size), "little") \
+            if self.sim.platform.memory_at(address) is not None else 0
+        new = value & ((1 << 8 * size) - 1) if access == UC.UC_MEM_WRITE else old
+        self._watch_hit = ("w" if access == UC.UC_MEM_WRITE else "r", address, size, old, new)
+        hart.stop_after_access(Stop("watchpoint", None, f"watchpoint at 0x{lo:08x}"))
+
+    # ---- execution -----------------------------------------------------------------------
+    def cont(self, max_instructions: int | None = None) -> Event:
+        """Run until a breakpoint, watchpoint, the end of the run or the limit."""
+        return self._run(None if max_instructions is None else self.hart.instret + max_instructions)
+
+    def stepi(self, count: int = 1) -> Event:
+        """Execute exactly `count` instructions (fewer if something stops the run)."""
+        event = self._run(self.hart.instret + count)
+        if event.reason == "limit":
+            event.reason = "step"
+        return event
+
+    def _run(self, limit: int | None) -> Event:
+        if self.finished is not None:
+            return self.finished
+        hart = self.hart
+        if hart.pc in self.breakpoints:
+            hart.ctx[CTX_BREAK_SKIP] = hart.pc      # resume over the breakpoint we stand on
+        self._watch_hit = None
+        try:
+            while True:
+                stop = hart.run(SLICE_INSTRUCTIONS, limit if limit is not None else 1 << 62)
+                if stop.reason != "slice":
+                    break
+        except KeyboardInterrupt:
+            stop = Stop("interrupted", hart.pc, "interrupted")
+        hart.ctx[CTX_BREAK_SKIP] = -1
+        event = Event(stop.reason, hart.pc if stop.reason != "fault" else stop.pc,
+                      self.current, stop.message, stop.exit_status,
+                      self._watch_hit if stop.reason == "watchpoint" else None)
+        if stop.reason in ("exit", "fault"):
+            self.finished = event
+            for p in self.sim.peripherals:
+                p.finish()
+        return event
+
+    # ---- state ---------------------------------------------------------------------------
+    def read_register(self, name: str) -> int:
+        name = name.lower()
+        hart = self.hart
+        if name == "pc":
+            return hart.pc
+        if name in _NUMBERED:
+            return hart.reg(_NUMBERED[name])
+        if name in HWLOOP_REGISTERS:
+            loop, field = int(name[-1]), name[2:-1]
+            slot = CTX_LP_START0 + 4 * loop
+            return int({"start": hart.ctx[slot], "end": hart.ctx[CTX_LP_END0 + 4 * loop],
+                        "count": hart.ctx[CTX_LP_COUNT0 + 4 * loop]}[field]) & 0xFFFFFFFF
+        raise IssError(f"unknown register '{name}'")
+
+    def write_register(self, name: str, value: int) -> None:
+        name = name.lower()
+        if name == "pc":
+            self.hart.pc = value & 0xFFFFFFFF
+        elif name in _NUMBERED:
+            self.hart.set_reg(_NUMBERED[name], value)
+        else:
+            raise IssError(f"register '{name}' cannot be written")
+
+    def registers(self) -> list[tuple[str, int]]:
+        return [(name, self.read_register(name)) for name in REGISTER_NAMES] + \
+               [(name, self.read_register(name)) for name in HWLOOP_REGISTERS]
+
+    def read_memory(self, address: int, size: int) -> bytes:
+        """Guest memory as the program sees it (original words of patched instructions)."""
+        try:
+            data = bytearray(self.sim.memory.read(address, size))
+        except IndexError:
+            raise IssError(f"cannot access memory at 0x{address:08x}") from None
+        for pc, word in self.sim.custom.originals.items():
+            if address - 3 <= pc < address + size:
+                raw = word.to_bytes(4, "little")
+                for i in range(4):
+                    if address <= pc + i < address + size:
+                        data[pc + i - address] = raw[i]
+        return bytes(data)
+
+    def write_memory(self, address: int, data: bytes) -> None:
+        try:
+            self.sim.memory.write(address, data)
+        except IndexError:
+            raise IssError(f"cannot access memory at 0x{address:08x}") from None
+        for hart in self.sim.harts:       # code may have changed: retranslate it
+            hart.uc.ctl_remove_cache(address, address + len(data))
+
+    # ---- symbols and source ------------------------------------------------------------------
+    def resolve(self, expression: str) -> int:
+        """A symbol name or a number (0x.., decimal)."""
+        text = expression.strip()
+        if text in self.image.symbols:
+            return self.image.symbols[text]
+        try:
+            return int(text, 0)
+        except ValueError:
+            raise IssError(f"no symbol \"{text}\" in current context") from None
+
+    def line_for(self, address: int):
+        """(file, line) of the line-table row covering address, or None."""
+        best = None
+        for row_address, file, line in self.image.line_table():
+            if row_address > address:
+                break
+            if line:
+                best = (file, line)
+        return best
+
+    def addresses_for_line(self, file: str, line: int) -> list[int]:
+        rows = [a for a, f, l in self.image.line_table()
+                if l == line and (f == file or f.endswith("/" + file) or file.endswith(f))]
+        return sorted(set(rows))
+
+    def backtrace(self, limit: int = 64) -> list[int]:
+        """Return addresses through the frame-pointer chain (s0 = frame pointer; the
+        runtime's functions save ra at fp-4 and the caller's fp at fp-8)."""
+        frames = [self.hart.pc]
+        fp = self.hart.reg(8)
+        ra = self.hart.reg(1)
+        func = self.image.function_at(self.hart.pc)
+        if func is not None and func[1] < 8:   # prologue not run yet: ra is the return
+            frames.append(ra)
+        for _ in range(limit):
+            if fp == 0 or self.sim.platform.memory_at(fp - 8) is None:
+                break
+            ra = int.from_bytes(self.sim.memory.read(fp - 4, 4), "little")
+            fp = int.from_bytes(self.sim.memory.read(fp - 8, 4), "little")
+            if ra == 0 or self.image.function_at(ra) is None:
+                break
+            frames.append(ra)
+        return frames
