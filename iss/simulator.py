@@ -15,7 +15,8 @@ from .memory import SharedMemory
 from .platform import Platform, load_platform
 from .plugin import find_plugin
 
-SLICE_INSTRUCTIONS = 50_000_000   # bounded slices keep Ctrl-C and progress responsive
+SLICE_INSTRUCTIONS = 1_000_000    # first slice; later slices aim at SLICE_SECONDS of host time
+SLICE_SECONDS = 0.25              # keeps Ctrl-C and the progress line responsive
 STATS_SCHEMA = "iss-stats/1"
 
 
@@ -100,11 +101,16 @@ class Simulator:
         limit = max_instructions if max_instructions is not None else (1 << 62)
         hart = self.harts[0]
         t0 = time.perf_counter()
+        budget = SLICE_INSTRUCTIONS
         try:
             while True:
-                stop = hart.run(SLICE_INSTRUCTIONS, limit)
+                t_slice, before = time.perf_counter(), hart.instret
+                stop = hart.run(budget, limit)
                 if stop.reason != "slice":
                     break
+                elapsed = time.perf_counter() - t_slice
+                rate = (hart.instret - before) / max(elapsed, 1e-6)
+                budget = max(100_000, min(200_000_000, int(rate * SLICE_SECONDS)))
                 if progress is not None:
                     progress(self, time.perf_counter() - t0)
         except KeyboardInterrupt:

@@ -612,3 +612,21 @@ def test_disasm_bad_input(tmp_path):
     r = iss("disasm", tmp_path / "missing.elf")
     assert r.returncode == 2
     single_error_line(r.stderr)
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(firmware_elf):
+    """`iss run` only draws its progress line on a terminal (here stderr is a pipe)."""
+    proc = subprocess.run([sys.executable, "-m", "iss.cli", "run",
+                           str(firmware_elf("bench_compute", isa=ISA))],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0
+    assert "\r" not in proc.stderr and "Ctrl-C" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1     # the summary only
+
+
+def test_progress_callback_reports_growing_counts(firmware_elf):
+    sim = Simulator(firmware_elf("bench_compute", isa=ISA), output=io.StringIO())
+    seen = []
+    result = sim.run(progress=lambda s, elapsed: seen.append(s.harts[0].instret))
+    assert result.exit_code == 0
+    assert seen and seen == sorted(seen) and seen[-1] < result.stats["instructions"]
