@@ -129,9 +129,14 @@ class Hart:
         return Stop("slice", self.pc)
 
     def _step_exactly(self, limit: int) -> Stop:
-        before = self.instret
-        remaining = limit - before
-        if remaining > 0:
+        """Run up to exactly `limit` retired instructions in Unicorn's counting mode.
+        Unicorn's count includes an instruction our code hook skips by redirecting PC
+        (a hardware-loop back-edge), so our own exact count decides, and we go on
+        until it reaches the limit."""
+        for _ in range(1000):
+            remaining = limit - self.instret
+            if remaining <= 0:
+                break
             self.ctx[CTX_LIMIT] = NO_LIMIT
             # Unicorn's exact count is a code hook compiled into new blocks only:
             # blocks translated earlier would ignore it
@@ -139,7 +144,7 @@ class Hart:
             stop = self._emulate(remaining)
             if stop is not None:
                 return stop
-            self.ctx[CTX_INSTRET] = before + remaining
+            self._uncount_from(self.pc)   # the last block was counted whole
         return Stop("limit", self.pc, f"instruction limit ({limit}) reached")
 
     def _emulate(self, count: int) -> Stop | None:
