@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .hooks import (CTX_ACTIONS, CTX_END_INCLUSIVE, CTX_FN_REG_READ, CTX_FN_REG_WRITE,
-                    CTX_GPR, CTX_HARTID, CTX_HOOKED, CTX_INSTRET, CTX_SITES, CTX_SLOW_PC)
+                    CTX_GPR, CTX_HARTID, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_HOOKED, CTX_INSTRET, CTX_SITES, CTX_SLOW_PC)
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
 from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND_LOAD,
                        KIND_STORE, MEM_POSTINC_IMM, MEM_REGREG)
@@ -166,8 +166,8 @@ class CustomCode:
         """The hook stopped for Python. Returns a fault message or None to continue."""
         slow_pc = int(hart.ctx[CTX_SLOW_PC])
         for loop in range(2):   # loop ends the code hook does not cover yet
-            exit_address = int(hart.ctx[19 + 4 * loop])
-            if hart.ctx[20 + 4 * loop] > 0 and not self._covered(exit_address):
+            exit_address = int(hart.ctx[CTX_LP_EXIT0 + 4 * loop])
+            if hart.ctx[CTX_LP_COUNT0 + 4 * loop] > 0 and not self._covered(exit_address):
                 self._hook_range(exit_address, exit_address + 1)
         if slow_pc < 0:
             return None
