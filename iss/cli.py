@@ -14,6 +14,8 @@ commands:
   run      run a firmware ELF and report instructions, time and exit status
   cc       compile and link firmware with the project's runtime (clang from ziglang)
   disasm   disassemble a firmware ELF (RV32IMC + XpulpV2/CORE-V)
+  debug    step through firmware in a gdb-like shell (-x FILE --batch for scripts)
+  gdbserver  serve firmware to gdb over the GDB remote protocol (target remote :PORT)
 
 exit codes of `iss run`: the firmware's exit status, or 2 bad input, 3 firmware fault,
 4 instruction limit reached, 130 interrupted."""
@@ -65,7 +67,38 @@ def _parser() -> argparse.ArgumentParser:
     dis.add_argument("--function", metavar="NAME", help="only this function")
     dis.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
     dis.set_defaults(handler=_cmd_disasm)
+
+    dbg = sub.add_parser("debug", help="gdb-like debugger shell",
+                         description="Debug FIRMWARE.elf with gdb's commands (break, run, "
+                                     "continue, stepi, next, info registers, x/, print, ...).")
+    dbg.add_argument("firmware", metavar="FIRMWARE.elf")
+    dbg.add_argument("--platform", metavar="FILE")
+    dbg.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
+    dbg.add_argument("-x", dest="command_files", action="append", default=[], metavar="FILE",
+                     help="execute the debugger commands in FILE (repeatable)")
+    dbg.add_argument("--batch", action="store_true", help="exit after the -x files ran")
+    dbg.set_defaults(handler=_cmd_debug)
+
+    gdb = sub.add_parser("gdbserver", help="GDB remote serial protocol server",
+                         description="Let gdb-multiarch / riscv*-gdb debug FIRMWARE.elf: "
+                                     "`target remote :PORT`.")
+    gdb.add_argument("firmware", metavar="FIRMWARE.elf")
+    gdb.add_argument("--port", type=int, default=3333, help="TCP port (0: pick a free one)")
+    gdb.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    gdb.add_argument("--platform", metavar="FILE")
+    gdb.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
+    gdb.set_defaults(handler=_cmd_gdbserver)
     return parser
+
+
+def _cmd_debug(args) -> int:
+    from .debugger.shell import main as shell_main
+    return shell_main(args)
+
+
+def _cmd_gdbserver(args) -> int:
+    from .debugger.gdbserver import main as gdbserver_main
+    return gdbserver_main(args)
 
 
 def _positive_int(text: str) -> int:
@@ -81,7 +114,10 @@ def _positive_int(text: str) -> int:
 def _cmd_run(args) -> int:
     from .simulator import Simulator
     sim = Simulator(args.firmware, args.platform, isa=args.isa)
-    result = sim.run(max_instructions=args.max_instructions)
+    progress = _ProgressLine() if sys.stderr.isatty() and not args.quiet else None
+    result = sim.run(max_instructions=args.max_instructions, progress=progress)
+    if progress is not None:
+        progress.clear()
     stats = result.stats
     stop = result.stop
     if args.json:
@@ -105,6 +141,27 @@ def _cmd_run(args) -> int:
               f"({stats['mips']:.1f} MIPS)", file=sys.stderr)
     return {"exit": (result.exit_code or 0) & 0xFF, "fault": EXIT_FAULT, "limit": EXIT_LIMIT,
             "interrupted": EXIT_INTERRUPTED}[stop.reason]
+
+
+class _ProgressLine:
+    """One self-overwriting status line on a terminal's stderr during long runs."""
+
+    def __init__(self):
+        self.shown = False
+
+    def __call__(self, sim, elapsed: float) -> None:
+        if elapsed < 1.0:
+            return
+        n = sum(h.instret for h in sim.harts)
+        sys.stderr.write(f"\r\x1b[Kiss: {n:,} instructions, {elapsed:.1f} s, "
+                         f"{n / elapsed / 1e6:.1f} MIPS (Ctrl-C stops with the stats so far)")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _cmd_disasm(args) -> int:

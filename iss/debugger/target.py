@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from unicorn import unicorn_const as UC
+from unicorn.riscv_const import UC_RISCV_REG_PC
 
 from ..errors import IssError
 from ..hart import Stop
@@ -54,6 +55,8 @@ class DebugTarget:
         self.current = 0
         self.finished: Event | None = None
         self._watch_hit = None
+        self._read_stop_pc = None      # pc of a load stopped by a read watchpoint
+        self._watch_skip = None        # that load, to run without stopping on resume
 
     def restart(self) -> None:
         """Reload the firmware; breakpoints and watchpoints are kept."""
@@ -107,6 +110,9 @@ class DebugTarget:
         for hart in self.sim.harts:
             handles.append(hart.uc.hook_add(types, self._on_watch, (hart, kind, address, size),
                                             address, address + size - 1))
+            # memory hooks are compiled into translated blocks: blocks translated before
+            # this hook (e.g. the one we are stopped in) would not see it
+            hart.uc.ctl_flush_tb()
         self.watchpoints[key] = handles
 
     def remove_watchpoint(self, address: int, size: int, kind: str = "w") -> None:
@@ -116,11 +122,21 @@ class DebugTarget:
 
     def _on_watch(self, uc, access, address, size, value, data):
         hart, kind, lo, length = data
+        skip, self._watch_skip = self._watch_skip, None
+        if access != UC.UC_MEM_WRITE and skip is not None and uc.reg_read(UC_RISCV_REG_PC) == skip:
+            return                     # the load we stopped in front of: let it run
         old = int.from_bytes(self.sim.memory.read(address, size), "little") \
             if self.sim.platform.memory_at(address) is not None else 0
         new = value & ((1 << 8 * size) - 1) if access == UC.UC_MEM_WRITE else old
         self._watch_hit = ("w" if access == UC.UC_MEM_WRITE else "r", address, size, old, new)
-        hart.stop_after_access(Stop("watchpoint", None, f"watchpoint at 0x{lo:08x}"))
+        stop = Stop("watchpoint", None, f"watchpoint at 0x{lo:08x}")
+        if access == UC.UC_MEM_WRITE:
+            hart.stop_after_access(stop)   # the store completes, then the hart stops
+        else:
+            # stopping inside a load loses its result: stop in front of it instead (it
+            # does not retire) and let it run without stopping again on resume
+            hart.pending = stop
+            uc.emu_stop()
 
     # ---- execution -----------------------------------------------------------------------
     def cont(self, max_instructions: int | None = None) -> Event:
@@ -141,6 +157,8 @@ class DebugTarget:
         if hart.pc in self.breakpoints:
             hart.ctx[CTX_BREAK_SKIP] = hart.pc      # resume over the breakpoint we stand on
         self._watch_hit = None
+        self._watch_skip = hart.pc if self._read_stop_pc == hart.pc else None
+        self._read_stop_pc = None
         try:
             while True:
                 stop = hart.run(SLICE_INSTRUCTIONS, limit if limit is not None else 1 << 62)
@@ -152,6 +170,8 @@ class DebugTarget:
         event = Event(stop.reason, hart.pc if stop.reason != "fault" else stop.pc,
                       self.current, stop.message, stop.exit_status,
                       self._watch_hit if stop.reason == "watchpoint" else None)
+        if stop.reason == "watchpoint" and event.watch and event.watch[0] == "r":
+            self._read_stop_pc = event.pc
         if stop.reason in ("exit", "fault"):
             self.finished = event
             for p in self.sim.peripherals:

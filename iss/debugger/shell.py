@@ -1,0 +1,2621 @@
+"""A gdb-like debugger shell over DebugTarget: `iss debug FIRMWARE.elf [-x FILE] [--batch]`.
+
+gdb's command names, abbreviations and output habits (break/tbreak/watch/run/continue/
+stepi/nexti/step/next/finish/until/info .../print/x/set/disassemble/list/backtrace/display):
+a gdb user reads it without thinking.  Source-level stepping uses the DWARF line table;
+frames are unwound by prologue analysis (no DWARF CFI needed).
+
+Programmatic use: ``run_script(firmware, ["break main", "run", "info registers"]) -> str``.
+Command files (-x) stop at the first failing command, like gdb; with --batch the exit
+status is 0, or 1 when a command failed.
+"""
+from __future__ import annotations
+
+import argparse
+import bisect
+import io
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import IssError
+from ..isa.decoder import disassemble as _disassemble
+from .target import HWLOOP_REGISTERS, DebugTarget, Event
+
+
+class ShellError(Exception):
+    """A command failed: one line for the user, never a traceback."""
+
+
+# ============================================================================ debug info
+
+@dataclass
+class Row:
+    address: int
+    file: str          # as named in the line table (e.g. "main.c")
+    path: str          # best full path of the source file
+    line: int
+    is_stmt: bool
+    prologue_end: bool
+    end: int = 0       # first address after this row's range
+
+
+@dataclass
+class VarType:
+    """A (much) simplified C type from DWARF."""
+    kind: str                    # int, float, ptr, array, struct, func
+    size: int = 4
+    signed: bool = True
+    char: bool = False
+    name: str = "int"
+    target: "VarType | None" = None   # element type (array) / pointee (ptr)
+    count: int = 0
+
+
+class DebugInfo:
+    """Symbols, sections, line table, functions and global variables of the firmware."""
+
+    def __init__(self, image):
+        from elftools.elf.elffile import ELFFile
+        self.image = image
+        self.text_ranges = [(s.address, s.address + s.memsize) for s in image.segments
+                            if s.executable]
+        with open(image.path, "rb") as f:
+            elf = ELFFile(io.BytesIO(f.read()))
+        self.sections = []
+        for sec in elf.iter_sections():
+            if sec["sh_flags"] & 2 and sec["sh_size"]:        # SHF_ALLOC
+                self.sections.append((sec["sh_addr"], sec["sh_addr"] + sec["sh_size"], sec.name))
+        self.symbols: dict[str, tuple[int, int, str]] = {}    # name -> (value, size, kind)
+        table = elf.get_section_by_name(".symtab")
+        if table is not None:
+            for s in table.iter_symbols():
+                kind = s["st_info"]["type"]
+                if not s.name or s["st_shndx"] == "SHN_UNDEF" or kind not in (
+                        "STT_FUNC", "STT_OBJECT", "STT_NOTYPE"):
+                    continue
+                if s.name.startswith((".L", "$")):
+                    continue
+                self.symbols.setdefault(s.name, (s["st_value"], s["st_size"], kind))
+        self.objects = sorted((v, sz, n) for n, (v, sz, k) in self.symbols.items()
+                              if k in ("STT_FUNC", "STT_OBJECT"))
+        self._object_starts = [o[0] for o in self.objects]
+        self.rows: list[Row] = []
+        self.returns_value: dict[int, bool] = {}     # function low_pc -> non-void
+        self.variables: dict[str, VarType] = {}
+        self.function_lines: dict[str, tuple[str, str, int]] = {}   # name -> (file, path, line)
+        if elf.has_dwarf_info():
+            try:
+                self._read_dwarf(elf)
+            except Exception:        # damaged debug info: symbols still work
+                pass
+        self.rows.sort(key=lambda r: r.address)
+        self._starts = [r.address for r in self.rows]
+        # effective statement starts: address -> row (last row at an address wins)
+        self.stmt: dict[int, Row] = {}
+        for r in self.rows:
+            if r.end > r.address or r.address not in self.stmt:
+                if r.is_stmt and r.line:
+                    self.stmt[r.address] = r
+                elif r.end > r.address:
+                    self.stmt.pop(r.address, None)
+
+    def in_text(self, address: int) -> bool:
+        return any(lo <= address < hi for lo, hi in self.text_ranges)
+
+    # ---- DWARF ----------------------------------------------------------------------
+    def _read_dwarf(self, elf) -> None:
+        dwarf = elf.get_dwarf_info()
+        for cu in dwarf.iter_CUs():
+            top = cu.get_top_DIE()
+            comp_dir = _attr_str(top, "DW_AT_comp_dir") or ""
+            prog = dwarf.line_program_for_CU(cu)
+            if prog is not None:
+                self._read_lines(prog, comp_dir)
+            try:
+                self._read_dies(top, cu)
+            except Exception:
+                pass
+
+    def _read_lines(self, prog, comp_dir: str) -> None:
+        version = prog.header["version"]
+        dirs = [d.decode(errors="replace") if isinstance(d, bytes) else str(d)
+                for d in prog.header["include_directory"]]
+        files = {}
+        base = 0 if version >= 5 else 1
+        for i, entry in enumerate(prog.header["file_entry"]):
+            name = entry.name.decode(errors="replace")
+            d = entry.dir_index
+            if version >= 5:
+                directory = dirs[d] if d < len(dirs) else ""
+            else:
+                directory = dirs[d - 1] if 0 < d <= len(dirs) else ""
+            path = os.path.join(comp_dir, directory, name)
+            files[i + base] = (name, path)
+        seq: list[Row] = []
+        for entry in prog.get_entries():
+            st = entry.state
+            if st is None:
+                continue
+            if st.end_sequence:
+                for a, b in zip(seq, seq[1:]):
+                    a.end = b.address
+                if seq:
+                    seq[-1].end = st.address
+                if seq and self.in_text(seq[0].address):
+                    self.rows.extend(seq)
+                seq = []
+                continue
+            name, path = files.get(st.file, ("??", "??"))
+            seq.append(Row(st.address, name, path, st.line, bool(st.is_stmt),
+                           bool(st.prologue_end)))
+
+    def _read_dies(self, top, cu) -> None:
+        for die in top.iter_children():
+            if die.tag == "DW_TAG_subprogram":
+                low = die.attributes.get("DW_AT_low_pc")
+                origin = die
+                for _ in range(4):          # out-of-line copies: the abstract origin
+                    ref = next((a for a in ("DW_AT_abstract_origin", "DW_AT_specification")
+                                if a in origin.attributes), None)
+                    if ref is None:
+                        break
+                    origin = origin.get_DIE_from_attribute(ref)
+                if low is not None:
+                    self.returns_value[low.value] = "DW_AT_type" in origin.attributes
+                name = _attr_str(origin, "DW_AT_name")
+                line = origin.attributes.get("DW_AT_decl_line")
+                if name and line is not None and low is not None:
+                    self.function_lines[name] = (None, None, line.value)
+            elif die.tag == "DW_TAG_variable":
+                name = _attr_str(die, "DW_AT_name")
+                if not name or "DW_AT_location" not in die.attributes:
+                    continue
+                try:
+                    self.variables[name] = _var_type(die.get_DIE_from_attribute("DW_AT_type"))
+                except Exception:
+                    pass
+
+    # ---- lines ------------------------------------------------------------------------
+    def row_at(self, address: int) -> Row | None:
+        i = bisect.bisect_right(self._starts, address) - 1
+        while i >= 0:
+            r = self.rows[i]
+            if r.address <= address < r.end:
+                return r if r.line else None
+            if r.address < address and r.end <= address and i and \
+                    self.rows[i - 1].address != r.address:
+                return None
+            i -= 1
+        return None
+
+    def line_start(self, address: int) -> int | None:
+        """Start address of the contiguous range of address's line (for frame printing)."""
+        r = self.row_at(address)
+        if r is None:
+            return None
+        i = bisect.bisect_right(self._starts, address) - 1
+        start = r.address
+        while i > 0:
+            p = self.rows[i - 1]
+            if p.end == start and p.line == r.line and p.file == r.file and p.end > p.address:
+                start = p.address
+                i -= 1
+            elif p.address == start or p.end <= p.address:
+                i -= 1
+            else:
+                break
+        return start
+
+    def files(self) -> set[str]:
+        return {r.file for r in self.rows}
+
+    def addresses_for_line(self, file: str | None, line: int) -> tuple[int, Row] | None:
+        """The lowest statement address of `line` (or the next line with code) in file."""
+        def match(r):
+            return file is None or r.file == file or r.path == file or \
+                r.path.endswith("/" + file)
+        rows = [r for r in self.stmt.values() if match(r)]
+        if not rows:
+            return None
+        later = sorted({r.line for r in rows if r.line >= line})
+        for ln in later[:1]:
+            best = min((r for r in rows if r.line == ln), key=lambda r: r.address)
+            return best.address, best
+        return None
+
+    def after_prologue(self, start: int, end: int) -> int:
+        """gdb's breakpoint address for a function: its prologue_end (or second line row)."""
+        rows = [r for r in self.rows[bisect.bisect_left(self._starts, start):]
+                if r.address < end]
+        for r in rows:
+            if r.prologue_end and r.line:
+                return r.address
+        first = next((r for r in rows if r.line), None)
+        if first is None:
+            return start
+        for r in rows:
+            if r.address > start and r.line and r.line != first.line:
+                return r.address
+        return start
+
+    # ---- symbols -------------------------------------------------------------------------
+    def data_symbol(self, address: int) -> str | None:
+        """`sym` or `sym+off` for any address inside a function or object."""
+        i = bisect.bisect_right(self._object_starts, address) - 1
+        while i >= 0:
+            start, size, name = self.objects[i]
+            if address < start + max(size, 1):
+                off = address - start
+                return f"{name}+{off}" if off else name
+            if start < address - 0x10000:
+                break
+            i -= 1
+        return None
+
+    def section_of(self, address: int) -> str | None:
+        for lo, hi, name in self.sections:
+            if lo <= address < hi:
+                return name
+        return None
+
+
+def _attr_str(die, name: str) -> str | None:
+    a = die.attributes.get(name)
+    if a is None:
+        return None
+    v = a.value
+    return v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+
+
+def _var_type(die, depth: int = 0) -> VarType:
+    if depth > 16:
+        return VarType("int")
+    tag = die.tag
+    if tag in ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type",
+               "DW_TAG_restrict_type", "DW_TAG_atomic_type"):
+        if "DW_AT_type" not in die.attributes:
+            return VarType("int", 0, name="void")
+        inner = _var_type(die.get_DIE_from_attribute("DW_AT_type"), depth + 1)
+        if tag == "DW_TAG_typedef":
+            inner = VarType(**{**inner.__dict__, "name": _attr_str(die, "DW_AT_name") or inner.name})
+        return inner
+    if tag == "DW_TAG_base_type":
+        size = die.attributes["DW_AT_byte_size"].value
+        enc = die.attributes["DW_AT_encoding"].value
+        name = _attr_str(die, "DW_AT_name") or "int"
+        if enc == 4:                     # DW_ATE_float
+            return VarType("float", size, name=name)
+        signed = enc in (5, 6, 13)       # signed, signed_char, signed_fixed
+        return VarType("int", size, signed, char=enc in (6, 8), name=name)
+    if tag == "DW_TAG_enumeration_type":
+        return VarType("int", die.attributes.get("DW_AT_byte_size").value, True, name="enum")
+    if tag == "DW_TAG_pointer_type":
+        target = _var_type(die.get_DIE_from_attribute("DW_AT_type"), depth + 1) \
+            if "DW_AT_type" in die.attributes else VarType("int", 0, name="void")
+        return VarType("ptr", 4, False, name=target.name + " *", target=target)
+    if tag == "DW_TAG_array_type":
+        elem = _var_type(die.get_DIE_from_attribute("DW_AT_type"), depth + 1)
+        dims = []
+        for child in die.iter_children():
+            if child.tag == "DW_TAG_subrange_type":
+                if "DW_AT_count" in child.attributes:
+                    dims.append(child.attributes["DW_AT_count"].value)
+                elif "DW_AT_upper_bound" in child.attributes:
+                    dims.append(child.attributes["DW_AT_upper_bound"].value + 1)
+                else:
+                    dims.append(0)
+        for n in reversed(dims or [0]):
+            elem = VarType("array", elem.size * n, name=f"{elem.name} [{n}]", target=elem, count=n)
+        return elem
+    if tag in ("DW_TAG_structure_type", "DW_TAG_union_type", "DW_TAG_class_type"):
+        size = die.attributes.get("DW_AT_byte_size")
+        return VarType("struct", size.value if size else 0, name=f"struct {_attr_str(die, 'DW_AT_name') or ''}")
+    return VarType("int")
+
+
+# ============================================================================ expressions
+
+_TYPE_NAMES = {
+    "char": (1, True), "signed char": (1, True), "unsigned char": (1, False),
+    "int8_t": (1, True), "uint8_t": (1, False),
+    "short": (2, True), "unsigned short": (2, False), "short int": (2, True),
+    "int16_t": (2, True), "uint16_t": (2, False),
+    "int": (4, True), "unsigned": (4, False), "unsigned int": (4, False), "long": (4, True),
+    "unsigned long": (4, False), "int32_t": (4, True), "uint32_t": (4, False),
+    "long long": (8, True), "unsigned long long": (8, False), "int64_t": (8, True),
+    "uint64_t": (8, False), "void": (1, False), "size_t": (4, False),
+}
+
+
+@dataclass
+class Value:
+    value: int
+    kind: str = "int"        # int, code (code pointer), data (data pointer), func, array
+    size: int = 4
+    signed: bool = True
+    lval: tuple | None = None     # ("reg", name) or ("mem", address, size)
+    pointee: tuple | None = None  # (size, signed) of *value for typed pointers
+    vtype: VarType | None = None  # DWARF type of a variable (arrays, chars)
+    char: bool = False
+
+
+class Evaluator:
+    """gdb-ish C expressions: registers ($a0, $pc), $N history, symbols, literals,
+    casts ((char*)X, {int}X), unary - ~ ! * &, binary arithmetic/logic, assignment."""
+
+    TOKEN = re.compile(r"\s*(0x[0-9a-fA-F]+|0b[01]+|\d+[uUlL]*|'(?:\\.|[^'])'|\$\$?\w*|"
+                       r"[A-Za-z_.][\w.$]*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^~!()<>={}\[\],])")
+
+    def __init__(self, shell: "Shell"):
+        self.shell = shell
+
+    def tokenize(self, text: str) -> list[str]:
+        tokens, pos = [], 0
+        text = text.rstrip()
+        while pos < len(text):
+            m = self.TOKEN.match(text, pos)
+            if m is None or m.end() == pos:
+                raise ShellError(f"Invalid character '{text[pos:].strip()[:1]}' in expression.")
+            tokens.append(m.group(1))
+            pos = m.end()
+        return tokens
+
+    def evaluate(self, text: str) -> Value:
+        self.tokens = self.tokenize(text)
+        if not self.tokens:
+            raise ShellError("Argument required (expression to compute).")
+        self.pos = 0
+        v = self.assign()
+        if self.pos != len(self.tokens):
+            raise ShellError(f"A syntax error in expression, near `{' '.join(self.tokens[self.pos:])}'.")
+        return v
+
+    def peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self, expected=None):
+        tok = self.peek()
+        if tok is None or (expected is not None and tok != expected):
+            raise ShellError("A syntax error in expression, near `'." if tok is None else
+                             f"A syntax error in expression, near `{' '.join(self.tokens[self.pos:])}'.")
+        self.pos += 1
+        return tok
+
+    def assign(self) -> Value:
+        left = self.binary(0)
+        if self.peek() == "=":
+            self.take()
+            right = self.assign()
+            self.shell.store(left, right.value)
+            return self.shell.reread(left)
+        return left
+
+    LEVELS = [("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", ">", "<=", ">="),
+              ("<<", ">>"), ("+", "-"), ("*", "/", "%")]
+
+    def binary(self, level: int) -> Value:
+        if level == len(self.LEVELS):
+            return self.unary()
+        left = self.binary(level + 1)
+        while self.peek() in self.LEVELS[level]:
+            op = self.take()
+            right = self.binary(level + 1)
+            left = self.apply(op, left, right)
+        return left
+
+    def apply(self, op: str, a: Value, b: Value) -> Value:
+        x, y = self.rvalue(a), self.rvalue(b)
+        if op in ("/", "%") and y == 0:
+            raise ShellError("Division by zero")
+        r = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y,
+             "/": lambda: int(x / y), "%": lambda: x - int(x / y) * y,
+             "<<": lambda: x << y, ">>": lambda: x >> y, "&": lambda: x & y, "|": lambda: x | y,
+             "^": lambda: x ^ y, "==": lambda: int(x == y), "!=": lambda: int(x != y),
+             "<": lambda: int(x < y), ">": lambda: int(x > y), "<=": lambda: int(x <= y),
+             ">=": lambda: int(x >= y), "&&": lambda: int(bool(x) and bool(y)),
+             "||": lambda: int(bool(x) or bool(y))}[op]()
+        kind = a.kind if a.kind in ("code", "data") and op in "+-" else "int"
+        if kind != "int":
+            return Value(r & 0xFFFFFFFF, kind, 4, False, pointee=a.pointee)
+        size = max(a.size if a.kind == "int" else 4, b.size if b.kind == "int" else 4, 4)
+        signed = (a.signed or a.kind != "int") and (b.signed or b.kind != "int")
+        return Value(_wrap(r, size, signed), "int", size, signed)
+
+    def rvalue(self, v: Value) -> int:
+        return v.value
+
+    def cast_type(self):
+        """After '(' or '{': a type name and '*'s, or None (not a cast)."""
+        start = self.pos
+        words = []
+        while self.peek() is not None and re.fullmatch(r"[A-Za-z_]\w*", self.peek() or "") and \
+                self.peek() in {"unsigned", "signed", "char", "short", "int", "long", "void",
+                                "const", "volatile", "struct"} | set(_TYPE_NAMES):
+            w = self.take()
+            if w not in ("const", "volatile"):
+                words.append(w)
+        if not words:
+            self.pos = start
+            return None
+        stars = 0
+        while self.peek() == "*":
+            self.take()
+            stars += 1
+        name = " ".join(words)
+        if name == "signed":
+            name = "int"
+        if name not in _TYPE_NAMES:
+            name = name.replace(" int", "") if name.replace(" int", "") in _TYPE_NAMES else "int"
+        size, signed = _TYPE_NAMES[name]
+        return size, signed, stars, name == "char" or name.endswith(" char")
+
+    def unary(self) -> Value:
+        tok = self.peek()
+        if tok == "-":
+            self.take()
+            v = self.unary()
+            return Value(_wrap(-v.value, max(v.size, 4), True), "int", max(v.size, 4), True)
+        if tok == "+":
+            self.take()
+            return self.unary()
+        if tok == "~":
+            self.take()
+            v = self.unary()
+            return Value(_wrap(~v.value, max(v.size, 4), v.signed), "int", max(v.size, 4), v.signed)
+        if tok == "!":
+            self.take()
+            return Value(int(not self.unary().value))
+        if tok == "*":
+            self.take()
+            v = self.unary()
+            if v.kind == "array" and v.vtype is not None:
+                return self.shell.variable_value(v.vtype.target, v.value)
+            size, signed = (v.pointee or (4, True))[:2]
+            if v.kind == "data" and v.vtype is not None and v.vtype.target is not None:
+                return self.shell.variable_value(v.vtype.target, v.value & 0xFFFFFFFF)
+            return self.shell.load(v.value & 0xFFFFFFFF, size, signed, char=size == 1 and
+                                   bool(v.pointee and len(v.pointee) > 2 and v.pointee[2]))
+        if tok == "&":
+            self.take()
+            v = self.unary()
+            if v.lval is None or v.lval[0] != "mem":
+                raise ShellError("Attempt to take address of value not located in memory.")
+            return Value(v.lval[1], "data", 4, False, pointee=(v.lval[2], v.signed),
+                         vtype=VarType("ptr", 4, False, target=v.vtype) if v.vtype else None)
+        if tok == "(":
+            save = self.pos
+            self.take()
+            cast = self.cast_type()
+            if cast is not None and self.peek() == ")":
+                self.take()
+                size, signed, stars, char = cast
+                v = self.unary()
+                if stars:
+                    return Value(v.value & 0xFFFFFFFF, "data", 4, False,
+                                 pointee=(size, signed, char) if stars == 1 else (4, False))
+                return Value(_wrap(v.value, size, signed), "int", size, signed, char=char)
+            self.pos = save
+        if tok == "{":
+            self.take()
+            cast = self.cast_type()
+            if cast is None:
+                raise ShellError(f"No symbol \"{self.peek()}\" in current context.")
+            self.take("}")
+            size, signed, stars, char = cast
+            address = self.unary().value & 0xFFFFFFFF
+            return self.shell.load(address, 4 if stars else size, signed and not stars, char=char)
+        return self.postfix()
+
+    def postfix(self) -> Value:
+        v = self.primary()
+        while self.peek() == "[":
+            self.take()
+            index = self.assign().value
+            self.take("]")
+            if v.kind == "array" and v.vtype is not None and v.vtype.target is not None:
+                elem = v.vtype.target
+                if v.vtype.count and not 0 <= index < v.vtype.count:
+                    pass    # gdb does not check bounds either
+                v = self.shell.variable_value(elem, v.value + index * elem.size)
+            elif v.kind == "data":
+                if v.vtype is not None and v.vtype.target is not None and v.vtype.target.size:
+                    elem = v.vtype.target
+                    v = self.shell.variable_value(elem, (v.value + index * elem.size) & 0xFFFFFFFF)
+                else:
+                    size, signed = (v.pointee or (4, True))[:2]
+                    v = self.shell.load((v.value + index * size) & 0xFFFFFFFF, size, signed)
+            else:
+                raise ShellError("cannot subscript something of type `int'")
+        return v
+
+    def primary(self) -> Value:
+        tok = self.take()
+        if tok == "(":
+            v = self.assign()
+            self.take(")")
+            return v
+        if tok.startswith("$"):
+            return self.shell.convenience(tok)
+        if tok[0].isdigit():
+            text = tok.rstrip("uUlL")
+            try:
+                value = int(text, 0) if not (len(text) > 1 and text[0] == "0" and text[1].isdigit()) \
+                    else int(text, 8)
+            except ValueError:
+                raise ShellError(f"Invalid number \"{tok}\".") from None
+            if value < 1 << 31:
+                return Value(value, "int", 4, True)
+            if value < 1 << 32 and (tok[:2].lower() in ("0x", "0b") or tok[-1] in "uU"):
+                return Value(value, "int", 4, False)        # C: unsigned int
+            return Value(value, "int", 8, True)
+        if tok.startswith("'"):
+            body = tok[1:-1]
+            ch = {"\\n": "\n", "\\t": "\t", "\\0": "\0", "\\\\": "\\", "\\'": "'"}.get(body, body)
+            return Value(ord(ch[0]), "int", 1, True, char=True)
+        if tok == "sizeof":
+            self.take("(")
+            cast = self.cast_type()
+            if cast is not None:
+                self.take(")")
+                return Value(4 if cast[2] else cast[0], "int", 4, False)
+            v = self.assign()
+            self.take(")")
+            return Value(v.vtype.size if v.vtype else v.size, "int", 4, False)
+        if re.fullmatch(r"[A-Za-z_.][\w.$]*", tok):
+            return self.shell.symbol_value(tok)
+        raise ShellError(f"A syntax error in expression, near `{tok}'.")
+
+
+def _wrap(value: int, size: int, signed: bool) -> int:
+    bits = 8 * size
+    value &= (1 << bits) - 1
+    if signed and value >> (bits - 1):
+        value -= 1 << bits
+    return value
+
+
+# ============================================================================ breakpoints
+
+@dataclass
+class Breakpoint:
+    number: int
+    type: str                  # breakpoint, hw watchpoint, read watchpoint, acc watchpoint
+    address: int | None = None
+    what: str = ""
+    temporary: bool = False
+    enabled: bool = True
+    hits: int = 0
+    ignore: int = 0
+    condition: str | None = None
+    # watchpoints
+    watch_address: int = 0
+    watch_size: int = 4
+    watch_signed: bool = True
+    old: int | None = None
+
+    @property
+    def is_watch(self) -> bool:
+        return self.type != "breakpoint"
+
+    @property
+    def kind(self) -> str:
+        return {"hw watchpoint": "w", "read watchpoint": "r", "acc watchpoint": "a"}[self.type]
+
+
+@dataclass
+class Frame:
+    pc: int
+    sp: int            # the frame's sp (CFA of the callee)
+    cfa: int           # the caller's sp
+    fp: int
+    ra_address: int | None
+
+
+SIGNALS = {
+    "illegal": ("SIGILL", "Illegal instruction"),
+    "ecall": ("SIGTRAP", "Trace/breakpoint trap"),
+    "ebreak": ("SIGTRAP", "Trace/breakpoint trap"),
+    "misaligned": ("SIGBUS", "Bus error"),
+}
+
+STEP_COMMANDS = {"stepi", "nexti", "step", "next", "continue", "x", "until", "list"}
+
+
+# ============================================================================ the shell
+
+class Shell:
+    def __init__(self, firmware, platform=None, isa: str = "auto", out=None, err=None):
+        self.out = out if out is not None else sys.stdout
+        self.err = err if err is not None else self.out
+        self.firmware = str(firmware)
+
+        shell = self
+
+        class _Forward:          # firmware stdout goes through our stream, in order
+            def write(self, text):
+                shell.out.write(text)
+
+            def flush(self):
+                shell.out.flush() if hasattr(shell.out, "flush") else None
+
+        try:
+            self.target = DebugTarget(firmware, platform, isa, output=_Forward())
+        except IssError as e:
+            raise ShellError(str(e)) from None
+        self.info = DebugInfo(self.target.image)
+        self.eval = Evaluator(self)
+        self.running = False          # gdb: "The program is not being run."
+        self.breakpoints: dict[int, Breakpoint] = {}
+        self.next_number = 1
+        self.internal: set[int] = set()       # internal breakpoint addresses (finish, next...)
+        self.history: list[Value] = []
+        self.displays: list[tuple[int, str, str]] = []   # (number, format, expression)
+        self.next_display = 1
+        self.last_command = ""
+        self.x_state = {"fmt": "x", "size": "w", "next": None}
+        self.list_state: dict = {}
+        self.exit_code: int | None = None
+        self.quit_requested = False
+        self.failed = False
+        self._frame_cache: dict[int, tuple] = {}
+
+    # ---- output helpers --------------------------------------------------------------
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def error(self, text: str) -> None:
+        if hasattr(self.out, "flush"):
+            self.out.flush()
+        self.err.write(text + "\n")
+        if hasattr(self.err, "flush"):
+            self.err.flush()
+
+    # ---- command dispatch ----------------------------------------------------------------
+    COMMANDS = {
+        # name: (aliases, handler name, help)
+        "break": (("b", "br", "bre", "brea"), "cmd_break",
+                  "break [LOCATION] [if COND]: set a breakpoint at FUNCTION, FILE:LINE, LINE or *ADDRESS."),
+        "tbreak": (("tb",), "cmd_tbreak", "tbreak LOCATION: set a temporary breakpoint (deleted when hit)."),
+        "delete": (("d",), "cmd_delete", "delete [N...]: delete breakpoints/watchpoints (all without N)."),
+        "disable": (("dis", "disa"), "cmd_disable", "disable [N...]: disable breakpoints."),
+        "enable": (("en",), "cmd_enable", "enable [N...]: enable breakpoints."),
+        "condition": ((), "cmd_condition", "condition N [EXPR]: stop at breakpoint N only if EXPR is non-zero."),
+        "ignore": ((), "cmd_ignore", "ignore N COUNT: ignore the next COUNT crossings of breakpoint N."),
+        "watch": (("wa",), "cmd_watch", "watch [-l] EXPR: stop when EXPR (SYMBOL, *ADDR, *(T*)ADDR) is written."),
+        "rwatch": ((), "cmd_rwatch", "rwatch EXPR: stop when EXPR is read."),
+        "awatch": ((), "cmd_awatch", "awatch EXPR: stop when EXPR is read or written."),
+        "run": (("r",), "cmd_run", "run: start the program (from the beginning)."),
+        "start": ((), "cmd_start", "start: run to the beginning of main (temporary breakpoint)."),
+        "starti": ((), "cmd_starti", "starti: start the program and stop at its first instruction."),
+        "restart": ((), "cmd_restart", "restart: reload the firmware (breakpoints are kept), stop at the entry."),
+        "kill": (("k",), "cmd_kill", "kill: stop the program being debugged."),
+        "continue": (("c", "cont", "fg"), "cmd_continue", "continue [N]: continue; N ignores the current breakpoint N-1 more times."),
+        "stepi": (("si",), "cmd_stepi", "stepi [N]: execute N machine instructions."),
+        "nexti": (("ni",), "cmd_nexti", "nexti [N]: execute N instructions, stepping over calls."),
+        "step": (("s",), "cmd_step", "step [N]: run to the next source line, entering calls."),
+        "next": (("n",), "cmd_next", "next [N]: run to the next source line, stepping over calls."),
+        "finish": (("fin",), "cmd_finish", "finish: run until the current function returns."),
+        "until": (("u",), "cmd_until", "until [LOCATION]: like next without going back in loops; or run to LOCATION."),
+        "advance": ((), "cmd_advance", "advance LOCATION: run until LOCATION (or the current function returns)."),
+        "info": (("i", "inf"), "cmd_info", "info breakpoints|registers|all-registers|frame|line|source|symbol ADDR|"
+                                           "threads|display|stats|accel|functions|variables|sharedlibrary"),
+        "print": (("p", "inspect", "call"), "cmd_print", "print[/FMT] EXPR: FMT x d u o t c a; $reg, symbols, *ADDR, {int}ADDR, arithmetic."),
+        "output": ((), "cmd_output", "output EXPR: print a value without history or newline."),
+        "x": ((), "cmd_x", "x/NFU ADDR: examine memory (F x d u o t c a s i, U b h w g)."),
+        "set": ((), "cmd_set", "set var EXPR = VALUE | set $reg = VALUE | set {int}ADDR = VALUE."),
+        "display": ((), "cmd_display", "display[/FMT] EXPR: print EXPR after each stop."),
+        "undisplay": ((), "cmd_undisplay", "undisplay [N...]: stop displaying expressions."),
+        "disassemble": (("disas",), "cmd_disassemble", "disassemble [FUNCTION | START,END | START,+LEN]; => marks the pc."),
+        "list": (("l",), "cmd_list", "list [LINE | FUNCTION | FILE:LINE]: show source lines."),
+        "backtrace": (("bt", "where"), "cmd_backtrace", "backtrace [N]: show the call stack."),
+        "frame": (("f",), "cmd_frame", "frame: show the current frame."),
+        "thread": ((), "cmd_thread", "thread [N]: select a thread (hart N-1)."),
+        "echo": ((), "cmd_echo", "echo TEXT: print TEXT (C escapes such as \\n)."),
+        "help": (("h",), "cmd_help", "help [COMMAND]: list commands or describe one."),
+        "quit": (("q", "exit"), "cmd_quit", "quit: leave the debugger."),
+    }
+
+    def resolve_command(self, word: str) -> str:
+        word = word.lower()
+        for name, (aliases, _, _) in self.COMMANDS.items():
+            if word == name or word in aliases:
+                return name
+        matches = [n for n in self.COMMANDS if n.startswith(word)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise ShellError(f"Ambiguous command \"{word}\": {', '.join(sorted(matches))}.")
+        raise ShellError(f"Undefined command: \"{word}\".  Try \"help\".")
+
+    def execute(self, line: str, from_tty: bool = False) -> bool:
+        """Run one command line; return False if it failed."""
+        text = line.strip()
+        if from_tty and not text:
+            text = self.last_command
+            if not text:
+                return True
+        if not text or text.startswith("#"):
+            return True
+        try:
+            m = re.match(r"([A-Za-z_-]+|!)(.*)", text)
+            if m is None:
+                raise ShellError(f"Undefined command: \"{text.split()[0]}\".  Try \"help\".")
+            word, rest = m.group(1), m.group(2)
+            name = self.resolve_command(word)
+            handler = getattr(self, self.COMMANDS[name][1])
+            self.last_command = text if name in STEP_COMMANDS and name != "list" else \
+                ("list" if name == "list" else "")
+            if name == "x":
+                self.last_command = "x"       # gdb: Enter continues after the last address
+            handler(rest.strip() if not rest.startswith("/") else rest)
+            return True
+        except ShellError as e:
+            self.error(str(e))
+        except IssError as e:
+            msg = str(e)
+            self.error(msg[:1].upper() + msg[1:] + ("" if msg.endswith(".") else "."))
+        except KeyboardInterrupt:
+            self.error("Quit")
+        except RecursionError:
+            self.error("Expression too complex.")
+        except Exception as e:      # never a traceback for the user
+            if os.environ.get("ISS_DEBUG_TRACEBACK"):
+                raise
+            self.error(f"internal error: {type(e).__name__}: {e}")
+        self.failed = True
+        return False
+
+    # ---- program state -------------------------------------------------------------------
+    def require_running(self, message: str = "The program is not being run.") -> None:
+        if not self.running:
+            raise ShellError(message)
+
+    @property
+    def pc(self) -> int:
+        return self.target.hart.pc
+
+    def load(self, address: int, size: int, signed: bool = True, char: bool = False) -> Value:
+        data = self.read_memory(address, size)
+        value = int.from_bytes(data, "little", signed=signed)
+        return Value(value, "int", size, signed, lval=("mem", address, size), char=char)
+
+    def read_memory(self, address: int, size: int) -> bytes:
+        address &= 0xFFFFFFFF
+        if self.target.sim.platform.memory_at(address) is None or \
+                self.target.sim.platform.memory_at(address + size - 1) is None:
+            raise ShellError(f"Cannot access memory at address 0x{address:x}")
+        return self.target.read_memory(address, size)
+
+    def variable_value(self, vtype: VarType | None, address: int) -> Value:
+        if vtype is None:
+            return self.load(address, 4)
+        if vtype.kind == "array":
+            return Value(address, "array", vtype.size, False, lval=("mem", address, vtype.size),
+                         vtype=vtype)
+        if vtype.kind == "struct":
+            return Value(address, "struct", vtype.size, False, lval=("mem", address, vtype.size),
+                         vtype=vtype)
+        if vtype.kind == "ptr":
+            v = self.load(address, 4, False)
+            t = vtype.target
+            v.kind, v.vtype = "data", vtype
+            v.pointee = (t.size or 1, t.signed, t.char) if t is not None and t.kind == "int" else (4, True)
+            return v
+        if vtype.kind == "float":
+            v = self.load(address, vtype.size, False)
+            v.kind = "float"
+            return v
+        size = vtype.size if vtype.size in (1, 2, 4, 8) else 4
+        v = self.load(address, size, vtype.signed, vtype.char)
+        v.vtype = vtype
+        return v
+
+    def symbol_value(self, name: str) -> Value:
+        sym = self.info.symbols.get(name)
+        if sym is None:
+            raise ShellError(f"No symbol \"{name}\" in current context.")
+        address, size, kind = sym
+        if kind == "STT_FUNC" or (kind == "STT_NOTYPE" and self.info.in_text(address)):
+            return Value(address, "func", 4, False)
+        if name in self.info.variables:
+            return self.variable_value(self.info.variables[name], address)
+        if kind == "STT_NOTYPE":       # linker symbols (__bss_start...): their address
+            return Value(address, "data", 4, False, pointee=(4, True))
+        if size in (1, 2, 4, 8):
+            return self.load(address, size, True)
+        return Value(address, "data", 4, False, pointee=(1, True),
+                     lval=("mem", address, size or 4))
+
+    def convenience(self, token: str) -> Value:
+        name = token[1:]
+        if token == "$":
+            if not self.history:
+                raise ShellError("History is empty.")
+            return self.history[-1]
+        if token == "$$":
+            if len(self.history) < 2:
+                raise ShellError("History has not yet reached $$.")
+            return self.history[-2]
+        if name.isdigit():
+            n = int(name)
+            if not 1 <= n <= len(self.history):
+                raise ShellError(f"History has not yet reached ${n}.")
+            return self.history[n - 1]
+        if name == "_exitcode":
+            if self.exit_code is None:
+                return Value(0, "void")
+            return Value(self.exit_code)
+        lname = name.lower()
+        if lname == "s0":
+            lname = "fp"
+        reg = "s0" if lname == "fp" else lname
+        try:
+            value = self.target.read_register(reg)
+        except IssError:
+            raise ShellError(f"No symbol \"{token}\" in current context." if not name else
+                             f"Invalid register `{name}'") from None
+        if not self.running:
+            raise ShellError("The program has no registers now.")
+        kind = {"pc": "code", "ra": "code", "sp": "data", "gp": "data", "tp": "data",
+                "fp": "data"}.get(lname, "int")
+        if lname.startswith(("lpstart", "lpend")):
+            kind = "code"
+        if kind == "int":
+            return Value(_wrap(value, 4, True), "int", 4, True, lval=("reg", reg))
+        return Value(value, kind, 4, False, lval=("reg", reg))
+
+    def store(self, target: Value, value: int) -> None:
+        if target.lval is None:
+            raise ShellError("Left operand of assignment is not an lvalue.")
+        if target.lval[0] == "reg":
+            if not self.running:
+                raise ShellError("The program has no registers now.")
+            self.target.write_register(target.lval[1], value & 0xFFFFFFFF)
+            self._frame_cache.clear()
+        else:
+            _, address, size = target.lval
+            size = min(size, 8)
+            self.read_memory(address, size)       # checks the address
+            self.target.write_memory(address, (value & ((1 << 8 * size) - 1)).to_bytes(size, "little"))
+
+    def reread(self, v: Value) -> Value:
+        if v.lval is None:
+            return v
+        if v.lval[0] == "reg":
+            return self.convenience("$" + v.lval[1])
+        _, address, size = v.lval
+        if v.vtype is not None:
+            return self.variable_value(v.vtype, address)
+        new = self.load(address, min(size, 8), v.signed, v.char)
+        new.kind = v.kind if v.kind in ("int", "data", "code") else "int"
+        new.pointee = v.pointee
+        return new
+
+    # ---- formatting ------------------------------------------------------------------------
+    def sym_suffix(self, address: int, code_only: bool = False) -> str:
+        if code_only:
+            name = self.target.image.symbolize(address)
+            if name:
+                name = name.replace("+0x", "+")
+                if "+" in name:
+                    base, off = name.split("+")
+                    name = f"{base}+{int(off, 16)}"
+        else:
+            name = self.info.data_symbol(address)
+        return f" <{name}>" if name else ""
+
+    def format_value(self, v: Value, fmt: str | None = None, top: bool = True) -> str:
+        if v.kind == "void":
+            return "void"
+        if v.kind == "array" and v.vtype is not None:
+            return self.format_array(v, fmt)
+        if v.kind == "struct":
+            raw = self.read_memory(v.value, max(v.size, 1))
+            return "{" + ", ".join(f"0x{b:02x}" for b in raw[:64]) + "}"
+        if v.kind == "float" and fmt is None:
+            import struct
+            raw = (v.value & ((1 << 8 * v.size) - 1)).to_bytes(v.size, "little")
+            return repr(struct.unpack("<f" if v.size == 4 else "<d", raw)[0])
+        if fmt is None:
+            if v.kind == "code":
+                prefix = "(void (*)()) " if top else ""
+                return f"{prefix}0x{v.value:x}{self.sym_suffix(v.value, True)}"
+            if v.kind == "data":
+                if v.vtype is not None and v.vtype.kind == "ptr":
+                    t = v.vtype
+                    s = f"({t.name}) 0x{v.value:x}{self.sym_suffix(v.value)}"
+                    if t.target is not None and t.target.char and v.value:
+                        s += " " + self.c_string(v.value)
+                    return s
+                prefix = "(void *) " if top and v.lval and v.lval[0] == "reg" else ""
+                if top and v.pointee and not (v.lval and v.lval[0] == "reg"):
+                    prefix = f"({_type_name(v.pointee)} *) "
+                return f"{prefix}0x{v.value:x}{self.sym_suffix(v.value)}"
+            if v.kind == "func":
+                return f"{{<text variable>}} 0x{v.value:x}{self.sym_suffix(v.value, True)}"
+            if v.char:
+                return f"{v.value} {_char_literal(v.value)}"
+            return str(v.value)
+        return _format_int(v.value, fmt, v.size if v.kind == "int" else 4, self)
+
+    def format_array(self, v: Value, fmt: str | None) -> str:
+        t = v.vtype
+        elem = t.target
+        if elem.kind == "int" and elem.char and fmt is None:
+            raw = self.read_memory(v.value, t.size)
+            return _c_string(raw, limit=200, full=True)
+        parts = []
+        limit = 200
+        for i in range(min(t.count, limit)):
+            ev = self.variable_value(elem, v.value + i * elem.size)
+            parts.append(self.format_value(ev, fmt, top=False))
+        # gdb collapses runs: <repeats N times>
+        out, i = [], 0
+        while i < len(parts):
+            j = i
+            while j < len(parts) and parts[j] == parts[i]:
+                j += 1
+            if j - i >= 10:
+                out.append(f"{parts[i]} <repeats {j - i} times>")
+            else:
+                out.extend(parts[i:j])
+            i = j
+        text = "{" + ", ".join(out) + ("..." if t.count > limit else "") + "}"
+        return text
+
+    def c_string(self, address: int, limit: int = 200) -> str:
+        data = bytearray()
+        for i in range(limit):
+            try:
+                b = self.read_memory(address + i, 1)[0]
+            except ShellError:
+                break
+            if b == 0:
+                return _c_string(bytes(data))
+            data.append(b)
+        return _c_string(bytes(data)) + "..."
+
+    # ---- locations -------------------------------------------------------------------------
+    def current_file(self) -> str | None:
+        if self.list_state.get("file"):
+            return self.list_state["file"]
+        r = self.info.row_at(self.pc) if self.running else None
+        if r is not None:
+            return r.file
+        main = self.info.symbols.get("main")
+        if main is not None:
+            r = self.info.row_at(main[0])
+            if r is not None:
+                return r.file
+        return None
+
+    def function_range(self, name: str) -> tuple[int, int] | None:
+        for start, size, fname in self.target.image.functions:
+            if fname == name:
+                return start, start + max(size, 2)
+        return None
+
+    def parse_location(self, spec: str) -> tuple[int, str]:
+        """LOCATION -> (address, description for 'What')."""
+        spec = spec.strip()
+        if not spec:
+            self.require_running()
+            return self.pc, self.describe_address(self.pc)
+        if spec.startswith("*"):
+            address = self.eval.evaluate(spec[1:]).value & 0xFFFFFFFF
+            return address, self.describe_address(address)
+        m = re.fullmatch(r"(?:(.+):)?(\d+)", spec)
+        if m:
+            file, line = m.group(1), int(m.group(2))
+            if file is None:
+                file = self.current_file()
+            elif file not in self.info.files() and not any(
+                    r.path.endswith("/" + file) or r.path == file for r in self.info.rows[:1] +
+                    list(self.info.stmt.values())):
+                raise ShellError(f"No source file named {file}.")
+            hit = self.info.addresses_for_line(file, line)
+            if hit is None:
+                where = f'file "{file}"' if file else "the current file"
+                raise ShellError(f"No line {line} in {where}.")
+            address, row = hit
+            return address, self.describe_address(address)
+        m = re.fullmatch(r"(?:(.+):)?([A-Za-z_.$][\w.$]*)", spec)
+        if m:
+            name = m.group(2)
+            rng = self.function_range(name)
+            if rng is not None:
+                address = self.info.after_prologue(*rng)
+                return address, self.describe_address(address)
+            if name in self.info.symbols:
+                address = self.info.symbols[name][0]
+                if self.info.in_text(address):
+                    return address, self.describe_address(address)
+            raise ShellError(f"Function \"{name}\" not defined.")
+        raise ShellError(f"Function \"{spec}\" not defined.")
+
+    def describe_address(self, address: int) -> str:
+        """'in main at main.c:87' (What column) or '<main+4>'."""
+        func = self.target.image.function_at(address)
+        row = self.info.row_at(address)
+        if row is not None and func is not None:
+            return f"in {func[0]} at {row.file}:{row.line}"
+        if func is not None:
+            return f"<{func[0]}+{func[1]}>" if func[1] else f"<{func[0]}>"
+        return ""
+
+    def set_message(self, bp: Breakpoint) -> str:
+        row = self.info.row_at(bp.address)
+        kind = "Temporary breakpoint" if bp.temporary else "Breakpoint"
+        if row is not None:
+            return f"{kind} {bp.number} at 0x{bp.address:x}: file {row.file}, line {row.line}."
+        return f"{kind} {bp.number} at 0x{bp.address:x}"
+
+    # ---- breakpoint bookkeeping ------------------------------------------------------------
+    def sync_breakpoints(self) -> None:
+        want = {b.address for b in self.breakpoints.values()
+                if not b.is_watch and b.enabled} | self.internal
+        for a in list(self.target.breakpoints - want):
+            self.target.remove_breakpoint(a)
+        for a in want - self.target.breakpoints:
+            self.target.add_breakpoint(a)
+        wwant = {(b.kind, b.watch_address, b.watch_size) for b in self.breakpoints.values()
+                 if b.is_watch and b.enabled}
+        for key in list(set(self.target.watchpoints) - wwant):
+            self.target.remove_watchpoint(key[1], key[2], key[0])
+        for key in wwant - set(self.target.watchpoints):
+            self.target.add_watchpoint(key[1], key[2], key[0])
+
+    def new_breakpoint(self, spec: str, temporary: bool = False) -> Breakpoint:
+        condition = None
+        m = re.match(r"(.*?)\s+if\s+(.*)$", " " + spec)
+        if m:
+            spec, condition = m.group(1).strip(), m.group(2).strip()
+        address, what = self.parse_location(spec)
+        if not self.info.in_text(address):
+            raise ShellError(f"Cannot insert breakpoint at 0x{address:x}: outside the executable segments.")
+        if address & 1:
+            raise ShellError(f"Cannot insert breakpoint at odd address 0x{address:x}.")
+        if condition is not None:
+            self.eval.tokenize(condition)
+        bp = Breakpoint(self.next_number, "breakpoint", address, what, temporary,
+                        condition=condition)
+        self.next_number += 1
+        self.breakpoints[bp.number] = bp
+        self.sync_breakpoints()
+        others = [b.number for b in self.breakpoints.values()
+                  if b is not bp and not b.is_watch and b.address == address]
+        if others:
+            also = ", ".join(str(n) for n in others)
+            self.say(f"Note: breakpoint{'s' if len(others) > 1 else ''} {also} also set at pc 0x{address:x}.")
+        self.say(self.set_message(bp))
+        return bp
+
+    def cmd_break(self, arg: str) -> None:
+        self.new_breakpoint(arg)
+
+    def cmd_tbreak(self, arg: str) -> None:
+        self.new_breakpoint(arg, temporary=True)
+
+    def numbers(self, arg: str) -> list[int]:
+        out = []
+        for part in arg.replace(",", " ").split():
+            m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+            if not m:
+                raise ShellError(f"Convenience variable must have integer value.\n"
+                                 f"Bad breakpoint argument: '{part}'" if part.startswith("$") else
+                                 f"Bad breakpoint argument: '{part}'")
+            lo = int(m.group(1))
+            hi = int(m.group(2)) if m.group(2) else lo
+            out.extend(range(lo, hi + 1))
+        return out
+
+    def cmd_delete(self, arg: str) -> None:
+        arg = re.sub(r"^(breakpoints?|br)\b", "", arg).strip()
+        if arg.startswith("display"):
+            return self.cmd_undisplay(arg[len("display"):])
+        if not arg:
+            self.breakpoints.clear()
+        for n in self.numbers(arg):
+            if self.breakpoints.pop(n, None) is None:
+                self.error(f"No breakpoint number {n}.")
+        self.sync_breakpoints()
+
+    def _set_enabled(self, arg: str, enabled: bool) -> None:
+        arg = re.sub(r"^(breakpoints?|br)\b", "", arg).strip()
+        if arg.startswith("display"):
+            return
+        targets = self.numbers(arg) if arg else list(self.breakpoints)
+        for n in targets:
+            bp = self.breakpoints.get(n)
+            if bp is None:
+                self.error(f"No breakpoint number {n}.")
+                continue
+            bp.enabled = enabled
+            if enabled and bp.is_watch:
+                bp.old = self.watch_value(bp)
+        self.sync_breakpoints()
+
+    def cmd_disable(self, arg: str) -> None:
+        self._set_enabled(arg, False)
+
+    def cmd_enable(self, arg: str) -> None:
+        m = re.match(r"(once|delete)\s+(.*)", arg)
+        if m:
+            self._set_enabled(m.group(2), True)
+            for n in self.numbers(m.group(2)):
+                if n in self.breakpoints and m.group(1) == "delete":
+                    self.breakpoints[n].temporary = True
+            return
+        self._set_enabled(arg, True)
+
+    def cmd_condition(self, arg: str) -> None:
+        parts = arg.split(None, 1)
+        if not parts or not parts[0].isdigit():
+            raise ShellError("Argument required (breakpoint number).")
+        bp = self.breakpoints.get(int(parts[0]))
+        if bp is None:
+            raise ShellError(f"No breakpoint number {parts[0]}.")
+        if len(parts) == 1:
+            bp.condition = None
+            self.say(f"Breakpoint {bp.number} now unconditional.")
+        else:
+            self.eval.tokenize(parts[1])
+            bp.condition = parts[1]
+
+    def cmd_ignore(self, arg: str) -> None:
+        parts = arg.split()
+        if len(parts) != 2 or not parts[0].isdigit():
+            raise ShellError("Argument required (a breakpoint number).")
+        bp = self.breakpoints.get(int(parts[0]))
+        if bp is None:
+            raise ShellError(f"No breakpoint number {parts[0]}.")
+        bp.ignore = max(0, self.eval.evaluate(parts[1]).value)
+        if bp.ignore == 0:
+            self.say(f"Will stop next time breakpoint {bp.number} is reached.")
+        elif bp.ignore == 1:
+            self.say(f"Will ignore next crossing of breakpoint {bp.number}.")
+        else:
+            self.say(f"Will ignore next {bp.ignore} crossings of breakpoint {bp.number}.")
+
+    # ---- watchpoints -------------------------------------------------------------------------
+    def watch_value(self, bp: Breakpoint) -> int:
+        try:
+            return int.from_bytes(self.read_memory(bp.watch_address, bp.watch_size), "little",
+                                  signed=bp.watch_signed)
+        except ShellError:
+            return 0
+
+    def _watch(self, arg: str, kind: str) -> None:
+        arg = arg.strip()
+        if arg.startswith("-l ") or arg.startswith("-location "):
+            arg = arg.split(None, 1)[1]
+        if not arg:
+            raise ShellError("Argument required (expression to compute).")
+        v = self.eval.evaluate(arg)
+        if v.lval is None:
+            raise ShellError(f"Cannot watch constant value `{arg}'.")
+        if v.lval[0] == "reg":
+            raise ShellError("Expression cannot be implemented with read/access watchpoint."
+                             if kind != "w" else
+                             "Cannot watch registers: only memory watchpoints are supported.")
+        _, address, size = v.lval
+        ttype = {"w": "hw watchpoint", "r": "read watchpoint", "a": "acc watchpoint"}[kind]
+        bp = Breakpoint(self.next_number, ttype, None, arg, watch_address=address,
+                        watch_size=max(1, min(size, 8)), watch_signed=v.signed)
+        self.next_number += 1
+        bp.old = self.watch_value(bp)
+        self.breakpoints[bp.number] = bp
+        self.sync_breakpoints()
+        title = {"w": "Hardware watchpoint", "r": "Hardware read watchpoint",
+                 "a": "Hardware access (read/write) watchpoint"}[kind]
+        self.say(f"{title} {bp.number}: {arg}")
+
+    def cmd_watch(self, arg: str) -> None:
+        self._watch(arg, "w")
+
+    def cmd_rwatch(self, arg: str) -> None:
+        self._watch(arg, "r")
+
+    def cmd_awatch(self, arg: str) -> None:
+        self._watch(arg, "a")
+
+    # ---- running -----------------------------------------------------------------------------
+    def _reload(self) -> None:
+        self.target.restart()
+        self._frame_cache.clear()
+        self.exit_code = None
+        for bp in self.breakpoints.values():
+            if bp.is_watch:
+                bp.old = self.watch_value(bp)
+        self.internal.clear()
+        self.sync_breakpoints()
+
+    def _begin(self) -> None:
+        if self.running or self.target.finished is not None or self.target.hart.instret:
+            self._reload()
+        self.running = True
+        self.say(f"Starting program: {os.path.abspath(self.firmware)} ")
+
+    def cmd_run(self, arg: str) -> None:
+        self._begin()
+        self.resume_and_report()
+
+    def cmd_start(self, arg: str) -> None:
+        self.new_breakpoint("main", temporary=True)
+        self.cmd_run(arg)
+
+    def cmd_starti(self, arg: str) -> None:
+        self._begin()
+        self.say()
+        self.say(f"Program stopped.")
+        self.print_frame_line(self.pc, mid=True)
+
+    def cmd_restart(self, arg: str) -> None:
+        self._reload()
+        self.running = True
+        self.say(f"Firmware reloaded: {os.path.abspath(self.firmware)}")
+        self.print_frame_line(self.pc, mid=True)
+
+    def cmd_kill(self, arg: str) -> None:
+        self.require_running()
+        self.running = False
+        self.say("[Inferior 1 (process 1) killed]")
+
+    def cmd_continue(self, arg: str) -> None:
+        self.require_running()
+        if arg:
+            n = self.eval.evaluate(arg).value
+            here = [b for b in self.breakpoints.values()
+                    if not b.is_watch and b.address == self.pc and b.enabled]
+            if here:
+                here[0].ignore = max(0, n - 1)
+                self.say(f"Will ignore next {n - 1} crossings of breakpoint {here[0].number}.  Continuing.")
+            else:
+                self.say("Not stopped at any breakpoint; argument ignored.")
+                self.say("Continuing.")
+        else:
+            self.say("Continuing.")
+        self.resume_and_report()
+
+    def check_finished(self) -> None:
+        self.require_running()
+        if self.target.finished is not None:
+            fin = self.target.finished
+            if fin.reason == "fault":
+                sig, text = self.signal_for(fin)
+                self.say()
+                self.say(f"Program terminated with signal {sig}, {text}.")
+                self.say("The program no longer exists.")
+                self.running = False
+                raise ShellError("The program is not being run.")
+
+    def resume_and_report(self, stop_at: set[int] | None = None) -> Event:
+        """Continue until a user-visible stop (honouring conditions and ignore counts)."""
+        self.check_finished()
+        while True:
+            event = self._cont()
+            result = self.classify(event)
+            if result is None:
+                continue
+            self.report(event, result)
+            return event
+
+    def _cont(self) -> Event:
+        try:
+            return self.target.cont()
+        finally:
+            self._frame_cache.clear()
+
+    def classify(self, event: Event, stepping: bool = False):
+        """None to keep going, else what to report: ('breakpoint', [bps]) etc."""
+        if event.reason == "breakpoint":
+            hits = self.user_breakpoints_at(event.pc)
+            if hits:
+                return ("breakpoint", hits)
+            if event.pc in self.internal:
+                return ("internal", [])
+            return None          # a breakpoint that was removed meanwhile
+        if event.reason == "watchpoint":
+            return self.watch_hit(event)
+        return (event.reason, [])
+
+    def user_breakpoints_at(self, pc: int) -> list[Breakpoint]:
+        """Enabled breakpoints at pc whose condition holds and ignore count is spent
+        (hit counts and ignore counts are updated)."""
+        stop = []
+        for bp in list(self.breakpoints.values()):
+            if bp.is_watch or not bp.enabled or bp.address != pc:
+                continue
+            if bp.condition:
+                try:
+                    if not self.eval.evaluate(bp.condition).value:
+                        continue
+                except ShellError as e:
+                    self.error(f"Error in testing condition for breakpoint {bp.number}:\n{e}")
+            bp.hits += 1
+            if bp.ignore > 0:
+                bp.ignore -= 1
+                continue
+            stop.append(bp)
+        return stop
+
+    def watch_hit(self, event: Event):
+        kind, address, size, old, new = event.watch
+        hits = []
+        for bp in self.breakpoints.values():
+            if not bp.is_watch or not bp.enabled:
+                continue
+            if not (bp.watch_address < address + size and address < bp.watch_address + bp.watch_size):
+                continue
+            current = self.watch_value(bp)
+            if kind == "w" and bp.kind in ("w", "a"):
+                if current == bp.old and bp.kind == "w":
+                    continue           # gdb: a write watchpoint fires when the value changes
+                hits.append((bp, bp.old, current, "w"))
+            elif kind == "r" and bp.kind in ("r", "a"):
+                hits.append((bp, None, current, "r"))
+        if not hits:
+            return None
+        for bp, _, _, _ in hits:
+            bp.hits += 1
+        return ("watchpoint", hits)
+
+    # ---- reporting ---------------------------------------------------------------------------
+    def signal_for(self, event: Event) -> tuple[str, str]:
+        msg = event.message.lower()
+        for key, value in SIGNALS.items():
+            if key in msg:
+                return value
+        return ("SIGSEGV", "Segmentation fault")
+
+    def report(self, event: Event, result, step_header: bool = True) -> None:
+        what, items = result
+        if what in ("exit",):
+            self.exit_code = event.exit_code
+            code = event.exit_code or 0
+            self.say(f"[Inferior 1 (process 1) exited "
+                     f"{'normally' if code == 0 else f'with code {code:02o}'}]")
+            self.running = False
+            return
+        if what == "fault":
+            sig, text = self.signal_for(event)
+            self.say()
+            self.say(f"Program received signal {sig}, {text}.")
+            self.say(self.target.sim.describe_stop(
+                type("S", (), {"pc": event.pc, "message": event.message, "reason": "fault"})(),
+                event.hart))
+            self.print_frame_line(event.pc, mid=True)
+        elif what == "interrupted":
+            self.say()
+            self.say("Program received signal SIGINT, Interrupt.")
+            self.print_frame_line(event.pc, mid=True)
+        elif what == "limit":
+            self.say(f"Stopped: {event.message}")
+            self.print_frame_line(event.pc, mid=True)
+        elif what == "breakpoint":
+            bps = items
+            first = bps[0]
+            label = "Temporary breakpoint" if first.temporary else "Breakpoint"
+            self.say()
+            self.print_frame_line(event.pc, prefix=f"{label} {first.number}, ")
+            for bp in bps:
+                if bp.temporary:
+                    self.breakpoints.pop(bp.number, None)
+            self.sync_breakpoints()
+        elif what == "watchpoint":
+            for bp, old, new, access in items:
+                title = {"w": "Hardware watchpoint", "r": "Hardware read watchpoint",
+                         "a": "Hardware access (read/write) watchpoint"}[bp.kind]
+                self.say()
+                self.say(f"{title} {bp.number}: {bp.what}")
+                self.say()
+                if access == "w" and old != new:
+                    self.say(f"Old value = {self.watch_format(bp, old)}")
+                    self.say(f"New value = {self.watch_format(bp, new)}")
+                else:
+                    self.say(f"Value = {self.watch_format(bp, new)}")
+                bp.old = new
+            self.print_frame_line(event.pc, header=True)
+        elif what in ("step", "internal"):
+            self.print_frame_line(event.pc, header=step_header)
+        self.show_displays()
+
+    def watch_format(self, bp: Breakpoint, value: int) -> str:
+        if bp.watch_size == 1 and bp.watch_signed is not None:
+            var = self.info.variables.get(bp.what)
+            if var is not None and var.char:
+                return f"{value} {_char_literal(value)}"
+        return str(value)
+
+    def frame_function(self, pc: int) -> str:
+        func = self.target.image.function_at(pc)
+        return func[0] if func is not None else "??"
+
+    def print_frame_line(self, pc: int, prefix: str = "", header: bool = True, mid: bool = False,
+                         lookup: int | None = None) -> None:
+        """gdb's stop location: 'main () at main.c:87' + the source line, or
+        '0x1c00070e in exit ()'. With header=False (a step in the same function) only the
+        source line (with the address when in the middle of a line)."""
+        row = self.info.row_at(pc if lookup is None else lookup)
+        at_start = pc in self.info.stmt or (row is not None and self.info.line_start(pc) == pc)
+        func = self.frame_function(pc)
+        if row is None:
+            self.say(f"{prefix}0x{pc:08x} in {func} ()")
+            return
+        if header:
+            addr = "" if at_start else f"0x{pc:08x} in "
+            self.say(f"{prefix}{addr}{func} () at {row.file}:{row.line}")
+            self.say(self.source_text(row))
+        else:
+            text = self.source_text(row)
+            self.say(text if at_start else f"0x{pc:08x}\t{text}")
+        self.list_state = {"file": row.file, "path": row.path, "center": row.line, "next": None}
+
+    def source_text(self, row: Row) -> str:
+        lines = self.source_lines(row.path)
+        if lines is None:
+            return f"{row.line}\tin {row.path}"
+        if 1 <= row.line <= len(lines):
+            return f"{row.line}\t{lines[row.line - 1]}"
+        return f"Line number {row.line} out of range; \"{row.path}\" has {len(lines)} lines."
+
+    _source_cache: dict = {}
+
+    def source_lines(self, path: str) -> list[str] | None:
+        if path in self._source_cache:
+            return self._source_cache[path]
+        try:
+            text = Path(path).read_text(errors="replace").splitlines()
+        except OSError:
+            text = None
+        self._source_cache[path] = text
+        return text
+
+    def show_displays(self) -> None:
+        if not self.running:
+            return
+        for number, fmt, expr in self.displays:
+            self.show_display(number, fmt, expr)
+
+    def show_display(self, number: int, fmt: str, expr: str) -> None:
+        try:
+            if fmt and (fmt[-1] in "is" or any(c.isdigit() for c in fmt)):
+                self.say(f"{number}: x/{fmt} {expr}")
+                self.cmd_x("/" + fmt + " " + expr, remember=False)
+            else:
+                v = self.eval.evaluate(expr)
+                f = f"/{fmt} " if fmt else " "
+                self.say(f"{number}: {f.lstrip() if fmt else ''}{expr} = {self.format_value(v, fmt or None)}"
+                         if not fmt else f"{number}: /{fmt} {expr} = {self.format_value(v, fmt)}")
+        except ShellError as e:
+            self.say(f"{number}: {expr} = <error: {e}>")
+
+    # ---- frames ------------------------------------------------------------------------------
+    def _insn(self, pc: int) -> tuple[int, str, str]:
+        try:
+            code = self.target.read_memory(pc, 4)
+        except IssError:
+            return 2, "??", ""
+        if len(code) < 4:
+            code = code + b"\0" * (4 - len(code))
+        try:
+            return _disassemble(code, pc, self.target.sim.flavour, None)
+        except Exception:
+            return 2, "??", ""
+
+    def is_call(self, pc: int) -> tuple[bool, int]:
+        length, mnem, ops = self._insn(pc)
+        if mnem == "c.jal" or mnem == "c.jalr":
+            return True, length
+        if mnem in ("jal", "jalr") and ops.split(",")[0].strip() == "ra":
+            return True, length
+        return False, length
+
+    def _analyze(self, func_start: int, pc: int) -> dict:
+        """Prologue effects executed before pc: frame size, ra/s0 save slots, fp setup."""
+        key = (func_start, pc)
+        if key in self._frame_cache:
+            return self._frame_cache[key]
+        state = {"frame": 0, "ra": None, "s0": None, "fp": None}
+        a = func_start
+        n = 0
+        while a < pc and n < 64:
+            length, mnem, ops = self._insn(a)
+            args = [x.strip() for x in ops.split(",")]
+            m = mnem.removeprefix("c.")
+            if m in ("addi", "addi16sp") and args[0] == "sp" and (len(args) == 2 or args[1] == "sp"):
+                imm = int(args[-1], 0)
+                if imm < 0:
+                    state["frame"] -= imm
+            elif m in ("sw", "swsp") and len(args) == 2:
+                mm = re.fullmatch(r"(-?\w+)\((\w+)\)", args[1])
+                if mm and mm.group(2) == "sp" and args[0] in ("ra", "s0", "fp"):
+                    slot = "ra" if args[0] == "ra" else "s0"
+                    if state[slot] is None:
+                        state[slot] = int(mm.group(1), 0) - 0   # relative to sp after the adjust
+                        state[slot + "_frame"] = state["frame"]
+            elif m in ("addi", "addi4spn") and args[0] in ("s0", "fp") and len(args) == 3 and args[1] == "sp":
+                state["fp"] = int(args[2], 0)
+            elif m in ("beq", "bne", "blt", "bge", "bltu", "bgeu", "j", "jr", "beqz", "bnez",
+                       "ret") or mnem.startswith(("cv.b", "cv.setup", "cv.start", "cv.end",
+                                                  "cv.count")):
+                break                 # end of the straight-line prologue
+            a += length
+            n += 1
+        self._frame_cache[key] = state
+        return state
+
+    def unwind(self, pc: int, sp: int, fp: int, ra: int | None, innermost: bool):
+        """(caller pc, caller sp, caller fp) of the frame at pc, or None."""
+        func = self.target.image.function_at(pc)
+        if func is None:
+            return None
+        start = pc - func[1]
+        epilogue = self._epilogue(pc) if innermost else None
+        if epilogue is not None:
+            frame, ra_off, s0_off = epilogue
+            ret = self._word(sp + ra_off) if ra_off is not None else ra
+            s0 = self._word(sp + s0_off) if s0_off is not None else fp
+            return ret, sp + frame, s0
+        st = self._analyze(start, pc)
+        cfa = sp + st["frame"]
+        if st["ra"] is not None:
+            base = cfa - st["ra_frame"]
+            ret = self._word(base + st["ra"])
+        else:
+            if not innermost:
+                return None
+            ret = ra
+        s0 = self._word(cfa - st["s0_frame"] + st["s0"]) if st["s0"] is not None else fp
+        if ret is None or not self.info.in_text(ret):
+            return None
+        return ret, cfa, s0
+
+    def _epilogue(self, pc: int):
+        """If pc is in an epilogue (only loads/sp adjust until ret): (frame, ra slot, s0 slot)."""
+        frame, ra_off, s0_off = 0, None, None
+        a = pc
+        for _ in range(24):
+            length, mnem, ops = self._insn(a)
+            args = [x.strip() for x in ops.split(",")]
+            m = mnem.removeprefix("c.")
+            if (m == "jr" and args[0] == "ra") or m == "ret" or \
+                    (m == "jalr" and args[0] in ("zero", "x0") and "ra" in ops):
+                return frame, ra_off, s0_off
+            if (m in ("jr", "j") or (m == "jalr" and args[0] in ("zero", "x0"))) and \
+                    (ra_off is not None or frame):
+                return frame, ra_off, s0_off          # tail call after the epilogue
+            if m in ("lw", "lwsp") and len(args) == 2:
+                mm = re.fullmatch(r"(-?\w+)\((\w+)\)", args[1])
+                if not mm or mm.group(2) != "sp":
+                    if args[0] in ("ra", "sp"):
+                        return None
+                    a += length
+                    continue
+                if args[0] == "ra":
+                    ra_off = int(mm.group(1), 0)
+                elif args[0] in ("s0", "fp"):
+                    s0_off = int(mm.group(1), 0)
+            elif m in ("addi", "addi16sp") and args[0] == "sp":
+                frame += int(args[-1], 0)
+            elif m in ("lw", "lwsp", "mv", "li", "addi", "add", "lui", "auipc"):
+                if args and args[0] in ("ra", "sp"):
+                    return None
+            else:
+                return None
+            a += length
+        return None
+
+    def _word(self, address: int) -> int | None:
+        try:
+            return int.from_bytes(self.read_memory(address, 4), "little")
+        except ShellError:
+            return None
+
+    def frames(self, limit: int = 64) -> list[tuple[int, int]]:
+        """[(pc, sp)] from the innermost frame outwards."""
+        hart = self.target.hart
+        pc, sp, fp, ra = hart.pc, hart.reg(2), hart.reg(8), hart.reg(1)
+        out = [(pc, sp)]
+        innermost = True
+        seen = set()
+        while len(out) < limit:
+            nxt = self.unwind(pc, sp, fp, ra, innermost)
+            if nxt is None:
+                break
+            pc, sp, fp = nxt
+            if (pc, sp) in seen or pc == 0:
+                break
+            seen.add((pc, sp))
+            out.append((pc, sp))
+            innermost = False
+            if self.frame_function(pc) in ("_start", "??"):
+                break
+        return out
+
+    # ---- stepping ----------------------------------------------------------------------------
+    def _stepi(self) -> Event:
+        try:
+            return self.target.stepi(1)
+        finally:
+            self._frame_cache.clear()
+
+    def _step_event_result(self, event: Event, start_pc: int):
+        """After one machine step: a result to report (stop stepping) or None."""
+        if event.reason == "step":
+            # gdb: landing on a breakpoint's address while stepping reports the breakpoint
+            hits = self.user_breakpoints_at(event.pc) if event.pc in self.target.breakpoints else []
+            return ("breakpoint", hits) if hits else None
+        return self.classify(event)
+
+    def run_to(self, address: int, frame_sp: int | None) -> tuple[Event, object]:
+        """Continue until address is reached in a frame whose sp >= frame_sp (or a user stop)."""
+        self.internal.add(address)
+        self.sync_breakpoints()
+        try:
+            while True:
+                event = self._cont()
+                if event.reason == "breakpoint" and event.pc == address and \
+                        (frame_sp is None or self.target.hart.reg(2) >= frame_sp):
+                    hits = self.user_breakpoints_at(event.pc)
+                    if hits:
+                        return event, ("breakpoint", hits)
+                    return event, ("internal", [])
+                result = self.classify(event)
+                if result is None or result[0] == "internal":
+                    continue
+                return event, result
+        finally:
+            self.internal.discard(address)
+            self.sync_breakpoints()
+
+    def cmd_stepi(self, arg: str) -> None:
+        self.check_finished()
+        count = self.eval.evaluate(arg).value if arg else 1
+        func0 = self.frame_function(self.pc)
+        event = None
+        result = None
+        for _ in range(max(count, 1)):
+            start = self.pc
+            event = self._stepi()
+            result = self._step_event_result(event, start)
+            if result is not None:
+                break
+        if result is None:
+            result = ("step", [])
+        self.report(event, result, step_header=self.frame_function(self.pc) != func0)
+
+    def cmd_nexti(self, arg: str) -> None:
+        self.check_finished()
+        count = self.eval.evaluate(arg).value if arg else 1
+        func0 = self.frame_function(self.pc)
+        event = result = None
+        for _ in range(max(count, 1)):
+            start = self.pc
+            call, length = self.is_call(start)
+            if call:
+                event, result = self.run_to(start + length, self.target.hart.reg(2))
+                if result[0] == "internal":
+                    result = None
+            else:
+                event = self._stepi()
+                result = self._step_event_result(event, start)
+            if result is not None:
+                break
+        if result is None:
+            result = ("step", [])
+        self.report(event, result, step_header=self.frame_function(self.pc) != func0)
+
+    def cmd_step(self, arg: str) -> None:
+        self._source_step(arg, into=True)
+
+    def cmd_next(self, arg: str) -> None:
+        self._source_step(arg, into=False)
+
+    def _source_step(self, arg: str, into: bool, until: bool = False) -> None:
+        self.check_finished()
+        count = self.eval.evaluate(arg).value if arg else 1
+        for _ in range(max(count, 1)):
+            func0 = self.frame_function(self.pc)
+            event, result = self._step_line(into, until)
+            if result[0] != "step":
+                self.report(event, result)
+                return
+        self.report(event, result, step_header=self.frame_function(self.pc) != func0)
+
+    def _step_line(self, into: bool, until: bool = False):
+        hart = self.target.hart
+        row = self.info.row_at(self.pc)
+        if row is None:
+            # gdb: no line info here: run until the function returns (then keep stepping)
+            func = self.frame_function(self.pc)
+            frames = self.frames(2)
+            if len(frames) < 2:
+                event = self._stepi()
+                r = self._step_event_result(event, self.pc)
+                return event, r or ("step", [])
+            self.say(f"Single stepping until exit from function {func},\n"
+                     f"which has no line number information.")
+            event, result = self.run_to(frames[1][0], frames[1][1])
+            if result[0] != "internal":
+                return event, result
+            row = self.info.row_at(self.pc)
+            if row is None or self.pc in self.info.stmt:
+                return event, ("step", [])
+        cur = (row.file, row.line)
+        func = self.target.image.function_at(self.pc)
+        lo = self.pc - func[1] if func else self.pc
+        hi = lo + 0x100000
+        if func:
+            rng = self.function_range(func[0])
+            if rng:
+                hi = rng[1]
+        start_sp = hart.reg(2)
+        steps = 0
+        event = None
+        until_end = row.end
+        while True:
+            pc = self.pc
+            call, length = self.is_call(pc)
+            if call:
+                if into:
+                    event = self._stepi()
+                    result = self._step_event_result(event, pc)
+                    if result is not None:
+                        return event, result
+                    callee = self.target.image.function_at(self.pc)
+                    rng = self.function_range(callee[0]) if callee else None
+                    has_lines = rng is not None and self.info.row_at(self.pc) is not None
+                    if has_lines:
+                        target = self.info.after_prologue(*rng)
+                        if target != self.pc:
+                            event, result = self.run_to(target, None)
+                            if result[0] != "internal":
+                                return event, result
+                        return event, ("step", [])
+                    # no line info: come back out
+                    event, result = self.run_to(pc + length, start_sp)
+                else:
+                    event, result = self.run_to(pc + length, hart.reg(2))
+                if result[0] != "internal":
+                    return event, result
+            else:
+                event = self._stepi()
+                result = self._step_event_result(event, pc)
+                if result is not None:
+                    return event, result
+            steps += 1
+            new = self.pc
+            if until and lo <= new < until_end:
+                continue          # until: do not go backwards in loops (gdb's step range)
+            r = self.info.stmt.get(new)
+            if r is not None and (r.file, r.line) != cur:
+                return event, ("step", [])
+            if not lo <= new < hi:
+                if hart.reg(2) > start_sp:
+                    # returned to the caller: finish its line (gdb keeps stepping mid-line)
+                    nrow = self.info.row_at(new)
+                    nfunc = self.target.image.function_at(new)
+                    if nrow is None or nfunc is None:
+                        return event, ("step", [])
+                    cur = (nrow.file, nrow.line)
+                    lo = new - nfunc[1]
+                    rng = self.function_range(nfunc[0])
+                    hi = rng[1] if rng else lo + 0x100000
+                    start_sp = hart.reg(2)
+                    if new in self.info.stmt:
+                        return event, ("step", [])
+                    continue
+                nrow = self.info.row_at(new)
+                if nrow is not None and new in self.info.stmt:
+                    return event, ("step", [])
+            if steps > 2000:
+                event, result = self._fast_line(cur, lo, hi, start_sp, into)
+                return event, result
+
+    def _fast_line(self, cur, lo: int, hi: int, start_sp: int, into: bool):
+        """Long lines (loops): breakpoints on every other statement of the function and on
+        the return address instead of single steps (calls inside are stepped over)."""
+        targets = {a for a, r in self.info.stmt.items()
+                   if lo <= a < hi and (r.file, r.line) != cur}
+        frames = self.frames(2)
+        if len(frames) > 1:
+            targets.add(frames[1][0])
+        if not targets:
+            event = self._cont()
+            return event, self.classify(event) or ("step", [])
+        added = targets - self.internal
+        self.internal |= added
+        self.sync_breakpoints()
+        try:
+            while True:
+                event = self._cont()
+                if event.reason == "breakpoint" and event.pc in targets:
+                    hits = self.user_breakpoints_at(event.pc)
+                    if hits:
+                        return event, ("breakpoint", hits)
+                    if self.target.hart.reg(2) >= start_sp or not lo <= event.pc < hi:
+                        if not lo <= event.pc < hi and event.pc not in self.info.stmt:
+                            # back in the caller mid-line: finish that line by stepping
+                            self.internal -= added
+                            self.sync_breakpoints()
+                            added = set()
+                            return self._step_line(into)
+                        return event, ("step", [])
+                    continue
+                result = self.classify(event)
+                if result is None or result[0] == "internal":
+                    continue
+                return event, result
+        finally:
+            self.internal -= added
+            self.sync_breakpoints()
+
+    def cmd_finish(self, arg: str) -> None:
+        self.check_finished()
+        frames = self.frames(2)
+        if len(frames) < 2:
+            raise ShellError("\"finish\" not meaningful in the outermost frame.")
+        func_pc = self.pc
+        func = self.target.image.function_at(func_pc)
+        # gdb: 'Run till exit from #0  f () at file.c:3'
+        self._print_bt_line(0, func_pc, innermost=True, prefix="Run till exit from ")
+        event, result = self.run_to(frames[1][0], frames[1][1])
+        if result[0] != "internal":
+            self.report(event, result)
+            return
+        self.print_frame_line(self.pc, header=True, lookup=self.pc)
+        start = func_pc - func[1] if func else None
+        if start is not None and self.info.returns_value.get(start):
+            v = Value(_wrap(self.target.hart.reg(10), 4, True))
+            self.history.append(v)
+            self.say(f"Value returned is ${len(self.history)} = {v.value}")
+        self.show_displays()
+
+    def cmd_until(self, arg: str) -> None:
+        if not arg:
+            self._source_step("", into=False, until=True)
+            return
+        self.cmd_advance(arg)
+
+    def cmd_advance(self, arg: str) -> None:
+        self.check_finished()
+        if not arg:
+            raise ShellError("Argument required (a location).")
+        address, _ = self.parse_location(arg)
+        frames = self.frames(2)
+        extra = set()
+        if len(frames) > 1:
+            extra.add(frames[1][0])
+        self.internal |= extra | {address}
+        self.sync_breakpoints()
+        try:
+            while True:
+                event = self._cont()
+                if event.reason == "breakpoint" and event.pc in (extra | {address}):
+                    hits = self.user_breakpoints_at(event.pc)
+                    result = ("breakpoint", hits) if hits else ("step", [])
+                    break
+                result = self.classify(event)
+                if result is None or result[0] == "internal":
+                    continue
+                break
+        finally:
+            self.internal -= extra | {address}
+            self.sync_breakpoints()
+        self.report(event, result)
+
+    # ---- inspection --------------------------------------------------------------------------
+    def cmd_info(self, arg: str) -> None:
+        parts = arg.split(None, 1)
+        if not parts:
+            raise ShellError("List of info subcommands: breakpoints registers all-registers frame line "
+                             "source symbol threads display stats accel functions variables.")
+        sub, rest = parts[0].lower(), parts[1] if len(parts) > 1 else ""
+        table = {"breakpoints": self.info_breakpoints, "b": self.info_breakpoints,
+                 "br": self.info_breakpoints, "watchpoints": self.info_watchpoints,
+                 "registers": self.info_registers, "r": self.info_registers,
+                 "reg": self.info_registers,
+                 "all-registers": self.info_registers, "frame": self.info_frame,
+                 "f": self.info_frame, "line": self.info_line, "source": self.info_source,
+                 "symbol": self.info_symbol, "threads": self.info_threads,
+                 "display": self.info_display, "stats": self.info_stats,
+                 "accel": self.info_accel, "functions": self.info_functions,
+                 "variables": self.info_variables, "program": self.info_program,
+                 "inferiors": self.info_program}
+        handler = table.get(sub)
+        if handler is None:
+            matches = [k for k in table if k.startswith(sub)]
+            if len(matches) >= 1:
+                handler = table[sorted(matches, key=len)[0]]
+        if handler is None:
+            raise ShellError(f"Undefined info command: \"{sub}\".  Try \"help info\".")
+        handler(rest.strip())
+
+    def info_breakpoints(self, arg: str, watch_only: bool = False) -> None:
+        bps = [b for b in self.breakpoints.values() if b.is_watch or not watch_only]
+        if arg:
+            wanted = set(self.numbers(arg))
+            bps = [b for b in bps if b.number in wanted]
+        if not bps:
+            self.say("No watchpoints." if watch_only else "No breakpoints or watchpoints.")
+            return
+        self.say(f"{'Num':<8}{'Type':<15}{'Disp':<5}{'Enb':<4}{'Address':<11}What")
+        for b in sorted(bps, key=lambda b: b.number):
+            disp = "del" if b.temporary else "keep"
+            enb = "y" if b.enabled else "n"
+            if b.is_watch:
+                self.say(f"{b.number:<8}{b.type:<15}{disp:<5}{enb:<4}{'':<11}{b.what}")
+            else:
+                self.say(f"{b.number:<8}{b.type:<15}{disp:<5}{enb:<4}{'0x%08x' % b.address:<11}{b.what}")
+            if b.condition:
+                self.say(f"\tstop only if {b.condition}")
+            if b.hits:
+                self.say(f"\tbreakpoint already hit {b.hits} time{'s' if b.hits != 1 else ''}")
+            if b.ignore:
+                self.say(f"\tWill ignore next {b.ignore} crossings of breakpoint.")
+
+    def info_watchpoints(self, arg: str) -> None:
+        self.info_breakpoints(arg, watch_only=True)
+
+    def register_line(self, name: str, value: int, shown: str | None = None) -> str:
+        natural = self.register_natural(name, value)
+        return f"{(shown or name):<15}{'0x%x' % value:<19}{natural}"
+
+    def register_natural(self, name: str, value: int) -> str:
+        if name in ("pc", "ra") or name.startswith(("lpstart", "lpend")):
+            return f"0x{value:x}{self.sym_suffix(value, True)}"
+        if name in ("sp", "gp", "tp", "s0", "fp"):
+            return f"0x{value:x}"
+        return str(_wrap(value, 4, True))
+
+    def info_registers(self, arg: str) -> None:
+        self.require_running("The program has no registers now.")
+        regs = dict(self.target.registers())
+        if arg:
+            for word in arg.replace(",", " ").split():
+                name = word.lstrip("$").lower()
+                key = "s0" if name == "fp" else name
+                if key.startswith("x") and key[1:].isdigit() and int(key[1:]) < 32:
+                    from ..isa.spec import ABI
+                    key = ABI[int(key[1:])]
+                if key not in regs:
+                    raise ShellError(f"Invalid register `{name}'")
+                self.say(self.register_line(key, regs[key], "fp" if key == "s0" else name))
+            return
+        for name, value in regs.items():
+            if name == "zero":
+                continue
+            self.say(self.register_line(name, value, "fp" if name == "s0" else None))
+
+    def info_frame(self, arg: str) -> None:
+        self.require_running("No stack.")
+        frames = self.frames(3)
+        pc, sp = frames[0]
+        row = self.info.row_at(pc)
+        where = f" in {self.frame_function(pc)}" + (f" ({row.file}:{row.line})" if row else "")
+        self.say(f"Stack level 0, frame at 0x{frames[1][1] if len(frames) > 1 else sp:x}:")
+        caller = f"; saved pc = 0x{frames[1][0]:x}" if len(frames) > 1 else ""
+        self.say(f" pc = 0x{pc:x}{where}{caller}")
+        if len(frames) > 2:
+            self.say(f" called by frame at 0x{frames[2][1]:x}")
+        if row:
+            self.say(f" source language c.")
+        self.say(f" sp = 0x{sp:x}, ra = 0x{self.target.hart.reg(1):x}")
+
+    def info_line(self, arg: str) -> None:
+        if arg:
+            address, _ = self.parse_location(arg if not arg.isdigit() else arg)
+        else:
+            self.require_running()
+            address = self.pc
+        row = self.info.row_at(address)
+        if row is None:
+            self.say(f"No line number information available for address 0x{address:x}{self.sym_suffix(address, True)}")
+            return
+        start = self.info.line_start(address) or address
+        end = row.end
+        self.say(f"Line {row.line} of \"{row.file}\" starts at address 0x{start:x}"
+                 f"{self.sym_suffix(start, True)} and ends at 0x{end:x}{self.sym_suffix(end, True)}.")
+
+    def info_source(self, arg: str) -> None:
+        file = self.current_file()
+        if file is None:
+            self.say("No current source file.")
+            return
+        path = next((r.path for r in self.info.rows if r.file == file), file)
+        self.say(f"Current source file is {file}")
+        self.say(f"Located in {path}")
+        lines = self.source_lines(path)
+        if lines is not None:
+            self.say(f"Contains {len(lines)} lines.")
+        self.say("Source language is c.")
+
+    def info_symbol(self, arg: str) -> None:
+        if not arg:
+            raise ShellError("Argument required (address).")
+        address = self.eval.evaluate(arg).value & 0xFFFFFFFF
+        name = self.info.data_symbol(address)
+        section = self.info.section_of(address)
+        if name is None or section is None:
+            self.say(f"No symbol matches {arg}.")
+            return
+        name = name.replace("+", " + ")
+        self.say(f"{name} in section {section}")
+
+    def info_threads(self, arg: str) -> None:
+        self.require_running()
+        self.say(f"  {'Id':<5}{'Target Id':<30}Frame ")
+        for i, hart in enumerate(self.target.harts):
+            mark = "*" if i == self.target.current else " "
+            row = self.info.row_at(hart.pc)
+            func = self.frame_function(hart.pc)
+            where = f"{func} () at {row.file}:{row.line}" if row and hart.pc in self.info.stmt else \
+                f"0x{hart.pc:08x} in {func} ()" + (f" at {row.file}:{row.line}" if row else "")
+            tid = f"Thread {i + 1} (hart {hart.index}, hartid 0x{hart.hartid:x})"
+            self.say(f"{mark} {i + 1:<5}{tid:<30}{where}")
+
+    def cmd_thread(self, arg: str) -> None:
+        self.require_running()
+        if not arg:
+            i = self.target.current
+            self.say(f"[Current thread is {i + 1} (Thread {i + 1} (hart {i}))]")
+            return
+        try:
+            n = int(arg.split()[0])
+        except ValueError:
+            raise ShellError(f"Invalid thread ID: {arg}") from None
+        if not 1 <= n <= len(self.target.harts):
+            raise ShellError(f"Unknown thread {n}.")
+        self.target.select_hart(n - 1)
+        self.say(f"[Switching to thread {n} (Thread {n} (hart {n - 1}))]")
+        self._print_bt_line(0, self.pc, innermost=True)
+
+    def info_display(self, arg: str) -> None:
+        if not self.displays:
+            self.say("There are no auto-display expressions now.")
+            return
+        self.say("Auto-display expressions now in effect:\nNum Enb Expression")
+        for number, fmt, expr in self.displays:
+            self.say(f"{number}:   y  {'/' + fmt + ' ' if fmt else ''}{expr}")
+
+    def info_stats(self, arg: str) -> None:
+        sim = self.target.sim
+        total = sum(h.instret for h in sim.harts)
+        state = "running (stopped)" if self.running else (
+            "exited" if self.exit_code is not None else "not started")
+        self.say(f"Program: {os.path.abspath(self.firmware)} ({state})")
+        self.say(f"Platform: {sim.platform.name}, ISA flavour {sim.flavour}")
+        self.say(f"Instructions: {total}")
+        self.say(f"Harts: {len(sim.harts)}")
+        for h in sim.harts:
+            self.say(f"  hart {h.index} (hartid 0x{h.hartid:x}): {h.instret} instructions, "
+                     f"pc 0x{h.pc:08x}{self.sym_suffix(h.pc, True)}")
+        for p in sim.peripherals:
+            stats = p.stats()
+            if stats:
+                self.say(f"  {p.name}: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
+
+    def info_accel(self, arg: str) -> None:
+        sim = self.target.sim
+        accels = [p for p in sim.peripherals
+                  if p.__class__.__name__.lower().find("stdout") < 0 and
+                  p.__class__.__name__.lower().find("soc") < 0]
+        if not accels:
+            self.say("No accelerators on this platform.")
+        else:
+            self.say("Accelerators:")
+            for p in accels:
+                self.say(f"  {p.name:<16} base 0x{p.base:08x} size 0x{p.size:x} ({type(p).__name__})")
+        if sim.peripherals:
+            self.say("Peripherals:")
+            for p in sim.peripherals:
+                self.say(f"  {p.name:<16} base 0x{p.base:08x} size 0x{p.size:x} ({type(p).__name__})")
+
+    def info_functions(self, arg: str) -> None:
+        pattern = re.compile(arg) if arg else None
+        self.say(f'All functions matching regular expression "{arg}":' if arg else "All defined functions:")
+        for start, size, name in self.target.image.functions:
+            if pattern is None or pattern.search(name):
+                self.say(f"0x{start:08x}  {name}")
+
+    def info_variables(self, arg: str) -> None:
+        pattern = re.compile(arg) if arg else None
+        self.say(f'All variables matching regular expression "{arg}":' if arg else "All defined variables:")
+        for value, size, name in self.info.objects:
+            if self.info.symbols[name][2] == "STT_OBJECT" and (pattern is None or pattern.search(name)):
+                self.say(f"0x{value:08x}  {name}")
+
+    def info_program(self, arg: str) -> None:
+        if not self.running:
+            self.say("The program being debugged is not being run.")
+            return
+        self.say(f"\tUsing the running image of child process 1.\nProgram stopped at 0x{self.pc:x}.")
+
+    # ---- print / x / set ---------------------------------------------------------------------
+    def split_format(self, arg: str) -> tuple[str, str]:
+        if arg.startswith("/"):
+            m = re.match(r"/(\w*)\s*(.*)", arg)
+            return m.group(1), m.group(2)
+        return "", arg
+
+    def cmd_print(self, arg: str) -> None:
+        fmt, expr = self.split_format(arg)
+        if fmt and (set(fmt) - set("xduotcaz") or len(fmt) > 1):
+            raise ShellError(f"Undefined output format \"{fmt}\".")
+        if not expr:
+            if not self.history:
+                raise ShellError("History is empty.")
+            v = self.history[-1]
+        else:
+            v = self.eval.evaluate(expr)
+        if v.kind == "void":
+            self.say(f"${len(self.history) + 1} = void")
+            self.history.append(v)
+            return
+        v = Value(**{**v.__dict__})
+        self.history.append(v)
+        self.say(f"${len(self.history)} = {self.format_value(v, fmt or None)}")
+
+    def cmd_output(self, arg: str) -> None:
+        fmt, expr = self.split_format(arg)
+        v = self.eval.evaluate(expr)
+        self.out.write(self.format_value(v, fmt or None))
+
+    def cmd_echo(self, arg: str) -> None:
+        text = arg.encode().decode("unicode_escape") if "\\" in arg else arg
+        self.out.write(text)
+
+    def cmd_set(self, arg: str) -> None:
+        m = re.match(r"(var|variable)\b\s*(.*)", arg)
+        if m:
+            arg = m.group(2)
+        elif re.match(r"(listsize|pagination|confirm|height|width|print|logging|style|verbose)\b", arg):
+            return          # accepted, no effect
+        if "=" not in arg.replace("==", ""):
+            raise ShellError("A syntax error in expression, near `'." if arg else
+                             "Argument required (expression to compute).")
+        self.eval.evaluate(arg)
+
+    def cmd_x(self, arg: str, remember: bool = True) -> None:
+        fmt_text, expr = self.split_format(arg)
+        count, fmt, size = 1, self.x_state["fmt"], self.x_state["size"]
+        if fmt_text:
+            m = re.fullmatch(r"(\d*)([a-z]*)", fmt_text)
+            if not m:
+                raise ShellError(f"Invalid number \"{fmt_text}\".")
+            if m.group(1):
+                count = int(m.group(1))
+            for c in m.group(2):
+                if c in "bhwg":
+                    size = c
+                elif c in "xduotcasiz":
+                    fmt = c
+                else:
+                    raise ShellError(f"Undefined output format \"{c}\".")
+            if fmt in "ac" and not re.search("[bhwg]", m.group(2)):
+                size = "b" if fmt == "c" else "w"
+        if expr:
+            v = self.eval.evaluate(expr)
+            address = v.value & 0xFFFFFFFF
+        else:
+            address = self.x_state["next"]
+            if address is None:
+                raise ShellError("Argument required (starting display address).")
+        nbytes = {"b": 1, "h": 2, "w": 4, "g": 8}[size]
+        if fmt == "i":
+            address = self._x_insns(address, count)
+        elif fmt == "s":
+            for _ in range(count):
+                data = bytearray()
+                a = address
+                while len(data) < 4096:
+                    b = self.read_memory(a, 1)[0]
+                    a += 1
+                    if b == 0:
+                        break
+                    data.append(b)
+                self.say(f"0x{address:x}{self.sym_suffix(address)}:\t{_c_string(bytes(data))}")
+                address = a
+        else:
+            per_line = {"b": 8, "h": 8, "w": 4, "g": 2}[size]
+            if fmt == "c":
+                per_line = 8
+            if fmt == "a":
+                per_line = 2 if size == "g" else 4
+            done = 0
+            while done < count:
+                items = []
+                line_address = address
+                for _ in range(min(per_line, count - done)):
+                    raw = self.read_memory(address, nbytes)
+                    items.append(_format_int(int.from_bytes(raw, "little"), fmt, nbytes, self,
+                                             memory=True))
+                    address += nbytes
+                    done += 1
+                self.say(f"0x{line_address:x}{self.sym_suffix(line_address)}:\t" + "\t".join(items))
+        if remember:
+            self.x_state = {"fmt": fmt, "size": size, "next": address}
+
+    def _x_insns(self, address: int, count: int) -> int:
+        for _ in range(count):
+            length, text = self.insn_text(address)
+            mark = "=> " if self.running and address == self.pc else "   "
+            self.say(f"{mark}0x{address:x}{self.sym_suffix(address, True)}:\t{text}")
+            address += length
+        return address
+
+    def insn_text(self, address: int) -> tuple[int, str]:
+        code = self.read_memory(address, 2)
+        try:
+            code = self.target.read_memory(address, 4)
+        except IssError:
+            pass
+        length, mnem, ops = _disassemble(code + b"\0" * (4 - len(code)), address,
+                                          self.target.sim.flavour, self.target.image.symbolize)
+        return length, f"{mnem}\t{ops}" if ops else mnem
+
+    def cmd_display(self, arg: str) -> None:
+        if not arg:
+            self.show_displays()
+            return
+        fmt, expr = self.split_format(arg)
+        if not expr:
+            raise ShellError("Argument required (expression to compute).")
+        self.eval.tokenize(expr)
+        number = self.next_display
+        self.next_display += 1
+        self.displays.append((number, fmt, expr))
+        if self.running:
+            self.show_display(number, fmt, expr)
+
+    def cmd_undisplay(self, arg: str) -> None:
+        if not arg.strip():
+            self.displays.clear()
+            return
+        wanted = set(self.numbers(arg))
+        self.displays = [d for d in self.displays if d[0] not in wanted]
+
+    # ---- disassemble / list / backtrace -----------------------------------------------------
+    def cmd_disassemble(self, arg: str) -> None:
+        mods, arg = (arg.split(None, 1) + [""])[:2] if arg.startswith("/") else ("", arg)
+        arg = arg.strip()
+        if "," in arg:
+            a, b = arg.split(",", 1)
+            start = self.eval.evaluate(a).value & 0xFFFFFFFF
+            b = b.strip()
+            end = start + self.eval.evaluate(b[1:]).value if b.startswith("+") else \
+                self.eval.evaluate(b).value & 0xFFFFFFFF
+            self.say(f"Dump of assembler code from 0x{start:x} to 0x{end:x}:")
+            func_start = None
+        else:
+            if arg:
+                v = self.eval.evaluate(arg)
+                address = v.value & 0xFFFFFFFF
+            else:
+                if not self.running:
+                    raise ShellError("No frame selected.")
+                address = self.pc
+            func = self.target.image.function_at(address)
+            if func is None:
+                raise ShellError(f"No function contains specified address.")
+            func_start = address - func[1]
+            rng = self.function_range(func[0])
+            start, end = func_start, rng[1] if rng else func_start + 2
+            self.say(f"Dump of assembler code for function {func[0]}:")
+        a = start
+        while a < end:
+            length, text = self.insn_text(a)
+            mark = "=> " if self.running and a == self.pc else "   "
+            if func_start is not None:
+                label = f" <+{a - func_start}>"
+            else:
+                label = self.sym_suffix(a, True)
+            raw = ""
+            if "r" in mods:
+                word = int.from_bytes(self.target.read_memory(a, length), "little")
+                raw = (f"{word:08x}" if length == 4 else f"{word:04x}") + "\t"
+            self.say(f"{mark}0x{a:08x}{label}:\t{raw}{text}")
+            a += length
+        self.say("End of assembler dump.")
+
+    def cmd_list(self, arg: str) -> None:
+        arg = arg.strip()
+        state = self.list_state
+        if arg in ("", "+") and state.get("next") is not None:
+            first = state["next"]
+            path, file = state["path"], state["file"]
+        elif arg == "-" and state.get("first") is not None:
+            path, file = state["path"], state["file"]
+            first = max(1, state["first"] - 10)
+            self._list_lines(file, path, first, state["first"] - 1)
+            return
+        else:
+            if arg in ("", "+", "-"):
+                if state.get("center"):
+                    center, path, file = state["center"], state["path"], state["file"]
+                else:
+                    main = self.function_range("main")
+                    if main is None:
+                        raise ShellError("No symbol table is loaded.  Use the \"file\" command.")
+                    row = self.info.row_at(self.info.after_prologue(*main))
+                    if row is None:
+                        raise ShellError("No line number information available.")
+                    center, path, file = row.line, row.path, row.file
+            else:
+                m = re.fullmatch(r"(?:(.+):)?(\d+)", arg)
+                if m:
+                    file = m.group(1) or self.current_file()
+                    rows = [r for r in self.info.rows if r.file == file or r.path.endswith("/" + (file or ""))]
+                    if not rows:
+                        raise ShellError(f"No source file named {file}.")
+                    path, file, center = rows[0].path, rows[0].file, int(m.group(2))
+                else:
+                    name = arg.split(":")[-1]
+                    rng = self.function_range(name)
+                    if rng is None:
+                        raise ShellError(f"Function \"{name}\" not defined.")
+                    row = self.info.row_at(rng[0])
+                    if row is None:
+                        raise ShellError(f"No line number known for {name}.")
+                    center, path, file = row.line, row.path, row.file
+                    decl = self.info.function_lines.get(name)
+                    if decl and decl[2] and abs(decl[2] - center) < 20:
+                        center = decl[2]
+            first = max(1, center - 5)
+        self._list_lines(file, path, first, first + 9)
+
+    def _list_lines(self, file: str, path: str, first: int, last: int) -> None:
+        lines = self.source_lines(path)
+        if lines is None:
+            raise ShellError(f"{first}\t{path}: No such file or directory.")
+        if first > len(lines):
+            raise ShellError(f"Line number {first} out of range; \"{path}\" has {len(lines)} lines.")
+        last = min(last, len(lines))
+        for n in range(first, last + 1):
+            self.say(f"{n}\t{lines[n - 1]}")
+        self.list_state = {"file": file, "path": path, "center": None, "next": last + 1,
+                           "first": first}
+
+    def _print_bt_line(self, level: int, pc: int, innermost: bool, prefix: str = "") -> None:
+        row = self.info.row_at(pc if innermost else pc - 1)
+        func = self.frame_function(pc)
+        show_addr = not innermost or pc not in self.info.stmt
+        addr = f"0x{pc:08x} in " if show_addr else ""
+        loc = f" at {row.file}:{row.line}" if row else ""
+        text = f"#{level:<3}{addr}{func} (){loc}"
+        self.say(prefix + text)
+
+    def cmd_backtrace(self, arg: str) -> None:
+        self.require_running("No stack.")
+        limit = 64
+        if arg.strip():
+            try:
+                limit = int(arg.split()[0])
+            except ValueError:
+                if arg.split()[0] not in ("full", "-full"):
+                    raise ShellError(f"No symbol \"{arg.split()[0]}\" in current context.") from None
+        frames = self.frames(limit + 1 if limit > 0 else 64)
+        for level, (pc, sp) in enumerate(frames[:limit]):
+            self._print_bt_line(level, pc, innermost=level == 0)
+        if len(frames) > limit:
+            self.say("(More stack frames follow...)")
+
+    def cmd_frame(self, arg: str) -> None:
+        self.require_running("No stack.")
+        if arg.strip() and arg.strip() != "0":
+            frames = self.frames(int(arg) + 1)
+            n = int(arg)
+            if n >= len(frames):
+                raise ShellError("No frame at level " + arg + ".")
+            pc = frames[n][0]
+            self._print_bt_line(n, pc, innermost=False)
+            row = self.info.row_at(pc - 1)
+            if row:
+                self.say(self.source_text(row))
+            return
+        self._print_bt_line(0, self.pc, innermost=True)
+        row = self.info.row_at(self.pc)
+        if row:
+            self.say(self.source_text(row))
+
+    # ---- help / quit ---------------------------------------------------------------------------
+    def cmd_help(self, arg: str) -> None:
+        if arg:
+            name = self.resolve_command(arg.split()[0])
+            aliases, _, text = self.COMMANDS[name]
+            self.say(text)
+            if aliases:
+                self.say(f"Aliases: {', '.join(aliases)}.")
+            return
+        self.say("Commands (gdb names and abbreviations; Enter repeats si/ni/s/n/c/x):")
+        for name, (aliases, _, text) in self.COMMANDS.items():
+            short = f" ({', '.join(aliases)})" if aliases else ""
+            self.say(f"  {name}{short} -- {text.split(':', 1)[-1].strip() if ':' in text else text}")
+
+    def cmd_quit(self, arg: str) -> None:
+        self.quit_requested = True
+
+    # ---- drivers ----------------------------------------------------------------------------
+    def run_lines(self, lines, stop_on_error: bool = False) -> bool:
+        ok = True
+        for line in lines:
+            if self.quit_requested:
+                break
+            if not self.execute(line):
+                ok = False
+                if stop_on_error:
+                    break
+        return ok
+
+    def completions(self) -> list[str]:
+        words = set(self.COMMANDS)
+        for aliases, _, _ in self.COMMANDS.values():
+            words.update(a for a in aliases if len(a) > 1)
+        return sorted(words)
+
+    def interactive(self) -> None:
+        if not sys.stdin.isatty():
+            for line in sys.stdin:
+                self.execute(line)
+                if self.quit_requested:
+                    return
+            return
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.completion import Completer, Completion
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+        shell = self
+
+        class _Completer(Completer):
+            def get_completions(self, document, complete_event):
+                text = document.text_before_cursor
+                word = document.get_word_before_cursor(WORD=True)
+                if " " not in text.lstrip():
+                    pool = shell.completions()
+                else:
+                    head = text.split()[0]
+                    if head in ("info", "i", "inf") and len(text.split()) <= 2:
+                        pool = ["breakpoints", "registers", "all-registers", "frame", "line",
+                                "source", "symbol", "threads", "display", "stats", "accel",
+                                "functions", "variables", "watchpoints"]
+                    else:
+                        pool = list(shell.info.symbols) + [f"${r}" for r, _ in
+                                                           shell.target.registers()]
+                        word = word.lstrip("*&(")
+                for cand in sorted(set(pool)):
+                    if cand.startswith(word):
+                        yield Completion(cand, start_position=-len(word))
+
+        try:
+            history = FileHistory(os.path.expanduser("~/.iss_debug_history"))
+        except OSError:
+            history = InMemoryHistory()
+        session = PromptSession(history=history, completer=_Completer(),
+                                complete_while_typing=False)
+        while not self.quit_requested:
+            try:
+                line = session.prompt("(iss) ")
+            except KeyboardInterrupt:
+                self.say("Quit")
+                continue
+            except EOFError:
+                self.say("quit")
+                break
+            self.execute(line, from_tty=True)
+
+
+def _type_name(pointee) -> str:
+    size, signed = pointee[0], pointee[1]
+    char = len(pointee) > 2 and pointee[2]
+    if char:
+        return "char"
+    return {(1, True): "int8_t", (1, False): "uint8_t", (2, True): "short",
+            (2, False): "unsigned short", (4, True): "int", (4, False): "unsigned int",
+            (8, True): "long long", (8, False): "unsigned long long"}.get((size, signed), "int")
+
+
+def _char_literal(value: int) -> str:
+    c = value & 0xFF
+    special = {0: "\\000", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f",
+               13: "\\r", 27: "\\033", 39: "\\'", 92: "\\\\"}
+    if c in special:
+        return f"'{special[c]}'"
+    if 32 <= c < 127:
+        return f"'{chr(c)}'"
+    return f"'\\{c:03o}'"
+
+
+def _c_string(data: bytes, limit: int = 200, full: bool = False) -> str:
+    if full:
+        end = data.find(b"\0")
+        body = data if end < 0 else data[:end]
+    else:
+        body = data
+    out = []
+    for c in body[:limit]:
+        if c == 34:
+            out.append('\\"')
+        elif c == 92:
+            out.append("\\\\")
+        elif 32 <= c < 127:
+            out.append(chr(c))
+        else:
+            out.append({10: "\\n", 9: "\\t", 13: "\\r"}.get(c, f"\\{c:03o}"))
+    return '"' + "".join(out) + '"' + ("..." if len(body) > limit else "")
+
+
+def _format_int(value: int, fmt: str, size: int, shell: Shell | None = None,
+                memory: bool = False) -> str:
+    bits = 8 * size
+    u = value & ((1 << bits) - 1)
+    if fmt in ("x", "z"):
+        return f"0x{u:0{2 * size}x}" if memory or fmt == "z" else f"0x{u:x}"
+    if fmt == "d":
+        return str(_wrap(u, size, True))
+    if fmt == "u":
+        return str(u)
+    if fmt == "o":
+        return f"0{u:o}" if u else "0"
+    if fmt == "t":
+        return f"{u:0{bits}b}" if memory else f"{u:b}"
+    if fmt == "c":
+        return f"{_wrap(u, 1, True)} {_char_literal(u)}"
+    if fmt == "a":
+        return f"0x{u:x}{shell.sym_suffix(u, True) if shell else ''}"
+    raise ShellError(f"Undefined output format \"{fmt}\".")
+
+
+# ============================================================================ entry points
+
+def run_script(firmware, commands, platform=None, isa: str = "auto",
+               stop_on_error: bool = False) -> str:
+    """Run debugger commands on firmware in-process; return everything printed
+    (debugger output, error messages and the firmware's own output, in order)."""
+    out = io.StringIO()
+    shell = Shell(firmware, platform, isa, out=out, err=out)
+    shell.run_lines(commands, stop_on_error=stop_on_error)
+    return out.getvalue()
+
+
+def main(args) -> int:
+    """`iss debug` (args: firmware, platform, isa, command_files, batch)."""
+    try:
+        shell = Shell(args.firmware, getattr(args, "platform", None),
+                      getattr(args, "isa", "auto") or "auto", out=sys.stdout, err=sys.stderr)
+    except (ShellError, IssError) as e:
+        print(f"iss debug: {e}", file=sys.stderr)
+        return 2
+    ok = True
+    for path in getattr(args, "command_files", None) or []:
+        try:
+            lines = Path(path).read_text().splitlines()
+        except OSError as e:
+            print(f"{path}: {e.strerror or e}.", file=sys.stderr)
+            ok = False
+            continue
+        if not shell.run_lines(lines, stop_on_error=True):
+            ok = False
+        if shell.quit_requested:
+            break
+    if not getattr(args, "batch", False) and not shell.quit_requested:
+        shell.interactive()
+    sys.stdout.flush()
+    return 0 if ok else 1
+
+
+def _parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="iss debug", description="gdb-like debugger shell")
+    p.add_argument("firmware", metavar="FIRMWARE.elf")
+    p.add_argument("--platform", metavar="FILE")
+    p.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
+    p.add_argument("-x", dest="command_files", action="append", default=[], metavar="FILE")
+    p.add_argument("--batch", action="store_true")
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(_parse_args()))
