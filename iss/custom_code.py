@@ -204,20 +204,25 @@ class CustomCode:
                 address, new_base = base, base + hart.reg(offset_reg)
             size = int(row[S_SIZE])
             if kind == KIND_LOAD:
-                value, err = self.sim.bus_read(hart, address, size)
+                old, err = self.sim.bus_read(hart, address, size)
                 if err:
                     return err
-                if row[S_SIGNED] and value >> (8 * size - 1):
-                    value -= 1 << (8 * size)
+                value = old - (1 << (8 * size)) if row[S_SIGNED] and old >> (8 * size - 1) else old
                 if mode != MEM_REGREG:
                     hart.set_reg(int(row[S_RS1]), new_base)
                 hart.set_reg(int(row[S_RD]), value)
+                new = old
             else:
-                err = self.sim.bus_write(hart, address, size, hart.reg(int(row[S_RS2])))
+                old = (int.from_bytes(self.sim.memory.read(address, size), "little")
+                       if self.sim.platform.memory_at(address) is not None else 0)
+                new = hart.reg(int(row[S_RS2])) & ((1 << 8 * size) - 1)
+                err = self.sim.bus_write(hart, address, size, new)
                 if err:
                     return err
                 if mode != MEM_REGREG:
                     hart.set_reg(int(row[S_RS1]), new_base)
+            if self.sim.watch is not None:
+                self.sim.watch(hart, address, size, kind == KIND_STORE, old, new)
             return None
         return "instruction cannot be executed"
 

@@ -62,6 +62,7 @@ CTX_GPR = 29            # host address of Unicorn's env->gpr[0], 0 if unknown (u
 CTX_TRAP_CAUSE = 30     # STOP_TRAP: the exception number (UC_HOOK_INTR intno)
 CTX_BREAKS = 31         # address of the uint8 per-halfword breakpoint table (0: none)
 CTX_BREAK_SKIP = 32     # resume over the breakpoint at this address once (-1: none)
+CTX_WATCHING = 33       # 1: debugger watchpoints exist, custom loads/stores go through Python
 CTX_SIZE = 40
 
 

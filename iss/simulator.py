@@ -45,6 +45,9 @@ class Simulator:
         self.peripherals = [find_plugin(p.plugin)(self, p.name, p.base, p.size, p.params)
                             for p in self.platform.peripherals]
         self.bus = Bus(self.peripherals)
+        # debugger hook: watch(hart, address, size, is_write, old, new) for accesses done in
+        # Python (custom loads/stores while watchpoints exist); None when not debugging
+        self.watch = None
         hartid = self.platform.cluster_id << 5
         self.harts = [Hart(self, 0, hartid)]
         self._exit: Stop | None = None

@@ -16,7 +16,7 @@ from .hooks import (CTX_ACTIONS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE, CTX_
                     CTX_FN_EMU_STOP, CTX_FN_REG_READ, CTX_FN_REG_WRITE, CTX_GPR, CTX_HARTID, CTX_HOOKED,
                     CTX_INSTRET, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
                     CTX_LP_END0, CTX_LP_EXIT0, CTX_LP_START0, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
-                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_BREAK, STOP_SLOW, STOP_TRAP,
+                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, CTX_WATCHING, STOP_BREAK, STOP_SLOW, STOP_TRAP,
                     count_instructions, host_address)
 from .isa.semantics import alu_execute
 from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI,
@@ -155,7 +155,10 @@ def _hwloop(ctx, op, loop, pc, imm, imm2, rs1):
 
 @njit(cache=True)
 def _memory(ctx, pc, site, sites):
-    """Loads and stores with post-increment / register offset. False: needs Python."""
+    """Loads and stores with post-increment / register offset. False: needs Python
+    (peripheral or unmapped address, or debugger watchpoints that must see the access)."""
+    if ctx[CTX_WATCHING] != 0:
+        return False
     kind = sites[site, S_KIND]
     mode = sites[site, S_MODE]
     base = _read_reg(ctx, sites[site, S_RS1])

@@ -219,3 +219,33 @@ def test_taken_immediate_branch_count(tmp_path):
     sim, result = run(build(tmp_path, "br.S", csr_delta_program(body)))
     assert sim.harts[0].reg(12) == 4
     assert result.exit_code == 1 + 8
+
+
+def test_watchpoint_sees_custom_post_increment_store(tmp_path):
+    """XpulpV2 stores run natively on the memory buffers: watchpoints must still see them."""
+    import io
+
+    from iss.debugger.target import DebugTarget
+    src = """
+    volatile int slots[4] = {10, 20, 30, 40};
+    int main(void) {
+        int *p = (int *)slots;
+        int v = 7;
+        for (int i = 0; i < 4; i++)
+            __asm__ volatile("cv.sw %1, (%0), 4" : "+r"(p) : "r"(v + i) : "memory");
+        return slots[2];
+    }
+"""
+    elf = build(tmp_path, "w.c", src)
+    target = DebugTarget(elf, output=io.StringIO())
+    slot2 = target.resolve("slots") + 8
+    target.add_watchpoint(slot2, 4, "w")
+    event = target.cont()
+    assert event.reason == "watchpoint"
+    assert event.watch == ("w", slot2, 4, 30, 9)        # slots[2]: 30 -> 7 + 2
+    original = target.image.symbols["main"]
+    assert target.read_memory(slot2, 4) == (9).to_bytes(4, "little")
+    assert target.hart.pc > original
+    target.remove_watchpoint(slot2, 4, "w")
+    event = target.cont()
+    assert event.reason == "exit" and event.exit_code == 9

@@ -15,7 +15,7 @@ from unicorn.riscv_const import UC_RISCV_REG_PC
 
 from ..errors import IssError
 from ..hart import Stop
-from ..hooks import (CTX_BREAK_SKIP, CTX_BREAKS, CTX_LP_COUNT0, CTX_LP_END0, CTX_LP_START0)
+from ..hooks import (CTX_BREAK_SKIP, CTX_BREAKS, CTX_WATCHING, CTX_LP_COUNT0, CTX_LP_END0, CTX_LP_START0)
 from ..isa.spec import ABI
 from ..simulator import SLICE_INSTRUCTIONS, Simulator
 from ..xpulp_exec import code_hook
@@ -114,11 +114,28 @@ class DebugTarget:
             # this hook (e.g. the one we are stopped in) would not see it
             hart.uc.ctl_flush_tb()
         self.watchpoints[key] = handles
+        self._set_watching()
 
     def remove_watchpoint(self, address: int, size: int, kind: str = "w") -> None:
         handles = self.watchpoints.pop((kind, address, size), None)
         for hart, handle in zip(self.sim.harts, handles or ()):
             hart.uc.hook_del(handle)
+        self._set_watching()
+
+    def _set_watching(self) -> None:
+        """XpulpV2 loads/stores run natively on the memory buffers, unseen by Unicorn's
+        memory hooks: while watchpoints exist they go through Python, which reports here."""
+        self.sim.watch = self._on_custom_access if self.watchpoints else None
+        for hart in self.sim.harts:
+            hart.ctx[CTX_WATCHING] = 1 if self.watchpoints else 0
+
+    def _on_custom_access(self, hart, address, size, is_write, old, new):
+        for kind, lo, length in self.watchpoints:
+            if address < lo + length and lo < address + size and \
+                    (kind == "a" or (kind == "w") == is_write):
+                self._watch_hit = ("w" if is_write else "r", address, size, old, new)
+                hart.pending = Stop("watchpoint", None, f"watchpoint at 0x{lo:08x}")
+                return
 
     def _on_watch(self, uc, access, address, size, value, data):
         hart, kind, lo, length = data
