@@ -75,14 +75,19 @@ def _write_reg(ctx, index, value):
 
 
 @njit(cache=True)
-def _jump(ctx, pc, target):
-    """Redirect execution to target; the current block's instructions from pc on never run."""
-    ctx[CTX_INSTRET] -= count_instructions(ctx, pc, ctx[CTX_LAST_BLOCK_END])
-    ctx[CTX_LAST_BLOCK_END] = pc
+def _set_pc(ctx, target):
     scratch = np.uint64(ctx.ctypes.data) + np.uint64(CTX_SCRATCH * 8)
     store32(scratch, np.uint64(target & 0xFFFFFFFF))
     call_reg_access(np.uint64(ctx[CTX_FN_REG_WRITE]), np.uint64(ctx[CTX_UC]),
                     np.int64(REG_PC), scratch)
+
+
+@njit(cache=True)
+def _jump(ctx, pc, target):
+    """Redirect execution to target; the current block's instructions from pc on never run."""
+    ctx[CTX_INSTRET] -= count_instructions(ctx, pc, ctx[CTX_LAST_BLOCK_END])
+    ctx[CTX_LAST_BLOCK_END] = pc
+    _set_pc(ctx, target)
 
 
 @njit(cache=True)
@@ -100,13 +105,24 @@ def _stop_for_python(ctx, pc):
     _stop_at(ctx, pc, pc)
 
 
-@njit(cache=True)
-def _is_hooked(ctx, address):
+@njit(cache=True, inline="always")
+def _halfword(ctx, address):
+    """Index of address in the per-halfword tables of the code range, -1 outside."""
     base = ctx[CTX_CODE_BASE]
     if address < base or address >= ctx[CTX_CODE_END]:
-        return False
-    hooked = carray(_ptr(ctx[CTX_HOOKED]), (ctx[CTX_CODE_END] - base) >> 1, np.uint8)
-    return hooked[(address - base) >> 1] != 0
+        return np.int64(-1)
+    return (address - base) >> 1
+
+
+@njit(cache=True, inline="always")
+def _table_size(ctx):
+    return (ctx[CTX_CODE_END] - ctx[CTX_CODE_BASE]) >> 1
+
+
+@njit(cache=True)
+def _is_hooked(ctx, address):
+    i = _halfword(ctx, address)
+    return i >= 0 and carray(_ptr(ctx[CTX_HOOKED]), _table_size(ctx), np.uint8)[i] != 0
 
 
 @njit(cache=True)
@@ -241,20 +257,11 @@ def _csr(ctx, pc, site, sites):
 
 
 @njit(cache=True)
-def _set_pc(ctx, target):
-    scratch = np.uint64(ctx.ctypes.data) + np.uint64(CTX_SCRATCH * 8)
-    store32(scratch, np.uint64(target & 0xFFFFFFFF))
-    call_reg_access(np.uint64(ctx[CTX_FN_REG_WRITE]), np.uint64(ctx[CTX_UC]),
-                    np.int64(REG_PC), scratch)
-
-
-@njit(cache=True)
 def _site_at(ctx, pc):
-    base = ctx[CTX_CODE_BASE]
-    if pc < base or pc >= ctx[CTX_CODE_END]:
+    i = _halfword(ctx, pc)
+    if i < 0:
         return np.int64(-1)
-    actions = carray(_ptr(ctx[CTX_ACTIONS]), (ctx[CTX_CODE_END] - base) >> 1, np.int32)
-    return np.int64(actions[(pc - base) >> 1]) - 1
+    return np.int64(carray(_ptr(ctx[CTX_ACTIONS]), _table_size(ctx), np.int32)[i]) - 1
 
 
 @njit(cache=True)
@@ -299,11 +306,8 @@ def _execute(ctx, pc, site, trapped):
 @njit(cache=True)
 def _breakpoint_hit(ctx, pc):
     """Stop before a breakpointed instruction (unless resuming over it)."""
-    base = ctx[CTX_CODE_BASE]
-    if pc < base or pc >= ctx[CTX_CODE_END]:
-        return False
-    breaks = carray(_ptr(ctx[CTX_BREAKS]), (ctx[CTX_CODE_END] - base) >> 1, np.uint8)
-    if breaks[(pc - base) >> 1] == 0:
+    i = _halfword(ctx, pc)
+    if i < 0 or carray(_ptr(ctx[CTX_BREAKS]), _table_size(ctx), np.uint8)[i] == 0:
         return False
     if pc == ctx[CTX_BREAK_SKIP]:
         ctx[CTX_BREAK_SKIP] = -1
