@@ -47,8 +47,7 @@ _UC_FAULTS = {
 @dataclass
 class Stop:
     """Why a hart stopped running."""
-    reason: str              # "exit", "fault", "limit", "breakpoint", "watchpoint", "slice",
-                             # "retry" (internal)
+    reason: str              # "exit", "fault", "limit", "breakpoint", "watchpoint", "slice"
     pc: int
     message: str = ""
     exit_status: int | None = None
@@ -161,9 +160,7 @@ class Hart:
                     self.pending = self._fault_from_error(e)
             pc = self._read_pc()
             if self.pending is not None:
-                stop = self._settle(self.pending, pc)
-                if stop.reason != "retry":
-                    return stop
+                return self._settle(self.pending, pc)
             elif self.ctx[CTX_STOP] == STOP_BREAK:
                 self.pc = int(self.ctx[CTX_SLOW_PC])
                 return Stop("breakpoint", self.pc, "breakpoint")
