@@ -39,8 +39,12 @@ def _ranges(image: ElfImage, function: str | None):
     if not match:
         raise IssError(f"no function named '{function}' in {image.path}")
     start, size, _ = match[0]
+    if size == 0:    # assembly without .size: up to the next function or the segment end
+        later = [f[0] for f in image.functions if f[0] > start]
+        size = (min(later) - start) if later else 0
     for s in segments:
         if s.address <= start < s.address + len(s.data):
             off = start - s.address
-            return [(start, start + size, s.data[off:off + size + 4])]
+            end = start + size if size else s.address + len(s.data)
+            return [(start, end, s.data[off:end - s.address + 4])]
     raise IssError(f"function '{function}' is not in an executable segment")

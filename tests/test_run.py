@@ -630,3 +630,17 @@ def test_progress_callback_reports_growing_counts(firmware_elf):
     result = sim.run(progress=lambda s, elapsed: seen.append(s.harts[0].instret))
     assert result.exit_code == 0
     assert seen and seen == sorted(seen) and seen[-1] < result.stats["instructions"]
+
+
+def test_disasm_function_without_size(tmp_path):
+    """Assembly functions often lack .size: list up to the next function symbol."""
+    src = tmp_path / "f.S"
+    src.write_text(".globl main\n.type main, @function\nmain:\n  li a0, 0\n  ret\n"
+                   ".globl other\n.type other, @function\nother:\n  ret\n")
+    elf = tmp_path / "f.elf"
+    subprocess.run([sys.executable, "-m", "iss.cli", "cc", "--isa", "rv32imc", "-o", str(elf),
+                    str(src)], check=True)
+    out = subprocess.run([sys.executable, "-m", "iss.cli", "disasm", str(elf), "--function", "main"],
+                         capture_output=True, text=True, check=True).stdout
+    mnemonics = [line.split("\t")[1].split()[1] for line in out.splitlines() if "\t" in line]
+    assert mnemonics == ["c.li", "c.jr"] or mnemonics == ["li", "ret"], out
