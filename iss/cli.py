@@ -82,11 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     gdb = sub.add_parser("gdbserver", help="GDB remote serial protocol server",
                          description="Let gdb-multiarch / riscv*-gdb debug FIRMWARE.elf: "
                                      "`target remote :PORT`.")
-    gdb.add_argument("firmware", metavar="FIRMWARE.elf")
-    gdb.add_argument("--port", type=int, default=3333, help="TCP port (0: pick a free one)")
-    gdb.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    gdb.add_argument("--platform", metavar="FILE")
-    gdb.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
+    from .debugger.gdbserver import add_arguments as gdbserver_arguments
+    gdbserver_arguments(gdb)
     gdb.set_defaults(handler=_cmd_gdbserver)
     return parser
 

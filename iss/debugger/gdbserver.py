@@ -830,15 +830,20 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="iss gdbserver",
-                                     description="Serve FIRMWARE.elf to gdb over the GDB "
-                                                 "remote protocol (target remote :PORT).")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command-line arguments, shared by `iss gdbserver` and `python -m ...gdbserver`."""
     parser.add_argument("firmware", metavar="FIRMWARE.elf")
     parser.add_argument("--port", type=int, default=3333, help="TCP port (0: pick a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     parser.add_argument("--platform", metavar="FILE")
     parser.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iss gdbserver",
+                                     description="Serve FIRMWARE.elf to gdb over the GDB "
+                                                 "remote protocol (target remote :PORT).")
+    add_arguments(parser)
     return parser
 
 

@@ -1673,29 +1673,20 @@ class Shell:
             self.sync_breakpoints()
 
     def cmd_stepi(self, arg: str) -> None:
-        self.check_finished()
-        count = self.eval.evaluate(arg).value if arg else 1
-        func0 = self.frame_function(self.pc)
-        event = None
-        result = None
-        for _ in range(max(count, 1)):
-            start = self.pc
-            event = self._stepi()
-            result = self._step_event_result(event, start)
-            if result is not None:
-                break
-        if result is None:
-            result = ("step", [])
-        self.report(event, result, step_header=self.frame_function(self.pc) != func0)
+        self._instruction_steps(arg, over_calls=False)
 
     def cmd_nexti(self, arg: str) -> None:
+        self._instruction_steps(arg, over_calls=True)
+
+    def _instruction_steps(self, arg: str, over_calls: bool) -> None:
+        """stepi / nexti: N instructions; nexti runs a call to its return address."""
         self.check_finished()
         count = self.eval.evaluate(arg).value if arg else 1
         func0 = self.frame_function(self.pc)
         event = result = None
         for _ in range(max(count, 1)):
             start = self.pc
-            call, length = self.is_call(start)
+            call, length = self.is_call(start) if over_calls else (False, 0)
             if call:
                 event, result = self.run_to(start + length, self.target.hart.reg(2))
                 if result[0] == "internal":
