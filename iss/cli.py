@@ -17,8 +17,9 @@ commands:
   debug    step through firmware in a gdb-like shell (-x FILE --batch for scripts)
   gdbserver  serve firmware to gdb over the GDB remote protocol (target remote :PORT)
 
-exit codes of `iss run`: the firmware's exit status, or 2 bad input, 3 firmware fault,
-4 instruction limit reached, 130 interrupted."""
+exit codes of `iss run`: the firmware's exit status, or 2 bad input, 3 firmware fault
+(or deadlock: every core asleep with nothing left to wake it), 4 instruction limit
+reached, 130 interrupted."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,8 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"),
                      help="custom-instruction encodings; auto reads the ELF's .riscv.attributes "
                           "(default: auto, falling back to corev)")
+    run.add_argument("--cores", type=_positive_int, metavar="N",
+                     help="number of cores (harts) in the cluster (default: the platform's, 8)")
+    run.add_argument("--timing", default="fast", choices=("fast", "accurate"),
+                     help="core timing model: fast (default) or accurate (adds TCDM bank "
+                          "conflicts and misaligned accesses; loads/stores run slower), "
+                          "see docs/cluster.md")
     run.add_argument("--max-instructions", type=_positive_int, metavar="N",
-                     help="stop after N retired instructions (exit code 4)")
+                     help="stop after N retired instructions of all cores together (exit code 4)")
     run.add_argument("--json", metavar="PATH", help="write machine-readable stats (JSON); '-' for stdout")
     run.add_argument("--quiet", action="store_true", help="no summary on stderr")
     run.set_defaults(handler=_cmd_run)
@@ -74,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     dbg.add_argument("firmware", metavar="FIRMWARE.elf")
     dbg.add_argument("--platform", metavar="FILE")
     dbg.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
+    dbg.add_argument("--cores", type=_positive_int, metavar="N",
+                     help="cores in the cluster (default: the platform's)")
     dbg.add_argument("-x", dest="command_files", action="append", default=[], metavar="FILE",
                      help="execute the debugger commands in FILE (repeatable)")
     dbg.add_argument("--batch", action="store_true", help="exit after the -x files ran")
@@ -110,7 +119,8 @@ def _positive_int(text: str) -> int:
 
 def _cmd_run(args) -> int:
     from .simulator import Simulator
-    sim = Simulator(args.firmware, args.platform, isa=args.isa)
+    sim = Simulator(args.firmware, args.platform, isa=args.isa, cores=args.cores,
+                    timing=args.timing)
     progress = _ProgressLine() if sys.stderr.isatty() and not args.quiet else None
     result = sim.run(max_instructions=args.max_instructions, progress=progress)
     if progress is not None:
@@ -127,17 +137,17 @@ def _cmd_run(args) -> int:
                     f.write(text + "\n")
             except OSError as e:
                 raise IssError(f"cannot write {args.json}: {e.strerror}") from None
-    if stop.reason == "fault":
-        print(f"iss: {sim.describe_stop(stop)}", file=sys.stderr)
-    elif stop.reason in ("limit", "interrupted"):
-        print(f"iss: {sim.describe_stop(stop)}", file=sys.stderr)
+    if stop.reason in ("fault", "limit", "interrupted", "deadlock"):
+        print(f"iss: {sim.describe_stop(stop, stats['stop_hart'])}", file=sys.stderr)
     if not args.quiet:
+        seconds = stats["time_seconds"]
         print(f"iss: {stop.reason}"
               f"{f' (status {result.exit_code})' if stop.reason == 'exit' else ''}: "
-              f"{stats['instructions']:,} instructions in {stats['wall_seconds']:.3f} s "
-              f"({stats['mips']:.1f} MIPS)", file=sys.stderr)
+              f"{stats['instructions']:,} instructions, {stats['cycles']:,} cycles "
+              f"({seconds * 1e6:,.1f} us at {stats['clock_hz'] / 1e6:g} MHz) on {stats['cores']} "
+              f"cores in {stats['wall_seconds']:.3f} s ({stats['mips']:.1f} MIPS)", file=sys.stderr)
     return {"exit": (result.exit_code or 0) & 0xFF, "fault": EXIT_FAULT, "limit": EXIT_LIMIT,
-            "interrupted": EXIT_INTERRUPTED}[stop.reason]
+            "interrupted": EXIT_INTERRUPTED, "deadlock": EXIT_FAULT}[stop.reason]
 
 
 class _ProgressLine:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from .hooks import (CTX_ACTIONS, CTX_END_INCLUSIVE, CTX_FN_REG_READ, CTX_FN_REG_WRITE,
-                    CTX_GPR, CTX_HARTID, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_HOOKED, CTX_INSTRET, CTX_SITES, CTX_SLOW_PC)
+                    CTX_GPR, CTX_HARTID, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_HOOKED, CTX_SITES,
+                    CTX_SLOW_PC, account)
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
 from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND_LOAD,
                        KIND_STORE, MEM_POSTINC_IMM, MEM_REGREG)
 from .native import c_function_address
+from .perf import perf_csrs
 from .regfile import locate_gpr
 from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_MCYCLE,
                          CSR_MCYCLEH, CSR_MHARTID, CSR_MINSTRET, CSR_MINSTRETH, CSR_UHARTID,
-                         HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_CSR, KIND_PYTHON, S_IMM,
+                         HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_CSR, KIND_DIV, KIND_PYTHON, S_IMM,
                          S_IMM2, S_KIND, S_LEN, S_MODE, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_SIGNED,
                          S_SIZE, SITE_FIELDS, code_hook)
 
@@ -47,7 +49,8 @@ class CustomCode:
         loop_base = HWLOOP_CSR_BASE[self.flavour]
         self.emulated_csrs = {CSR_MHARTID, CSR_UHARTID, CSR_MCYCLE, CSR_MINSTRET, CSR_MCYCLEH,
                               CSR_MINSTRETH, CSR_CYCLE, CSR_INSTRET, CSR_CYCLEH, CSR_INSTRETH,
-                              *(loop_base + i for i in (0, 1, 2, 4, 5, 6))}
+                              *(loop_base + i for i in (0, 1, 2, 4, 5, 6)),
+                              *perf_csrs(self.flavour)}
         self.loop_csr_info = loop_base | (HWLOOP_CSR_WRITABLE[self.flavour] << 12)
         exits = self._scan(sim.image)
         dense = _dense_runs(sorted(self.originals))[:MAX_DENSE_HOOKS]
@@ -90,7 +93,7 @@ class CustomCode:
         self.count += 1
         self.actions[(pc - self.base) >> 1] = self.count
         self.originals[pc] = word
-        if row[S_KIND] == KIND_CSR:        # legal for Unicorn: make it trap
+        if row[S_KIND] in (KIND_CSR, KIND_DIV):   # legal for Unicorn: make it trap
             self.sim.memory.write(pc, TRAP.to_bytes(4, "little"))
         return True
 
@@ -103,6 +106,10 @@ class CustomCode:
             row[[S_KIND, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_IMM, S_IMM2, S_SIZE, S_SIGNED, S_MODE]] = (
                 kind, d.op, d.rd, d.rs1, d.rs2, d.rs3, d.imm, d.imm2, d.mem_size or 4,
                 int(d.mem_signed), d.mem_mode)
+            return row
+        if word & 0xFE00407F == 0x02004033:       # div/divu/rem/remu: timed by the hook
+            row[[S_KIND, S_OP, S_RD, S_RS1, S_RS2]] = (
+                KIND_DIV, (word >> 12) & 7, (word >> 7) & 31, (word >> 15) & 31, (word >> 20) & 31)
             return row
         if word & 0x7F == 0x73 and (word >> 12) & 7 not in (0, 4) and (word >> 20) in self.emulated_csrs:
             row[[S_KIND, S_OP, S_RD, S_RS1, S_IMM, S_IMM2]] = (
@@ -173,9 +180,9 @@ class CustomCode:
             return None
         row = self.sites[self.actions[(slow_pc - self.base) >> 1] - 1]
         message = self._execute_in_python(hart, slow_pc, row)
-        if message is None:
+        if message is None and not (hart.pending and hart.pending.reason == "sleep"):
             hart.pc = slow_pc + int(row[S_LEN])
-            hart.ctx[CTX_INSTRET] += 1
+            account(hart.ctx, slow_pc, hart.pc, 1)
         return message
 
     def _covered(self, address: int) -> bool:
@@ -184,7 +191,7 @@ class CustomCode:
     def _execute_in_python(self, hart, pc: int, row) -> str | None:
         kind = int(row[S_KIND])
         if kind == KIND_CSR:
-            return f"write to read-only CSR 0x{int(row[S_IMM]):03x}"
+            return self._csr_in_python(hart, row)
         if kind == KIND_PYTHON:        # event-unit load (p.elw / cv.elw): a plain load here
             address = (hart.reg(int(row[S_RS1])) + int(row[S_IMM])) & 0xFFFFFFFF
             value, err = self.sim.bus_read(hart, address, 4)
@@ -225,6 +232,19 @@ class CustomCode:
                 self.sim.watch(hart, address, size, kind == KIND_STORE, old, new)
             return None
         return "instruction cannot be executed"
+
+    def _csr_in_python(self, hart, row) -> str | None:
+        """Performance counters (iss.perf); other emulated CSRs get here only when written."""
+        csr, funct3, rd, src = int(row[S_IMM]), int(row[S_OP]), int(row[S_RD]), int(row[S_RS1])
+        if csr not in hart.perf.csrs:
+            return f"write to read-only CSR 0x{csr:03x}"
+        operand = src if funct3 >= 5 else hart.reg(src)
+        old = hart.perf.read(csr)
+        op = funct3 & 3
+        if op == 1 or src != 0:
+            hart.perf.write(csr, operand if op == 1 else (old | operand if op == 2 else old & ~operand))
+        hart.set_reg(rd, old)
+        return None
 
     def original_word(self, address: int) -> int | None:
         return self.originals.get(address)

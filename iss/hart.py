@@ -11,7 +11,8 @@ from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X0
 from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 
 from . import hooks
-from .hooks import (CTX_CODE_BASE, CTX_CODE_END, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
+from .hooks import (CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
+                    CTX_EXEC, CTX_FLAGS, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_BREAK, STOP_LIMIT,
                     STOP_SLOW, STOP_TRAP)
@@ -47,12 +48,16 @@ _UC_FAULTS = {
 @dataclass
 class Stop:
     """Why a hart stopped running."""
-    reason: str              # "exit", "fault", "limit", "breakpoint", "watchpoint", "slice"
-    pc: int
+    reason: str              # "exit", "fault", "limit", "breakpoint", "watchpoint", "slice",
+    pc: int                  # "sleep" (an event wait: the load at pc runs again when woken)
     message: str = ""
     exit_status: int | None = None
     fault_address: int | None = None
     retired: bool = False    # the instruction at pc completed (MMIO access that ended the run)
+    restore: tuple | None = None   # (register, value) to put back: a load that went to sleep
+
+
+RUNNING, SLEEPING, HALTED, FINISHED = "running", "sleeping", "halted", "finished"
 
 
 class Hart:
@@ -76,17 +81,32 @@ class Hart:
         self.ctx[CTX_CODE_BASE] = mem.code_base
         self.ctx[CTX_CODE_END] = mem.code_end
         self.ctx[CTX_PREFIX] = mem.prefix.ctypes.data
+        self.ctx[CTX_CYCLE_LIMIT] = NO_LIMIT
+        timing = sim.timing
+        self.ctx[CTX_CPREFIX] = timing.prefix.ctypes.data
+        self.ctx[CTX_FLAGS] = timing.flags.ctypes.data
+        self.executed = np.zeros(len(timing.flags), dtype=np.int64)   # difference array
+        self.ctx[CTX_EXEC] = self.executed.ctypes.data
         self.ctx[CTX_REGIONS] = mem.regions.ctypes.data
         self.ctx[CTX_NREGIONS] = len(mem.regions)
         self._native_hook(UC.UC_HOOK_BLOCK, hooks.block_hook, self.ctx.ctypes.data)
         sim.custom.attach(self)
         self._native_hook(UC.UC_HOOK_TLB_FILL, hooks.tlb_fill_hook, mem.page_flags.ctypes.data)
         self._native_hook(UC.UC_HOOK_INTR, trap_hook, self.ctx.ctypes.data)
+        if sim.tcdm_banks is not None:       # accurate timing: every load and store is seen
+            l1 = sim.platform.memory_named("l1") or sim.platform.memories[0]
+            self.ctx[CTX_BANKS] = sim.tcdm_banks.ctypes.data
+            self.ctx[CTX_L1_BASE], self.ctx[CTX_L1_END] = l1.base, l1.end
+            self._native_hook(UC.UC_HOOK_MEM_READ | UC.UC_HOOK_MEM_WRITE, hooks.memory_hook,
+                              self.ctx.ctypes.data)
         # no UC_HOOK_MEM_UNMAPPED/PROT hook: registering one puts every load and store of
         # Unicorn 2.1.4 on its slow path (measured 6x); faults are decoded after the fact
         self.pc = sim.image.entry
+        self.running = False
         self.pending: Stop | None = None
         self.finished: Stop | None = None
+        self.state = RUNNING
+        self.sleep_start = 0
 
     def _native_hook(self, kind, fn, user_data, begin=1, end=0):
         handle = uc_hook_h()
@@ -105,6 +125,28 @@ class Hart:
     def instret(self) -> int:
         return int(self.ctx[CTX_INSTRET])
 
+    @property
+    def core_id(self) -> int:
+        return self.hartid & 0x1F
+
+    @property
+    def cycles(self) -> int:
+        return int(self.ctx[CTX_CYCLES])
+
+    @cycles.setter
+    def cycles(self, value: int) -> None:
+        self.ctx[CTX_CYCLES] = value
+
+    def now(self) -> int:
+        """The current cycle; inside a register access, the cycle of the accessing
+        instruction (the block it belongs to was charged whole when it started)."""
+        if self.running:
+            pc = self._read_pc()
+            last, end = int(self.ctx[CTX_LAST_BLOCK]), int(self.ctx[CTX_LAST_BLOCK_END])
+            if last <= pc < end:
+                return self.cycles - int(hooks.static_cycles(self.ctx, pc, end))
+        return self.cycles
+
     def reg(self, index: int) -> int:
         return self.uc.reg_read(UC_RISCV_REG_X0 + index) & 0xFFFFFFFF
 
@@ -113,17 +155,21 @@ class Hart:
             self.uc.reg_write(UC_RISCV_REG_X0 + index, value & 0xFFFFFFFF)
 
     # ---- running ----------------------------------------------------------------
-    def run(self, budget: int, limit: int) -> Stop:
-        """Run until an event, at most `budget` more instructions, never past `limit`.
+    def run(self, budget: int, limit: int, cycle_limit: int = NO_LIMIT) -> Stop:
+        """Run until an event, at most `budget` more instructions, never past `limit`,
+        and no block starting at or after `cycle_limit`.
 
         The block hook stops the engine before a block that would pass CTX_LIMIT; when
         that block would pass `limit` itself, its first instructions are run in
         Unicorn's exact counting mode so the run stops on the exact count."""
         self.ctx[CTX_LIMIT] = min(self.instret + budget, limit)
+        self.ctx[CTX_CYCLE_LIMIT] = cycle_limit
         stop = self._emulate(0)
+        self.ctx[CTX_CYCLE_LIMIT] = NO_LIMIT
         if stop is not None:
             return stop
-        if self.ctx[CTX_LIMIT] == limit and self.ctx[CTX_STOP] == STOP_LIMIT:
+        if self.ctx[CTX_LIMIT] == limit and self.ctx[CTX_STOP] == STOP_LIMIT \
+                and self.cycles < cycle_limit:
             return self._step_exactly(limit)
         return Stop("slice", self.pc)
 
@@ -153,11 +199,14 @@ class Hart:
             self.ctx[CTX_STOP] = 0
             self.pending = None
             before = self.instret
+            self.running = True
             try:
                 self.uc.emu_start(self.pc, 0, 0, count)
             except UcError as e:
                 if self.pending is None:
                     self.pending = self._fault_from_error(e)
+            finally:
+                self.running = False
             pc = self._read_pc()
             if self.pending is not None:
                 return self._settle(self.pending, pc)
@@ -177,7 +226,7 @@ class Hart:
                 if message is not None:
                     self.pc = slow_pc
                     return Stop("fault", slow_pc, message)
-                if self.pending is not None:      # the access ended the run (EOC store)
+                if self.pending is not None:      # the access ended the run (EOC store) or slept
                     self.pending.pc = slow_pc
                     return self.pending
             else:
@@ -242,7 +291,8 @@ class Hart:
         """The last block was counted whole but stopped before pc: remove its tail."""
         last, end = int(self.ctx[CTX_LAST_BLOCK]), int(self.ctx[CTX_LAST_BLOCK_END])
         if last <= pc < end:
-            self.ctx[CTX_INSTRET] -= hooks.count_instructions(self.ctx, pc, end)
+            hooks.account(self.ctx, pc, end, -1)
+            self.ctx[CTX_LAST_BLOCK_END] = pc
 
     def _settle(self, stop: Stop, pc: int) -> Stop:
         """Make the instruction count exact for a stop in the middle of a block.
@@ -255,7 +305,21 @@ class Hart:
         else:
             self.pc = stop.pc
         self._uncount_from(self.pc)
+        if stop.restore is not None:
+            self.set_reg(*stop.restore)
         return stop
+
+    def sleep_at_access(self) -> None:
+        """From a register read: the load does not complete; it runs again once the hart
+        is woken. Unicorn still writes the read value to the load's destination when the
+        callback returns, so the register's current value is put back afterwards."""
+        stop = Stop("sleep", None, "waiting for an event")
+        if self.running:
+            rd = self.sim.load_destination(self._read_pc())
+            if rd:
+                stop.restore = (rd, self.reg(rd))
+            self.uc.emu_stop()
+        self.pending = stop
 
     def stop_after_access(self, stop: Stop) -> None:
         """From an MMIO callback: the accessing instruction retires, then the hart stops."""

@@ -63,7 +63,24 @@ CTX_TRAP_CAUSE = 30     # STOP_TRAP: the exception number (UC_HOOK_INTR intno)
 CTX_BREAKS = 31         # address of the uint8 per-halfword breakpoint table (0: none)
 CTX_BREAK_SKIP = 32     # resume over the breakpoint at this address once (-1: none)
 CTX_WATCHING = 33       # 1: debugger watchpoints exist, custom loads/stores go through Python
-CTX_SIZE = 40
+CTX_CYCLES = 34         # the hart's cycle counter (timing model, docs/cluster.md)
+CTX_CYCLE_LIMIT = 35    # stop the engine before a block that starts at or after this cycle
+CTX_CPREFIX = 36        # address of the uint32 static-cycle prefix table (timing.StaticTiming)
+CTX_FLAGS = 37          # address of the uint8 per-halfword timing flags (F_*)
+CTX_EXEC = 38           # address of the int64 execution-count difference array
+CTX_TAKEN = 39          # taken conditional branches
+CTX_STALL_BRANCH = 40   # dynamic stall cycles: taken branches (+2) and misaligned branch targets
+CTX_STALL_JUMP = 41     # jumps to a misaligned 32-bit target (+1)
+CTX_STALL_DIV = 42      # divider cycles beyond the first
+CTX_STALL_MISALIGNED = 43   # second transaction of misaligned accesses (accurate timing)
+CTX_STALL_TCDM = 44     # lost TCDM bank arbitrations (accurate timing)
+CTX_SLEEP = 45          # cycles asleep in event waits (including the wake-up)
+CTX_ACCESS_SEQ = 46     # loads/stores seen in the current block (accurate timing)
+CTX_BANKS = 47          # address of the shared int64 [banks, window] occupancy table (0: fast)
+CTX_BLOCK_CYCLE = 48    # the cycle the current block started at
+CTX_L1_BASE = 49        # the banked TCDM range [base, end)
+CTX_L1_END = 50
+CTX_SIZE = 64
 
 
 STOP_NONE = 0
@@ -71,6 +88,14 @@ STOP_LIMIT = 1
 STOP_SLOW = 2           # a custom instruction needs Python (MMIO access, loop end not hooked)
 STOP_TRAP = 3           # an exception that is not a known custom instruction (CTX_SLOW_PC, cause)
 STOP_BREAK = 4          # a debugger breakpoint (CTX_SLOW_PC), before the instruction runs
+
+# per-halfword timing flags (timing.StaticTiming)
+F_IS32 = 1
+F_ENDS_BRANCH = 2
+F_ENDS_JUMP = 4
+TAKEN_BRANCH_PENALTY = 2    # timing.md §1: taken branch 3 cycles = 1 + 2 (resolved in EX)
+TCDM_BANKS = 32             # hardware.md §1: 512 kB L1 in 32 word-interleaved banks
+BANK_WINDOW = 1 << 15       # cycles remembered per bank; > the scheduler's quantum
 
 
 @njit(cache=True, inline="always")
@@ -103,20 +128,111 @@ def count_instructions(ctx, start, end):
     return n
 
 
+@njit(cache=True)
+def static_cycles(ctx, start, end):
+    """Static cycles of the instructions in [start, end) (1 per instruction outside the
+    executable segments)."""
+    base = ctx[CTX_CODE_BASE]
+    if base <= start and end <= ctx[CTX_CODE_END] and ctx[CTX_CPREFIX] != 0:
+        prefix = carray(ptr_from_int(ctx[CTX_CPREFIX]),
+                        ((ctx[CTX_CODE_END] - base) >> 1) + 1, np.uint32)
+        return np.int64(prefix[(end - base) >> 1]) - np.int64(prefix[(start - base) >> 1])
+    return count_instructions(ctx, start, end)
+
+
+@njit(cache=True)
+def account(ctx, start, end, sign):
+    """Add (sign 1) or remove (sign -1) the instructions of [start, end): retired count,
+    static cycles and per-instruction execution counts."""
+    if end <= start:
+        return
+    ctx[CTX_INSTRET] += sign * count_instructions(ctx, start, end)
+    ctx[CTX_CYCLES] += sign * static_cycles(ctx, start, end)
+    base = ctx[CTX_CODE_BASE]
+    if ctx[CTX_EXEC] != 0 and base <= start and end <= ctx[CTX_CODE_END]:
+        diff = carray(ptr_from_int(ctx[CTX_EXEC]), ((ctx[CTX_CODE_END] - base) >> 1) + 1, np.int64)
+        diff[(start - base) >> 1] += sign
+        diff[(end - base) >> 1] -= sign
+
+
+@njit(cache=True)
+def _flags_at(ctx, address):
+    base = ctx[CTX_CODE_BASE]
+    if ctx[CTX_FLAGS] == 0 or address < base or address > ctx[CTX_CODE_END]:
+        return np.uint8(0)
+    flags = carray(ptr_from_int(ctx[CTX_FLAGS]), ((ctx[CTX_CODE_END] - base) >> 1) + 1, np.uint8)
+    return flags[(address - base) >> 1]
+
+
+@njit(cache=True)
+def _transfer_penalty(ctx, start):
+    """Dynamic cost of arriving at `start` from the previous block's end (timing.md §1):
+    a taken branch costs 2 more than a not-taken one; a jump or taken branch to a 32-bit
+    instruction at a non-word-aligned address costs 1 more."""
+    prev_end = ctx[CTX_LAST_BLOCK_END]
+    if start == prev_end:
+        return
+    ends = _flags_at(ctx, prev_end)
+    if ends & F_ENDS_BRANCH:
+        ctx[CTX_TAKEN] += 1
+        ctx[CTX_CYCLES] += TAKEN_BRANCH_PENALTY
+        ctx[CTX_STALL_BRANCH] += TAKEN_BRANCH_PENALTY
+    if ends & (F_ENDS_BRANCH | F_ENDS_JUMP) and start & 2 and _flags_at(ctx, start) & F_IS32:
+        ctx[CTX_CYCLES] += 1
+        ctx[CTX_STALL_BRANCH if ends & F_ENDS_BRANCH else CTX_STALL_JUMP] += 1
+
+
 @cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr), cache=True)
 def block_hook(uc, address, size, user_data):
     ctx = carray(user_data, CTX_SIZE, np.int64)
     start = np.int64(address)
     end = start + np.int64(size)
     n = count_instructions(ctx, start, end)
-    if ctx[CTX_INSTRET] + n > ctx[CTX_LIMIT]:
+    if ctx[CTX_INSTRET] + n > ctx[CTX_LIMIT] or ctx[CTX_CYCLES] >= ctx[CTX_CYCLE_LIMIT]:
         # uc_emu_stop from a block hook stops before this block runs (PC stays at start)
         ctx[CTX_STOP] = STOP_LIMIT
         call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
         return
-    ctx[CTX_INSTRET] += n
+    _transfer_penalty(ctx, start)
+    ctx[CTX_BLOCK_CYCLE] = ctx[CTX_CYCLES]
+    account(ctx, start, end, 1)
     ctx[CTX_LAST_BLOCK] = start
     ctx[CTX_LAST_BLOCK_END] = end
+    ctx[CTX_ACCESS_SEQ] = 0
+
+
+@njit(cache=True)
+def memory_access_timing(ctx, address, size):
+    """Accurate timing of one load/store (docs/cluster.md): a misaligned word, or a
+    halfword crossing a word, takes a second transaction (timing.md §1: 2 cycles); an
+    L1 access whose bank is taken in that cycle retries in the next one (+1 per lost
+    round, timing.md §5). The accesses of a block are placed on consecutive cycles from
+    the block's start."""
+    stall = 0
+    if (address & 3) + size > 4:
+        stall += 1
+        ctx[CTX_STALL_MISALIGNED] += 1
+    if ctx[CTX_L1_BASE] <= address < ctx[CTX_L1_END]:
+        banks = carray(ptr_from_int(ctx[CTX_BANKS]), (TCDM_BANKS, BANK_WINDOW), np.int64)
+        bank = (address >> 2) % TCDM_BANKS
+        t = ctx[CTX_BLOCK_CYCLE] + ctx[CTX_ACCESS_SEQ]
+        lost = 0
+        while banks[bank, t % BANK_WINDOW] == t + 1:
+            t += 1
+            lost += 1
+        banks[bank, t % BANK_WINDOW] = t + 1
+        stall += lost
+        ctx[CTX_STALL_TCDM] += lost
+    ctx[CTX_ACCESS_SEQ] += 1 + stall
+    ctx[CTX_CYCLES] += stall
+
+
+@cfunc(types.void(types.uintp, types.int32, types.uint64, types.int32, types.int64, types.voidptr),
+       cache=True)
+def memory_hook(uc, access, address, size, value, user_data):
+    """UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, registered in the accurate timing mode only."""
+    ctx = carray(user_data, CTX_SIZE, np.int64)
+    memory_access_timing(ctx, np.int64(address), np.int64(size))
 
 
 @njit(cache=True, inline="always")

@@ -41,6 +41,9 @@ class Platform:
     peripherals: tuple[PeripheralSpec, ...]
     source: str
 
+    def memory_named(self, name: str) -> MemorySpec | None:
+        return next((m for m in self.memories if m.name == name), None)
+
     def memory_at(self, address: int) -> MemorySpec | None:
         for m in self.memories:
             if m.base <= address < m.end:

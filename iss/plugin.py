@@ -49,6 +49,10 @@ def find_plugin(name: str) -> type[Peripheral]:
 
 def _builtin_plugins() -> dict[str, type[Peripheral]]:
     """Fallback when the package metadata is not installed (running from a checkout)."""
+    from iss_plugins.cluster_ctrl import ClusterCtrl
+    from iss_plugins.cluster_dma import ClusterDma
+    from iss_plugins.cluster_timer import ClusterTimer
     from iss_plugins.soc_ctrl import SocControl
     from iss_plugins.stdout import StdoutPeripheral
-    return {"stdout": StdoutPeripheral, "soc_ctrl": SocControl}
+    return {"stdout": StdoutPeripheral, "soc_ctrl": SocControl, "cluster_dma": ClusterDma,
+            "cluster_timer": ClusterTimer, "cluster_ctrl": ClusterCtrl}

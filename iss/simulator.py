@@ -1,6 +1,7 @@
 """A simulation: platform + firmware image + harts + peripherals, run to completion."""
 from __future__ import annotations
 
+import heapq
 import sys
 import time
 from dataclasses import dataclass, field
@@ -9,15 +10,30 @@ from .bus import Bus
 from .elf import load_elf
 from .custom_code import CustomCode
 from .disasm import format_instruction
-from .hart import Hart, Stop
+from .errors import PlatformError
+from .hart import NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
+import numpy as np
+
+from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_SLEEP, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
+                    CTX_STALL_MISALIGNED, CTX_STALL_TCDM, CTX_TAKEN)
 from .isa_flavour import select_flavour
 from .memory import SharedMemory
+from .perf import EVENT_NAMES, PerfCounters
 from .platform import Platform, load_platform
 from .plugin import find_plugin
+from .timing import StaticTiming
 
 SLICE_INSTRUCTIONS = 1_000_000    # first slice; later slices aim at SLICE_SECONDS of host time
 SLICE_SECONDS = 0.25              # keeps Ctrl-C and the progress line responsive
 STATS_SCHEMA = "iss-stats/1"
+TIMING_MODES = ("fast", "accurate")
+# Harts run in turn for at most this many cycles while others are runnable: the skew
+# with which one core sees another's plain memory writes (docs/cluster.md, Scheduler).
+QUANTUM_CYCLES = 10_000
+# An event wait (timing.md §2): 4 cycles when the event is there (CV32E40P table), and
+# L + 2 when the core sleeps L cycles (GVSoC ri5ky, calibrated on the RTL)
+ELW_CYCLES = 4
+WAKE_CYCLES = 2
 
 
 @dataclass
@@ -34,23 +50,41 @@ class RunResult:
 
 class Simulator:
     def __init__(self, firmware, platform: Platform | str | None = None, output=None,
-                 isa: str = "auto"):
+                 isa: str = "auto", cores: int | None = None, timing: str = "fast"):
         self.platform = platform if isinstance(platform, Platform) else load_platform(platform)
+        cores = self.platform.cores if cores is None else cores
+        if not 1 <= cores <= 16:
+            raise PlatformError(f"--cores must be 1..16, got {cores}")
+        if timing not in TIMING_MODES:
+            raise PlatformError(f"unknown timing mode '{timing}' (known: {', '.join(TIMING_MODES)})")
+        self.timing_mode = timing
         self.image = load_elf(firmware)
         self.flavour = select_flavour(isa, self.image.arch)
         self.output = output if output is not None else sys.stdout
         self.memory = SharedMemory(self.platform)
         self.memory.load(self.image)
+        mem = self.memory
+        # from the original words: the custom-instruction scan patches some of them next
+        self.timing = StaticTiming(mem.read(mem.code_base, mem.code_end - mem.code_base),
+                                   mem.code_base, self.flavour)
         self.custom = CustomCode(self)
+        self.event_unit = None            # set by an event-unit plugin (raise_event target)
+        self._events: list = []           # (time, order, callback) heap
+        self._order = 0
+        self._time = 0
         self.peripherals = [find_plugin(p.plugin)(self, p.name, p.base, p.size, p.params)
                             for p in self.platform.peripherals]
         self.bus = Bus(self.peripherals)
         # debugger hook: watch(hart, address, size, is_write, old, new) for accesses done in
         # Python (custom loads/stores while watchpoints exist); None when not debugging
         self.watch = None
-        hartid = self.platform.cluster_id << 5
-        self.harts = [Hart(self, 0, hartid)]
-        self._exit: Stop | None = None
+        # accurate timing: which cycles each TCDM bank is taken (hooks.memory_access_timing)
+        self.tcdm_banks = (np.zeros((TCDM_BANKS, BANK_WINDOW), dtype=np.int64)
+                           if timing == "accurate" else None)
+        cluster = self.platform.cluster_id << 5
+        self.harts = [Hart(self, i, cluster | i) for i in range(cores)]
+        for hart in self.harts:
+            hart.perf = PerfCounters(hart, self.flavour)
 
     # ---- services for harts and peripherals ---------------------------------------
     def memory_instruction_length(self, pc: int) -> int:
@@ -99,46 +133,169 @@ class Simulator:
         """End of computation requested by the firmware (EOC register write)."""
         hart.stop_after_access(Stop("exit", None, f"exit status {status}", exit_status=status))
 
+    def load_destination(self, pc: int) -> int:
+        """Destination register of the load at pc (0 if it is not a known load form)."""
+        word = self.custom.original_word(pc)
+        if word is None:
+            word = int.from_bytes(self.memory.read(pc, 4), "little")
+        if word & 3 == 3:
+            return (word >> 7) & 31
+        quadrant, funct3 = word & 3, (word >> 13) & 7
+        if quadrant == 0 and funct3 == 2:          # c.lw
+            return 8 + ((word >> 2) & 7)
+        if quadrant == 2 and funct3 == 2:          # c.lwsp
+            return (word >> 7) & 31
+        return 0
+
+    # ---- simulated time (docs/cluster.md) ---------------------------------------------------
+    @property
+    def instructions(self) -> int:
+        return sum(h.instret for h in self.harts)
+
+    @property
+    def cycles(self) -> int:
+        """Cluster cycles: the time of the hart that got furthest."""
+        return max(h.cycles for h in self.harts)
+
+    def now(self) -> int:
+        """The cluster's current time: the running hart's, or the event being processed."""
+        return self._time
+
+    def schedule(self, at: int, callback) -> None:
+        """Call callback() once the cluster reaches cycle `at`."""
+        heapq.heappush(self._events, (int(at), self._order, callback))
+        self._order += 1
+
+    def sleep(self, hart) -> None:
+        """From a register read: the load does not complete, the hart sleeps until woken."""
+        hart.state = SLEEPING
+        hart.sleep_at_access()
+
+    def wake(self, hart, at: int) -> None:
+        """Make a sleeping hart runnable at cycle `at`; its wait then completes (the load
+        runs again): ELW_CYCLES in total if the event was already there, L + WAKE_CYCLES
+        if it slept L cycles."""
+        if hart.state != SLEEPING:
+            return
+        start = hart.sleep_start
+        retry = self.timing.cost_at(hart.pc)
+        resume = max(start + ELW_CYCLES, int(at) + WAKE_CYCLES) - retry
+        hart.ctx[CTX_SLEEP] += resume - start
+        hart.cycles = resume
+        hart.state = RUNNING
+
+    def raise_event(self, line: int, core_mask: int, at: int) -> None:
+        if self.event_unit is not None:
+            self.event_unit.trigger(line, core_mask, at)
+
     # ---- running -----------------------------------------------------------------------
     def run(self, max_instructions: int | None = None, progress=None) -> RunResult:
         limit = max_instructions if max_instructions is not None else (1 << 62)
-        hart = self.harts[0]
         t0 = time.perf_counter()
-        budget = SLICE_INSTRUCTIONS
         try:
-            while True:
-                t_slice, before = time.perf_counter(), hart.instret
-                stop = hart.run(budget, limit)
-                if stop.reason != "slice":
-                    break
-                elapsed = time.perf_counter() - t_slice
-                rate = (hart.instret - before) / max(elapsed, 1e-6)
-                budget = max(100_000, min(200_000_000, int(rate * SLICE_SECONDS)))
-                if progress is not None:
-                    progress(self, time.perf_counter() - t0)
+            stop, hart = self.advance(limit, progress)
         except KeyboardInterrupt:
+            hart = self.harts[0]
             stop = Stop("interrupted", hart.pc, "interrupted by the user (Ctrl-C)")
         wall = time.perf_counter() - t0
+        end = self.cycles
+        for h in self.harts:          # cores still asleep sleep until the end of the run
+            if h.state == SLEEPING and h.cycles < end:
+                h.ctx[CTX_SLEEP] += end - h.cycles
+                h.cycles = end
         for p in self.peripherals:
             p.finish()
         result = RunResult(stop, [stop], wall)
+        self.stop_hart = hart.index
         result.stats = self.stats(result)
         return result
 
+    def advance(self, limit: int = 1 << 62, progress=None, only=None) -> tuple[Stop, Hart]:
+        """Run the harts in simulated-time order until one stops for good (exit, fault,
+        limit, breakpoint...) or all sleep with nothing left to wake them. `limit` caps
+        the instructions of all harts together; `only` runs that hart alone."""
+        t0 = t_progress = time.perf_counter()
+        budget = SLICE_INSTRUCTIONS
+        while True:
+            runnable = self._runnable(only)
+            if not runnable:
+                if not self._events:
+                    hart = only or self.harts[0]
+                    return Stop("deadlock", hart.pc, "all cores are asleep and no event is "
+                                "pending (deadlock)"), hart
+                self._fire(heapq.heappop(self._events))
+                continue
+            hart = min(runnable, key=lambda h: (h.cycles, h.index))
+            if self._events and self._events[0][0] <= hart.cycles:
+                self._fire(heapq.heappop(self._events))
+                continue
+            cycle_limit = hart.cycles + QUANTUM_CYCLES if len(runnable) > 1 else NO_LIMIT
+            if self._events:
+                cycle_limit = min(cycle_limit, self._events[0][0])
+            self._time = hart.cycles
+            t_slice, before = time.perf_counter(), hart.instret
+            stop = hart.run(budget, hart.instret + limit - self.instructions, cycle_limit)
+            if stop.reason == "sleep":
+                hart.state = SLEEPING
+                hart.sleep_start = hart.cycles
+            elif stop.reason != "slice":
+                return stop, hart
+            now = time.perf_counter()
+            if len(runnable) == 1 and stop.reason == "slice":
+                rate = (hart.instret - before) / max(now - t_slice, 1e-6)
+                budget = max(100_000, min(200_000_000, int(rate * SLICE_SECONDS)))
+            if progress is not None and now - t_progress >= SLICE_SECONDS:
+                t_progress = now
+                progress(self, now - t0)
+
+    def _runnable(self, only):
+        if only is not None:
+            return [only] if only.state == RUNNING else []
+        return [h for h in self.harts if h.state == RUNNING]
+
+    def _fire(self, event) -> None:
+        self._time = event[0]
+        event[2]()
+
+    # ---- statistics ----------------------------------------------------------------------
     def stats(self, result: RunResult) -> dict:
-        total = sum(h.instret for h in self.harts)
+        total = self.instructions
+        cycles = self.cycles
         return {
             "schema": STATS_SCHEMA,
             "firmware": str(self.image.path),
             "platform": self.platform.name,
             "isa": self.flavour,
+            "timing": self.timing_mode,
+            "cores": len(self.harts),
+            "clock_hz": self.platform.clock_hz,
             "stop_reason": result.stop.reason,
+            "stop_hart": getattr(self, "stop_hart", 0),
             "exit_code": result.exit_code,
             "message": result.stop.message,
             "instructions": total,
+            "cycles": cycles,
+            "time_seconds": cycles / self.platform.clock_hz,
             "wall_seconds": result.wall_seconds,
             "mips": total / result.wall_seconds / 1e6 if result.wall_seconds > 0 else 0.0,
-            "harts": [{"hart": h.index, "hartid": h.hartid, "instructions": h.instret,
-                       "pc": h.pc} for h in self.harts],
+            "harts": [self._hart_stats(h) for h in self.harts],
             "peripherals": {p.name: p.stats() for p in self.peripherals},
         }
+
+    def _hart_stats(self, hart) -> dict:
+        ctx = hart.ctx
+        static = self.timing.stall_totals(hart.executed)
+        stalls = {"load_use": static["load_use"],
+                  "jump": static["jump"] + int(ctx[CTX_STALL_JUMP]),
+                  "branch": int(ctx[CTX_STALL_BRANCH]),
+                  "mulh": static["mulh"], "div": int(ctx[CTX_STALL_DIV]), "csr": static["csr"],
+                  "elw": static["elw"], "misaligned": int(ctx[CTX_STALL_MISALIGNED]),
+                  "tcdm": int(ctx[CTX_STALL_TCDM])}
+        events = dict(zip(EVENT_NAMES, (int(v) for v in hart.perf.totals())))
+        sleep = int(ctx[CTX_SLEEP])
+        return {"hart": hart.index, "hartid": hart.hartid, "core_id": hart.core_id,
+                "instructions": hart.instret, "cycles": hart.cycles,
+                "active_cycles": hart.cycles - sleep, "sleep_cycles": sleep,
+                "stalls": stalls,
+                "events": {k: events[k] for k in ("ld", "st", "jump", "branch", "btaken", "rvc")},
+                "pc": hart.pc, "state": hart.state}

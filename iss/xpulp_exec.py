@@ -14,10 +14,12 @@ from numba import carray, cfunc, njit, types
 
 from .hooks import (CTX_ACTIONS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX_END_INCLUSIVE,
                     CTX_FN_EMU_STOP, CTX_FN_REG_READ, CTX_FN_REG_WRITE, CTX_GPR, CTX_HARTID, CTX_HOOKED,
-                    CTX_INSTRET, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
+                    CTX_CYCLES, CTX_INSTRET, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
                     CTX_LP_END0, CTX_LP_EXIT0, CTX_LP_START0, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
-                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, CTX_WATCHING, STOP_BREAK, STOP_SLOW, STOP_TRAP,
-                    count_instructions, host_address)
+                    CTX_SLOW_PC, CTX_STALL_DIV, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, CTX_WATCHING, STOP_BREAK,
+                    STOP_SLOW, STOP_TRAP, CTX_BANKS, account, count_instructions, host_address,
+                    memory_access_timing,
+                    static_cycles)
 from .isa.semantics import alu_execute
 from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI,
                        HW_START, HW_STARTI, KIND_ALU, KIND_BRANCH_IMM, KIND_HWLOOP, KIND_LOAD,
@@ -27,6 +29,7 @@ from .native import (call_reg_access, call_uc, load8, load16, load32, ptr_from_i
 
 KIND_CSR = 16          # engine-local kind: a CSR access the simulator emulates
 KIND_PYTHON = 17       # executed by Python (ELW, ...): the hook stops the engine
+KIND_DIV = 18          # div/divu/rem/remu (S_OP = funct3): data-dependent cycles
 
 # site table columns
 S_KIND, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_IMM, S_IMM2, S_SIZE, S_SIGNED, S_MODE, S_LEN = range(12)
@@ -85,7 +88,7 @@ def _set_pc(ctx, target):
 @njit(cache=True)
 def _jump(ctx, pc, target):
     """Redirect execution to target; the current block's instructions from pc on never run."""
-    ctx[CTX_INSTRET] -= count_instructions(ctx, pc, ctx[CTX_LAST_BLOCK_END])
+    account(ctx, pc, ctx[CTX_LAST_BLOCK_END], -1)
     ctx[CTX_LAST_BLOCK_END] = pc
     _set_pc(ctx, target)
 
@@ -192,6 +195,8 @@ def _memory(ctx, pc, site, sites):
     host = host_address(ctx, address)
     if host == 0 or host_address(ctx, address + size - 1) == 0:
         return False
+    if ctx[CTX_BANKS] != 0:
+        memory_access_timing(ctx, address, size)
     h = np.uint64(host)
     if kind == KIND_LOAD:
         if size == 1:
@@ -233,11 +238,13 @@ def _csr(ctx, pc, site, sites):
     loop_csr = -1
     if csr == CSR_MHARTID or csr == CSR_UHARTID:
         old = ctx[CTX_HARTID]
-    elif csr in (CSR_MCYCLE, CSR_MINSTRET, CSR_CYCLE, CSR_INSTRET):
-        # retired before this instruction: the rest of the block is not run yet
-        old = (ctx[CTX_INSTRET] - count_instructions(ctx, pc, ctx[CTX_LAST_BLOCK_END])) & 0xFFFFFFFF
-    elif csr in (CSR_MCYCLEH, CSR_MINSTRETH, CSR_CYCLEH, CSR_INSTRETH):
-        old = (ctx[CTX_INSTRET] - count_instructions(ctx, pc, ctx[CTX_LAST_BLOCK_END])) >> 32
+    elif csr in (CSR_MCYCLE, CSR_MCYCLEH, CSR_CYCLE, CSR_CYCLEH):
+        # counted before this instruction: the rest of the block is not run yet
+        old = ctx[CTX_CYCLES] - static_cycles(ctx, pc, ctx[CTX_LAST_BLOCK_END])
+        old = old >> 32 if csr == CSR_MCYCLEH or csr == CSR_CYCLEH else old & 0xFFFFFFFF
+    elif csr in (CSR_MINSTRET, CSR_MINSTRETH, CSR_INSTRET, CSR_INSTRETH):
+        old = ctx[CTX_INSTRET] - count_instructions(ctx, pc, ctx[CTX_LAST_BLOCK_END])
+        old = old >> 32 if csr == CSR_MINSTRETH or csr == CSR_INSTRETH else old & 0xFFFFFFFF
     elif loop_base <= csr < loop_base + 7 and csr != loop_base + 3:
         loop_csr = csr - loop_base
         slot = CTX_LP_START0 + 4 * (loop_csr // 4) + (loop_csr % 4)
@@ -254,6 +261,45 @@ def _csr(ctx, pc, site, sites):
         _set_loop(ctx, loop_csr // 4, loop_csr % 4 if loop_csr % 4 < 2 else 2, new)
     _write_reg(ctx, rd, old)
     return True
+
+
+@njit(cache=True)
+def _divide(ctx, funct3, rd, a, b):
+    """RV32M div/divu/rem/remu (funct3 4..7) and the divider's data-dependent latency
+    (timing.md §1: 3 + clz(divisor); 35 for 0; signed negative divisor 2 + clz(~divisor))."""
+    signed = funct3 == 4 or funct3 == 6
+    ua, ub = a & 0xFFFFFFFF, b & 0xFFFFFFFF
+    sa = ua - (1 << 32) if ua >> 31 else ua
+    sb = ub - (1 << 32) if ub >> 31 else ub
+    if ub == 0:
+        quotient, remainder = np.int64(0xFFFFFFFF), (sa if signed else ua)
+    elif signed and sa == -(1 << 31) and sb == -1:
+        quotient, remainder = sa, np.int64(0)
+    elif signed:
+        quotient = abs(sa) // abs(sb)
+        if (sa < 0) != (sb < 0):
+            quotient = -quotient
+        remainder = sa - quotient * sb
+    else:
+        quotient, remainder = ua // ub, ua % ub
+    _write_reg(ctx, rd, quotient if funct3 < 6 else remainder)
+    if ub == 0:
+        cycles = 35
+    elif signed and sb < 0:
+        cycles = 2 + _clz32((~ub) & 0xFFFFFFFF)
+    else:
+        cycles = 3 + _clz32(ub)
+    ctx[CTX_CYCLES] += cycles - 1        # the static table charged 1
+    ctx[CTX_STALL_DIV] += cycles - 1
+
+
+@njit(cache=True, inline="always")
+def _clz32(x):
+    n = 32
+    while x:
+        x >>= 1
+        n -= 1
+    return n
 
 
 @njit(cache=True)
@@ -299,6 +345,9 @@ def _execute(ctx, pc, site, trapped):
     elif kind == KIND_CSR:
         if not _csr(ctx, pc, site, sites):
             _stop_for_python(ctx, pc)
+    elif kind == KIND_DIV:
+        _divide(ctx, sites[site, S_OP], sites[site, S_RD], _read_reg(ctx, sites[site, S_RS1]),
+                _read_reg(ctx, sites[site, S_RS2]))
     else:
         _stop_for_python(ctx, pc)
 

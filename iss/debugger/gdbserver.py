@@ -837,6 +837,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     parser.add_argument("--platform", metavar="FILE")
     parser.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
+    parser.add_argument("--cores", type=int, metavar="N",
+                        help="cores in the cluster (default: the platform's); each is a gdb thread")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -854,7 +856,7 @@ def main(args=None) -> int:
         args = _parser().parse_args(args)
     from .target import DebugTarget
     target = DebugTarget(args.firmware, getattr(args, "platform", None),
-                         getattr(args, "isa", "auto") or "auto")
+                         getattr(args, "isa", "auto") or "auto", cores=getattr(args, "cores", None))
     server = GdbServer(target, getattr(args, "host", "127.0.0.1") or "127.0.0.1",
                        3333 if getattr(args, "port", None) is None else args.port)
     return server.serve()

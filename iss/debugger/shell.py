@@ -627,7 +627,8 @@ STEP_COMMANDS = {"stepi", "nexti", "step", "next", "continue", "x", "until", "li
 # ============================================================================ the shell
 
 class Shell:
-    def __init__(self, firmware, platform=None, isa: str = "auto", out=None, err=None):
+    def __init__(self, firmware, platform=None, isa: str = "auto", out=None, err=None,
+                 cores: int | None = None):
         self.out = out if out is not None else sys.stdout
         self.err = err if err is not None else self.out
         self.firmware = str(firmware)
@@ -642,7 +643,7 @@ class Shell:
                 shell.out.flush() if hasattr(shell.out, "flush") else None
 
         try:
-            self.target = DebugTarget(firmware, platform, isa, output=_Forward())
+            self.target = DebugTarget(firmware, platform, isa, output=_Forward(), cores=cores)
         except IssError as e:
             raise ShellError(str(e)) from None
         self.info = DebugInfo(self.target.image)
@@ -2563,11 +2564,11 @@ def _format_int(value: int, fmt: str, size: int, shell: Shell | None = None,
 # ============================================================================ entry points
 
 def run_script(firmware, commands, platform=None, isa: str = "auto",
-               stop_on_error: bool = False) -> str:
+               stop_on_error: bool = False, cores: int | None = None) -> str:
     """Run debugger commands on firmware in-process; return everything printed
     (debugger output, error messages and the firmware's own output, in order)."""
     out = io.StringIO()
-    shell = Shell(firmware, platform, isa, out=out, err=out)
+    shell = Shell(firmware, platform, isa, out=out, err=out, cores=cores)
     shell.run_lines(commands, stop_on_error=stop_on_error)
     return out.getvalue()
 
@@ -2576,7 +2577,8 @@ def main(args) -> int:
     """`iss debug` (args: firmware, platform, isa, command_files, batch)."""
     try:
         shell = Shell(args.firmware, getattr(args, "platform", None),
-                      getattr(args, "isa", "auto") or "auto", out=sys.stdout, err=sys.stderr)
+                      getattr(args, "isa", "auto") or "auto", out=sys.stdout, err=sys.stderr,
+                      cores=getattr(args, "cores", None))
     except (ShellError, IssError) as e:
         print(f"iss debug: {e}", file=sys.stderr)
         return 2
@@ -2603,6 +2605,7 @@ def _parse_args(argv=None):
     p.add_argument("firmware", metavar="FIRMWARE.elf")
     p.add_argument("--platform", metavar="FILE")
     p.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
+    p.add_argument("--cores", type=int, metavar="N")
     p.add_argument("-x", dest="command_files", action="append", default=[], metavar="FILE")
     p.add_argument("--batch", action="store_true")
     return p.parse_args(argv)

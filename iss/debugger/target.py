@@ -14,10 +14,10 @@ from unicorn import unicorn_const as UC
 from unicorn.riscv_const import UC_RISCV_REG_PC
 
 from ..errors import IssError
-from ..hart import Stop
+from ..hart import SLEEPING, Stop
 from ..hooks import (CTX_BREAK_SKIP, CTX_BREAKS, CTX_WATCHING, CTX_LP_COUNT0, CTX_LP_END0, CTX_LP_START0)
 from ..isa.spec import ABI
-from ..simulator import SLICE_INSTRUCTIONS, Simulator
+from ..simulator import Simulator
 from ..xpulp_exec import code_hook
 
 REGISTER_NAMES = ABI + ["pc"]
@@ -37,13 +37,14 @@ class Event:
 
 
 class DebugTarget:
-    def __init__(self, firmware, platform=None, isa: str = "auto", output=None):
-        self._args = (firmware, platform, isa, output)
+    def __init__(self, firmware, platform=None, isa: str = "auto", output=None,
+                 cores: int | None = None):
+        self._args = (firmware, platform, isa, output, cores)
         self._start()
 
     def _start(self) -> None:
-        firmware, platform, isa, output = self._args
-        self.sim = Simulator(firmware, platform, output=output, isa=isa)
+        firmware, platform, isa, output, cores = self._args
+        self.sim = Simulator(firmware, platform, output=output, isa=isa, cores=cores)
         self.image = self.sim.image
         custom = self.sim.custom
         self.breaks = np.zeros_like(custom.hooked)
@@ -157,17 +158,22 @@ class DebugTarget:
 
     # ---- execution -----------------------------------------------------------------------
     def cont(self, max_instructions: int | None = None) -> Event:
-        """Run until a breakpoint, watchpoint, the end of the run or the limit."""
-        return self._run(None if max_instructions is None else self.hart.instret + max_instructions)
+        """Run all harts until a breakpoint, watchpoint, the end of the run or the limit
+        (instructions of all harts together); the hart that stopped becomes current."""
+        return self._run(None if max_instructions is None else self.sim.instructions + max_instructions)
 
     def stepi(self, count: int = 1) -> Event:
-        """Execute exactly `count` instructions (fewer if something stops the run)."""
-        event = self._run(self.hart.instret + count)
+        """Execute exactly `count` instructions of the current hart (fewer if something
+        stops it); the other harts wait."""
+        if self.hart.state == SLEEPING and self.finished is None:
+            raise IssError(f"hart {self.current} is asleep waiting for an event: "
+                           "use continue to run the other harts")
+        event = self._run(self.sim.instructions + count, only=self.hart)
         if event.reason == "limit":
             event.reason = "step"
         return event
 
-    def _run(self, limit: int | None) -> Event:
+    def _run(self, limit: int | None, only=None) -> Event:
         if self.finished is not None:
             return self.finished
         hart = self.hart
@@ -177,19 +183,18 @@ class DebugTarget:
         self._watch_skip = hart.pc if self._read_stop_pc == hart.pc else None
         self._read_stop_pc = None
         try:
-            while True:
-                stop = hart.run(SLICE_INSTRUCTIONS, limit if limit is not None else 1 << 62)
-                if stop.reason != "slice":
-                    break
+            stop, stopped = self.sim.advance(limit if limit is not None else 1 << 62, only=only)
         except KeyboardInterrupt:
-            stop = Stop("interrupted", hart.pc, "interrupted")
-        hart.ctx[CTX_BREAK_SKIP] = -1
-        event = Event(stop.reason, hart.pc if stop.reason != "fault" else stop.pc,
+            stop, stopped = Stop("interrupted", hart.pc, "interrupted"), hart
+        for h in self.sim.harts:
+            h.ctx[CTX_BREAK_SKIP] = -1
+        self.current = stopped.index
+        event = Event(stop.reason, stopped.pc if stop.reason != "fault" else stop.pc,
                       self.current, stop.message, stop.exit_status,
                       self._watch_hit if stop.reason == "watchpoint" else None)
         if stop.reason == "watchpoint" and event.watch and event.watch[0] == "r":
             self._read_stop_pc = event.pc
-        if stop.reason in ("exit", "fault"):
+        if stop.reason in ("exit", "fault", "deadlock"):
             self.finished = event
             for p in self.sim.peripherals:
                 p.finish()

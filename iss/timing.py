@@ -1,0 +1,192 @@
+"""Static part of the core timing model (docs/cluster.md, timing.md §1, §2, §7).
+
+At load time every instruction of the executable segments gets its static cycle cost
+and its performance-counter events, from the original (unpatched) words. The block
+hook adds costs per executed block through a prefix table (two loads per block), and
+per-instruction execution counts come from a difference array the block hook updates
+(+1 at the block start, -1 at its end), so the counters of any event are a dot product
+computed only when somebody asks (perf CSR read, end of run).
+
+Static rules, RI5CY / CV32E40P (timing.md §1 table, "Hazards", §7 defaults):
+- 1 cycle per instruction;
+- load-use: +1 when the next instruction in program order reads the loaded register
+  (the one exception, a hardware-loop body whose last instruction loads what its first
+  one reads, is not seen: the next instruction in program order is the loop exit);
+- jal / jalr: 2 cycles; jalr whose rs1 the previous instruction (in program order) writes: +1;
+- mulh, mulhsu, mulhu: 5 cycles (multicycle, stall whether or not the result is used);
+- CSR access to the "slow" CSRs of the CV32E40P table: 4 cycles;
+- p.elw / cv.elw: 4 cycles (CV32E40P table; a wait that sleeps is charged when woken).
+Dynamic rules (taken branches, branch/jump targets, div, sleep) live in the hooks.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .hooks import F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32
+from .isa.decoder import decode
+from .isa.spec import KIND_ALU, KIND_BRANCH_IMM, KIND_ELW, KIND_LOAD, KIND_STORE
+
+# performance events of one instruction (RI5CY PCER numbering, xpulpv2.md §5.2)
+EV_LD_STALL, EV_JMP_STALL, EV_LD, EV_ST, EV_JUMP, EV_BRANCH, EV_RVC = 2, 3, 5, 6, 7, 8, 10
+# stall causes that are static (the stats' "stalls" keys)
+STATIC_STALLS = ("load_use", "jump", "mulh", "csr", "elw")
+
+# CSRs with a 4-cycle access (CV32E40P "Cycle counts per instruction type")
+SLOW_CSRS = frozenset([0x300, 0x341, 0x305, 0x342, 0xB00, 0xB02, 0xB80, 0xB82, 0x320,
+                       0x7B0, 0x7B1, 0x7B2, 0x7B3]
+                      + list(range(0xB03, 0xB20)) + list(range(0xB83, 0xBA0))
+                      + list(range(0x323, 0x340)))
+
+
+class Insn:
+    """What the timing model needs to know about one instruction."""
+    __slots__ = ("length", "reads", "writes", "load", "store", "branch", "jump", "jalr_rs1",
+                 "mulh", "csr", "elw")
+
+    def __init__(self, length):
+        self.length = length
+        self.reads: tuple = ()
+        self.writes = 0
+        self.load = self.store = self.branch = self.jump = self.mulh = self.csr = self.elw = False
+        self.jalr_rs1 = 0
+
+
+def classify(word: int, flavour: str) -> Insn:
+    if word & 3 != 3:
+        return _classify16(word & 0xFFFF)
+    i = Insn(4)
+    d = decode(word, flavour)
+    if d is not None:
+        if d.kind in (KIND_LOAD, KIND_ELW):
+            i.load, i.elw, i.writes, i.reads = True, d.kind == KIND_ELW, d.rd, (d.rs1, d.rs2)
+        elif d.kind == KIND_STORE:
+            i.store, i.reads = True, (d.rs1, d.rs2, d.rs3)
+        elif d.kind == KIND_BRANCH_IMM:
+            i.branch, i.reads = True, (d.rs1,)
+        elif d.kind == KIND_ALU:
+            i.writes, i.reads = d.rd, (d.rs1, d.rs2)
+        return i
+    opcode, rd, f3 = word & 0x7F, (word >> 7) & 31, (word >> 12) & 7
+    rs1, rs2 = (word >> 15) & 31, (word >> 20) & 31
+    if opcode == 0x03:
+        i.load, i.writes, i.reads = True, rd, (rs1,)
+    elif opcode == 0x23:
+        i.store, i.reads = True, (rs1, rs2)
+    elif opcode == 0x63:
+        i.branch, i.reads = True, (rs1, rs2)
+    elif opcode == 0x6F:
+        i.jump, i.writes = True, rd
+    elif opcode == 0x67:
+        i.jump, i.writes, i.reads, i.jalr_rs1 = True, rd, (rs1,), rs1
+    elif opcode == 0x33:
+        i.writes, i.reads = rd, (rs1, rs2)
+        i.mulh = (word >> 25) == 1 and f3 in (1, 2, 3)
+    elif opcode in (0x13, 0x37, 0x17):
+        i.writes, i.reads = rd, ((rs1,) if opcode == 0x13 else ())
+    elif opcode == 0x73 and f3 not in (0, 4):
+        i.writes, i.reads = rd, ((rs1,) if f3 < 4 else ())
+        i.csr = (word >> 20) in SLOW_CSRS
+    return i
+
+
+def _classify16(h: int) -> Insn:
+    i = Insn(2)
+    q, f3 = h & 3, h >> 13
+    rd, rs2 = (h >> 7) & 31, (h >> 2) & 31
+    rd_c, rs2_c = 8 + ((h >> 2) & 7), 8 + ((h >> 2) & 7)
+    rs1_c = 8 + ((h >> 7) & 7)
+    if q == 0:
+        if f3 == 0:
+            i.writes, i.reads = rd_c, (2,)                     # c.addi4spn
+        elif f3 == 2:
+            i.load, i.writes, i.reads = True, rd_c, (rs1_c,)   # c.lw
+        elif f3 == 6:
+            i.store, i.reads = True, (rs1_c, rs2_c)            # c.sw
+    elif q == 1:
+        if f3 in (0, 2, 3):                                    # c.addi, c.li, c.lui/addi16sp
+            i.writes, i.reads = rd, ((rd,) if f3 == 0 or (f3 == 3 and rd == 2) else ())
+        elif f3 in (1, 5):
+            i.jump, i.writes = True, (1 if f3 == 1 else 0)     # c.jal, c.j
+        elif f3 == 4:
+            sub = (h >> 10) & 3
+            i.writes = rs1_c
+            i.reads = (rs1_c, rs2_c) if sub == 3 else (rs1_c,)
+        else:
+            i.branch, i.reads = True, (rs1_c,)                  # c.beqz, c.bnez
+    else:
+        if f3 == 0:
+            i.writes, i.reads = rd, (rd,)                      # c.slli
+        elif f3 == 2:
+            i.load, i.writes, i.reads = True, rd, (2,)         # c.lwsp
+        elif f3 == 6:
+            i.store, i.reads = True, (2, rs2)                  # c.swsp
+        elif f3 == 4:
+            bit12 = (h >> 12) & 1
+            if rs2 == 0 and rd != 0:                            # c.jr / c.jalr
+                i.jump, i.reads, i.jalr_rs1, i.writes = True, (rd,), rd, bit12
+            elif rs2 != 0:                                      # c.mv / c.add
+                i.writes, i.reads = rd, ((rd, rs2) if bit12 else (rs2,))
+    return i
+
+
+class StaticTiming:
+    """Per-halfword tables over [base, end) for the hooks, and event indicators."""
+
+    def __init__(self, code: bytes, base: int, flavour: str):
+        halfwords = len(code) >> 1
+        self.base = base
+        cost = np.zeros(halfwords, np.uint32)
+        self.flags = np.zeros(halfwords + 1, np.uint8)
+        self.events = np.zeros((halfwords, 17), np.int64)     # PCER events per instruction
+        self.stalls = np.zeros((halfwords, len(STATIC_STALLS)), np.int64)
+        insns = []
+        off = 0
+        while off + 2 <= len(code):
+            half = code[off] | code[off + 1] << 8
+            if half & 3 == 3 and off + 4 <= len(code):
+                word = int.from_bytes(code[off:off + 4], "little")
+            else:
+                word = half
+            insn = classify(word, flavour)
+            insns.append((off >> 1, insn))
+            off += insn.length
+        for n, (k, insn) in enumerate(insns):
+            nxt = insns[n + 1][1] if n + 1 < len(insns) else None
+            prev = insns[n - 1][1] if n else None
+            load_use = insn.load and insn.writes and nxt is not None and insn.writes in nxt.reads
+            jump = int(insn.jump) + int(bool(insn.jalr_rs1 and prev is not None
+                                             and prev.writes == insn.jalr_rs1))
+            row = (int(load_use), jump, 4 * insn.mulh, 3 * insn.csr, 3 * insn.elw)
+            self.stalls[k] = row
+            cost[k] = 1 + sum(row)
+            ev = self.events[k]
+            ev[EV_LD_STALL], ev[EV_JMP_STALL] = row[0], jump
+            ev[EV_LD], ev[EV_ST], ev[EV_JUMP] = insn.load, insn.store, insn.jump
+            ev[EV_BRANCH], ev[EV_RVC] = insn.branch, insn.length == 2
+            end = k + (insn.length >> 1)
+            if insn.length == 4:
+                self.flags[k] |= F_IS32
+            if end <= halfwords:
+                self.flags[end] |= (F_ENDS_BRANCH if insn.branch else 0) | (F_ENDS_JUMP if insn.jump else 0)
+        # prefix[k] = static cycles of the instructions starting before halfword k;
+        # mid-instruction halfwords repeat the value of the instruction's start
+        self.prefix = np.zeros(halfwords + 1, np.uint32)
+        np.cumsum(cost, out=self.prefix[1:])
+
+    def cost_at(self, address: int) -> int:
+        """Static cycles of the instruction at address (1 outside the tables)."""
+        k = (address - self.base) >> 1
+        if 0 <= k < len(self.prefix) - 1:
+            return int(self.prefix[k + 1]) - int(self.prefix[k]) or 1
+        return 1
+
+    def execution_counts(self, executed: np.ndarray) -> np.ndarray:
+        """Per-halfword execution counts from a hart's difference array."""
+        return np.cumsum(executed)[:-1]
+
+    def event_totals(self, executed: np.ndarray) -> np.ndarray:
+        return self.execution_counts(executed) @ self.events
+
+    def stall_totals(self, executed: np.ndarray) -> dict[str, int]:
+        totals = self.execution_counts(executed) @ self.stalls
+        return {name: int(v) for name, v in zip(STATIC_STALLS, totals)}
