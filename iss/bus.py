@@ -15,14 +15,15 @@ PAGE = 1 << PAGE_BITS
 class Bus:
     def __init__(self, peripherals):
         self.peripherals = list(peripherals)
-        self.pages: dict[int, list] = {}
+        self.pages: dict[int, list] = {}    # page -> [(start, end, peripheral)]
         for p in self.peripherals:
-            for page in range(p.base >> PAGE_BITS, (p.base + p.size - 1 >> PAGE_BITS) + 1):
-                self.pages.setdefault(page << PAGE_BITS, []).append(p)
+            for start, size in p.ranges():
+                for page in range(start >> PAGE_BITS, (start + size - 1 >> PAGE_BITS) + 1):
+                    self.pages.setdefault(page << PAGE_BITS, []).append((start, start + size, p))
 
     def owner(self, address: int):
-        for p in self.pages.get(address & ~(PAGE - 1), ()):
-            if p.base <= address < p.base + p.size:
+        for start, end, p in self.pages.get(address & ~(PAGE - 1), ()):
+            if start <= address < end:
                 return p
         return None
 

@@ -155,24 +155,21 @@ def account(ctx, start, end, sign):
         diff[(end - base) >> 1] -= sign
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _flags_at(ctx, address):
     base = ctx[CTX_CODE_BASE]
-    if ctx[CTX_FLAGS] == 0 or address < base or address > ctx[CTX_CODE_END]:
+    if address < base or address > ctx[CTX_CODE_END]:
         return np.uint8(0)
     flags = carray(ptr_from_int(ctx[CTX_FLAGS]), ((ctx[CTX_CODE_END] - base) >> 1) + 1, np.uint8)
     return flags[(address - base) >> 1]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _transfer_penalty(ctx, start):
     """Dynamic cost of arriving at `start` from the previous block's end (timing.md §1):
     a taken branch costs 2 more than a not-taken one; a jump or taken branch to a 32-bit
     instruction at a non-word-aligned address costs 1 more."""
-    prev_end = ctx[CTX_LAST_BLOCK_END]
-    if start == prev_end:
-        return
-    ends = _flags_at(ctx, prev_end)
+    ends = _flags_at(ctx, ctx[CTX_LAST_BLOCK_END])
     if ends & F_ENDS_BRANCH:
         ctx[CTX_TAKEN] += 1
         ctx[CTX_CYCLES] += TAKEN_BRANCH_PENALTY
@@ -182,20 +179,47 @@ def _transfer_penalty(ctx, start):
         ctx[CTX_STALL_BRANCH if ends & F_ENDS_BRANCH else CTX_STALL_JUMP] += 1
 
 
+@njit(cache=True)
+def _stop_before_block(ctx):
+    """uc_emu_stop from a block hook stops before the block runs (PC stays at its start)."""
+    ctx[CTX_STOP] = STOP_LIMIT
+    call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
+
+
 @cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr), cache=True)
 def block_hook(uc, address, size, user_data):
     ctx = carray(user_data, CTX_SIZE, np.int64)
     start = np.int64(address)
     end = start + np.int64(size)
-    n = count_instructions(ctx, start, end)
-    if ctx[CTX_INSTRET] + n > ctx[CTX_LIMIT] or ctx[CTX_CYCLES] >= ctx[CTX_CYCLE_LIMIT]:
-        # uc_emu_stop from a block hook stops before this block runs (PC stays at start)
-        ctx[CTX_STOP] = STOP_LIMIT
-        call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
-        return
-    _transfer_penalty(ctx, start)
-    ctx[CTX_BLOCK_CYCLE] = ctx[CTX_CYCLES]
-    account(ctx, start, end, 1)
+    base = ctx[CTX_CODE_BASE]
+    if base <= start and end <= ctx[CTX_CODE_END]:
+        # fast path, all tables in one place: this runs once per executed block
+        n_tables = ((ctx[CTX_CODE_END] - base) >> 1) + 1
+        i0 = (start - base) >> 1
+        i1 = (end - base) >> 1
+        prefix = carray(ptr_from_int(ctx[CTX_PREFIX]), n_tables, np.uint32)
+        n = np.int64(prefix[i1]) - np.int64(prefix[i0])
+        if ctx[CTX_INSTRET] + n > ctx[CTX_LIMIT] or ctx[CTX_CYCLES] >= ctx[CTX_CYCLE_LIMIT]:
+            _stop_before_block(ctx)
+            return
+        if start != ctx[CTX_LAST_BLOCK_END]:
+            _transfer_penalty(ctx, start)
+        cprefix = carray(ptr_from_int(ctx[CTX_CPREFIX]), n_tables, np.uint32)
+        diff = carray(ptr_from_int(ctx[CTX_EXEC]), n_tables, np.int64)
+        ctx[CTX_BLOCK_CYCLE] = ctx[CTX_CYCLES]
+        ctx[CTX_INSTRET] += n
+        ctx[CTX_CYCLES] += np.int64(cprefix[i1]) - np.int64(cprefix[i0])
+        diff[i0] += 1
+        diff[i1] -= 1
+    else:
+        n = count_instructions(ctx, start, end)
+        if ctx[CTX_INSTRET] + n > ctx[CTX_LIMIT] or ctx[CTX_CYCLES] >= ctx[CTX_CYCLE_LIMIT]:
+            _stop_before_block(ctx)
+            return
+        if start != ctx[CTX_LAST_BLOCK_END]:
+            _transfer_penalty(ctx, start)
+        ctx[CTX_BLOCK_CYCLE] = ctx[CTX_CYCLES]
+        account(ctx, start, end, 1)
     ctx[CTX_LAST_BLOCK] = start
     ctx[CTX_LAST_BLOCK_END] = end
     ctx[CTX_ACCESS_SEQ] = 0
