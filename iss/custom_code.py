@@ -180,7 +180,7 @@ class CustomCode:
             return None
         row = self.sites[self.actions[(slow_pc - self.base) >> 1] - 1]
         message = self._execute_in_python(hart, slow_pc, row)
-        if message is None and not (hart.pending and hart.pending.reason == "sleep"):
+        if message is None and not _asleep(hart):
             hart.pc = slow_pc + int(row[S_LEN])
             account(hart.ctx, slow_pc, hart.pc, 1)
         return message
@@ -195,7 +195,7 @@ class CustomCode:
         if kind == KIND_PYTHON:        # event-unit load (p.elw / cv.elw): a plain load here
             address = (hart.reg(int(row[S_RS1])) + int(row[S_IMM])) & 0xFFFFFFFF
             value, err = self.sim.bus_read(hart, address, 4)
-            if err:
+            if err or _asleep(hart):         # asleep: the load runs again when woken
                 return err
             hart.set_reg(int(row[S_RD]), value)
             return None
@@ -212,7 +212,7 @@ class CustomCode:
             size = int(row[S_SIZE])
             if kind == KIND_LOAD:
                 old, err = self.sim.bus_read(hart, address, size)
-                if err:
+                if err or _asleep(hart):
                     return err
                 value = old - (1 << (8 * size)) if row[S_SIGNED] and old >> (8 * size - 1) else old
                 if mode != MEM_REGREG:
@@ -248,6 +248,11 @@ class CustomCode:
 
     def original_word(self, address: int) -> int | None:
         return self.originals.get(address)
+
+
+def _asleep(hart) -> bool:
+    """The access just executed put the hart to sleep (it will run again when woken)."""
+    return hart.pending is not None and hart.pending.reason == "sleep"
 
 
 def _dense_runs(addresses: list[int]) -> list[tuple[int, int]]:

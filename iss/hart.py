@@ -107,6 +107,7 @@ class Hart:
         self.finished: Stop | None = None
         self.state = RUNNING
         self.sleep_start = 0
+        self.wake_at: int | None = None
 
     def _native_hook(self, kind, fn, user_data, begin=1, end=0):
         handle = uc_hook_h()

@@ -14,7 +14,7 @@ from .errors import PlatformError
 from .hart import NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
 import numpy as np
 
-from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_SLEEP, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
+from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_CYCLE_LIMIT, CTX_SLEEP, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
                     CTX_STALL_MISALIGNED, CTX_STALL_TCDM, CTX_TAKEN)
 from .isa_flavour import select_flavour
 from .memory import SharedMemory
@@ -72,6 +72,7 @@ class Simulator:
         self._events: list = []           # (time, order, callback) heap
         self._order = 0
         self._time = 0
+        self._running = None              # the hart inside hart.run, if any
         self.peripherals = [find_plugin(p.plugin)(self, p.name, p.base, p.size, p.params)
                             for p in self.platform.peripherals]
         self.bus = Bus(self.peripherals)
@@ -166,9 +167,12 @@ class Simulator:
         heapq.heappush(self._events, (int(at), self._order, callback))
         self._order += 1
 
-    def sleep(self, hart) -> None:
-        """From a register read: the load does not complete, the hart sleeps until woken."""
+    def sleep(self, hart, until: int | None = None) -> None:
+        """From a register read: the load does not complete, the hart sleeps until woken
+        (by `wake`, or at cycle `until` when given: an event that is already decided but
+        happens later in simulated time than the access)."""
         hart.state = SLEEPING
+        hart.wake_at = until
         hart.sleep_at_access()
 
     def wake(self, hart, at: int) -> None:
@@ -183,6 +187,11 @@ class Simulator:
         hart.ctx[CTX_SLEEP] += resume - start
         hart.cycles = resume
         hart.state = RUNNING
+        running = self._running
+        if running is not None and running is not hart:
+            # bound how far the running hart gets ahead of the one it woke
+            limit = max(int(at), running.now()) + QUANTUM_CYCLES
+            running.ctx[CTX_CYCLE_LIMIT] = min(int(running.ctx[CTX_CYCLE_LIMIT]), limit)
 
     def raise_event(self, line: int, core_mask: int, at: int) -> None:
         if self.event_unit is not None:
@@ -234,10 +243,16 @@ class Simulator:
                 cycle_limit = min(cycle_limit, self._events[0][0])
             self._time = hart.cycles
             t_slice, before = time.perf_counter(), hart.instret
-            stop = hart.run(budget, hart.instret + limit - self.instructions, cycle_limit)
+            self._running = hart
+            try:
+                stop = hart.run(budget, hart.instret + limit - self.instructions, cycle_limit)
+            finally:
+                self._running = None
             if stop.reason == "sleep":
                 hart.state = SLEEPING
                 hart.sleep_start = hart.cycles
+                if hart.wake_at is not None:
+                    self.wake(hart, hart.wake_at)
             elif stop.reason != "slice":
                 return stop, hart
             now = time.perf_counter()
