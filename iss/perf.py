@@ -5,7 +5,7 @@ Events are numbered as RI5CY's PCER bits (pulp-runtime archi/riscv/pcer_v2.h):
 9 TAKEN_BRANCH, 10 RVC, 11 ELW, 12 LD_EXT, 13 ST_EXT, 14 LD_EXT_CYC, 15 ST_EXT_CYC,
 16 TCDM_CONT. The CV32E40P mhpmevent bits use the same numbers for 0..11.
 
-Two CSR interfaces, by ISA flavour:
+Two CSR interfaces, by ISA flavour (each core has only its own):
 - xpulpv2 (RI5CY, the RTL/FPGA variant with one counter per event): PCER at 0x7E0 and
   0xCC0 (event enables), PCMR at 0x7E1 and 0xCC1 (bit 0 global enable, bit 1 saturate;
   reset 0x3), PCCR0..30 at 0x780..0x79E count event N, a write to 0x79F writes them all.
@@ -36,12 +36,11 @@ MHPMEVENT_BASE, MHPMCOUNTER_BASE, MHPMCOUNTERH_BASE = 0x320, 0xB00, 0xB80
 
 def perf_csrs(flavour: str) -> set[int]:
     """CSR numbers the simulator handles as performance counters for this flavour."""
-    csrs = {MCOUNTINHIBIT, *range(MHPMEVENT_BASE + 3, MHPMEVENT_BASE + 32),
+    if flavour == "xpulpv2":
+        return {*range(PCCR_BASE, PCCR_ALL + 1), *PCER, *PCMR}
+    return {MCOUNTINHIBIT, *range(MHPMEVENT_BASE + 3, MHPMEVENT_BASE + 32),
             *range(MHPMCOUNTER_BASE + 3, MHPMCOUNTER_BASE + 32),
             *range(MHPMCOUNTERH_BASE + 3, MHPMCOUNTERH_BASE + 32)}
-    if flavour == "xpulpv2":
-        csrs |= {*range(PCCR_BASE, PCCR_ALL + 1), *PCER, *PCMR}
-    return csrs
 
 
 class _Counter:
