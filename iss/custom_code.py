@@ -15,7 +15,8 @@ from .perf import perf_csrs
 from .regfile import locate_gpr
 from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_MCYCLE,
                          CSR_MCYCLEH, CSR_MHARTID, CSR_MINSTRET, CSR_MINSTRETH, CSR_UHARTID,
-                         HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_CSR, KIND_DIV, KIND_PYTHON, S_IMM,
+                         HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_BRANCH_NEXT, KIND_CSR, KIND_DIV,
+                         KIND_PYTHON, S_IMM,
                          S_IMM2, S_KIND, S_LEN, S_MODE, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_SIGNED,
                          S_SIZE, SITE_FIELDS, code_hook)
 
@@ -93,7 +94,7 @@ class CustomCode:
         self.count += 1
         self.actions[(pc - self.base) >> 1] = self.count
         self.originals[pc] = word
-        if row[S_KIND] in (KIND_CSR, KIND_DIV):   # legal for Unicorn: make it trap
+        if row[S_KIND] in (KIND_CSR, KIND_DIV, KIND_BRANCH_NEXT):   # legal for Unicorn: make it trap
             self.sim.memory.write(pc, TRAP.to_bytes(4, "little"))
         return True
 
@@ -106,6 +107,10 @@ class CustomCode:
             row[[S_KIND, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_IMM, S_IMM2, S_SIZE, S_SIGNED, S_MODE]] = (
                 kind, d.op, d.rd, d.rs1, d.rs2, d.rs3, d.imm, d.imm2, d.mem_size or 4,
                 int(d.mem_signed), d.mem_mode)
+            return row
+        if word & 0xFE000FFF == 0x00000263 and (word >> 12) & 6 != 2:   # b* with offset 4
+            row[[S_KIND, S_OP, S_RS1, S_RS2]] = (
+                KIND_BRANCH_NEXT, (word >> 12) & 7, (word >> 15) & 31, (word >> 20) & 31)
             return row
         if word & 0xFE00407F == 0x02004033:       # div/divu/rem/remu: timed by the hook
             row[[S_KIND, S_OP, S_RD, S_RS1, S_RS2]] = (

@@ -11,7 +11,7 @@ from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X0
 from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 
 from . import hooks
-from .hooks import (CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
+from .hooks import (CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
                     CTX_EXEC, CTX_FLAGS, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_BREAK, STOP_LIMIT,
@@ -85,6 +85,8 @@ class Hart:
         timing = sim.timing
         self.ctx[CTX_CPREFIX] = timing.prefix.ctypes.data
         self.ctx[CTX_FLAGS] = timing.flags.ctypes.data
+        self.ctx[CTX_READS] = timing.reads.ctypes.data
+        self.ctx[CTX_LOAD_END] = timing.load_end.ctypes.data
         self.executed = np.zeros(len(timing.flags), dtype=np.int64)   # difference array
         self.ctx[CTX_EXEC] = self.executed.ctypes.data
         self.ctx[CTX_REGIONS] = mem.regions.ctypes.data

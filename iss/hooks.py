@@ -80,6 +80,9 @@ CTX_BANKS = 47          # address of the shared int64 [banks, window] occupancy 
 CTX_BLOCK_CYCLE = 48    # the cycle the current block started at
 CTX_L1_BASE = 49        # the banked TCDM range [base, end)
 CTX_L1_END = 50
+CTX_READS = 51          # address of the uint32 per-halfword "registers read" masks
+CTX_LOAD_END = 52       # address of the uint8 per-halfword load info (timing.StaticTiming)
+CTX_STALL_LOAD_USE = 53 # load-use stalls beyond the static ones (hardware-loop back-edges)
 CTX_SIZE = 64
 
 
@@ -165,15 +168,20 @@ def _flags_at(ctx, address):
 
 
 @njit(cache=True, inline="always")
+def taken_branch(ctx):
+    ctx[CTX_TAKEN] += 1
+    ctx[CTX_CYCLES] += TAKEN_BRANCH_PENALTY
+    ctx[CTX_STALL_BRANCH] += TAKEN_BRANCH_PENALTY
+
+
+@njit(cache=True, inline="always")
 def _transfer_penalty(ctx, start):
     """Dynamic cost of arriving at `start` from the previous block's end (timing.md §1):
     a taken branch costs 2 more than a not-taken one; a jump or taken branch to a 32-bit
     instruction at a non-word-aligned address costs 1 more."""
     ends = _flags_at(ctx, ctx[CTX_LAST_BLOCK_END])
     if ends & F_ENDS_BRANCH:
-        ctx[CTX_TAKEN] += 1
-        ctx[CTX_CYCLES] += TAKEN_BRANCH_PENALTY
-        ctx[CTX_STALL_BRANCH] += TAKEN_BRANCH_PENALTY
+        taken_branch(ctx)
     if ends & (F_ENDS_BRANCH | F_ENDS_JUMP) and start & 2 and _flags_at(ctx, start) & F_IS32:
         ctx[CTX_CYCLES] += 1
         ctx[CTX_STALL_BRANCH if ends & F_ENDS_BRANCH else CTX_STALL_JUMP] += 1
@@ -223,6 +231,25 @@ def block_hook(uc, address, size, user_data):
     ctx[CTX_LAST_BLOCK] = start
     ctx[CTX_LAST_BLOCK_END] = end
     ctx[CTX_ACCESS_SEQ] = 0
+
+
+@njit(cache=True)
+def loop_back_edge_timing(ctx, exit_address, start):
+    """A hardware-loop back-edge from exit_address to start: the load-use stall of the
+    body's last instruction depends on the loop's first instruction, not on the one after
+    the loop that the static table looked at (timing.md §1 Hazards)."""
+    base = ctx[CTX_CODE_BASE]
+    if ctx[CTX_LOAD_END] == 0 or not (base <= exit_address < ctx[CTX_CODE_END]
+                                       and base <= start < ctx[CTX_CODE_END]):
+        return
+    n = ((ctx[CTX_CODE_END] - base) >> 1) + 1
+    info = carray(ptr_from_int(ctx[CTX_LOAD_END]), n, np.uint8)[(exit_address - base) >> 1]
+    if info == 0:
+        return
+    reads = carray(ptr_from_int(ctx[CTX_READS]), n, np.uint32)[(start - base) >> 1]
+    delta = np.int64((reads >> (info & 31)) & 1) - np.int64(info >> 7)
+    ctx[CTX_CYCLES] += delta
+    ctx[CTX_STALL_LOAD_USE] += delta
 
 
 @njit(cache=True)

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .hooks import CTX_CYCLES, CTX_INSTRET, CTX_SLEEP, CTX_STALL_TCDM, CTX_TAKEN
+from .hooks import (CTX_CYCLES, CTX_INSTRET, CTX_SLEEP, CTX_STALL_LOAD_USE, CTX_STALL_TCDM,
+                    CTX_TAKEN)
 
 N_EVENTS = 17
 EVENT_NAMES = ("cycles", "instr", "ld_stall", "jmp_stall", "imiss", "ld", "st", "jump", "branch",
@@ -73,6 +74,7 @@ class PerfCounters:
         out[:] = timing.event_totals(hart.executed)
         out[0] = ctx[CTX_CYCLES]
         out[1] = ctx[CTX_INSTRET]
+        out[2] += ctx[CTX_STALL_LOAD_USE]
         out[9] = ctx[CTX_TAKEN]
         out[11] = ctx[CTX_SLEEP]
         out[16] = ctx[CTX_STALL_TCDM]

@@ -16,12 +16,20 @@ from .errors import PlatformError
 class Peripheral:
     """Base class: override `read`/`write`; `stats` feeds the run's JSON stats."""
 
+    accelerator = False     # True for HWPEs (listed by the debugger's `info accel`)
+
     def __init__(self, sim, name: str, base: int, size: int, params: dict):
         self.sim = sim
         self.name = name
         self.base = base
         self.size = size
         self.params = params
+
+    def ranges(self) -> list[tuple[int, int]]:
+        """Address windows (base, size) the peripheral answers in. Offsets given to
+        read/write are relative to `base` in every window (an alias window above base
+        gives offsets >= size)."""
+        return [(self.base, self.size)]
 
     def read(self, hart, offset: int, size: int) -> int:
         return 0
@@ -52,7 +60,8 @@ def _builtin_plugins() -> dict[str, type[Peripheral]]:
     from iss_plugins.cluster_ctrl import ClusterCtrl
     from iss_plugins.cluster_dma import ClusterDma
     from iss_plugins.cluster_timer import ClusterTimer
+    from iss_plugins.event_unit import EventUnit
     from iss_plugins.soc_ctrl import SocControl
     from iss_plugins.stdout import StdoutPeripheral
     return {"stdout": StdoutPeripheral, "soc_ctrl": SocControl, "cluster_dma": ClusterDma,
-            "cluster_timer": ClusterTimer, "cluster_ctrl": ClusterCtrl}
+            "cluster_timer": ClusterTimer, "cluster_ctrl": ClusterCtrl, "event_unit": EventUnit}

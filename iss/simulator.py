@@ -14,7 +14,7 @@ from .errors import PlatformError
 from .hart import NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
 import numpy as np
 
-from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_CYCLE_LIMIT, CTX_SLEEP, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
+from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_CYCLE_LIMIT, CTX_SLEEP, CTX_STALL_LOAD_USE, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
                     CTX_STALL_MISALIGNED, CTX_STALL_TCDM, CTX_TAKEN)
 from .isa_flavour import select_flavour
 from .memory import SharedMemory
@@ -254,6 +254,8 @@ class Simulator:
                 if hart.wake_at is not None:
                     self.wake(hart, hart.wake_at)
             elif stop.reason != "slice":
+                if stop.reason == "limit":
+                    stop.message = f"instruction limit ({limit}) reached"
                 return stop, hart
             now = time.perf_counter()
             if len(runnable) == 1 and stop.reason == "slice":
@@ -300,7 +302,7 @@ class Simulator:
     def _hart_stats(self, hart) -> dict:
         ctx = hart.ctx
         static = self.timing.stall_totals(hart.executed)
-        stalls = {"load_use": static["load_use"],
+        stalls = {"load_use": static["load_use"] + int(ctx[CTX_STALL_LOAD_USE]),
                   "jump": static["jump"] + int(ctx[CTX_STALL_JUMP]),
                   "branch": int(ctx[CTX_STALL_BRANCH]),
                   "mulh": static["mulh"], "div": int(ctx[CTX_STALL_DIV]), "csr": static["csr"],

@@ -137,6 +137,11 @@ class StaticTiming:
         self.base = base
         cost = np.zeros(halfwords, np.uint32)
         self.flags = np.zeros(halfwords + 1, np.uint8)
+        # for hardware-loop back-edges (hooks.loop_back_edge_timing): registers each
+        # instruction reads (at its start), and at the end of each load its destination
+        # | 0x80 when the static table charged it a load-use stall
+        self.reads = np.zeros(halfwords + 1, np.uint32)
+        self.load_end = np.zeros(halfwords + 1, np.uint8)
         self.events = np.zeros((halfwords, 17), np.int64)     # PCER events per instruction
         self.stalls = np.zeros((halfwords, len(STATIC_STALLS)), np.int64)
         insns = []
@@ -164,6 +169,10 @@ class StaticTiming:
             ev[EV_LD], ev[EV_ST], ev[EV_JUMP] = insn.load, insn.store, insn.jump
             ev[EV_BRANCH], ev[EV_RVC] = insn.branch, insn.length == 2
             end = k + (insn.length >> 1)
+            for r in insn.reads:
+                self.reads[k] |= np.uint32(1 << r) if r else np.uint32(0)
+            if insn.load and insn.writes and end <= halfwords:
+                self.load_end[end] = insn.writes | (0x80 if load_use else 0)
             if insn.length == 4:
                 self.flags[k] |= F_IS32
             if end <= halfwords:

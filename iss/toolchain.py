@@ -2,7 +2,7 @@
 
 ``iss cc [--isa corev|rv32imc] [clang args] -o OUT.elf SOURCES...`` compiles and links
 firmware for the simulated PULP cluster with the project's own runtime
-(``firmware/runtime``: crt0.S, libc.c, link.ld, include/).  zig links its compiler_rt
+(``firmware/runtime``: crt0.S, libc.c, cluster.c, link.ld, include/).  zig links its compiler_rt
 (64-bit division, soft float), so we link *without* ``-nostdlib``.
 """
 
@@ -22,7 +22,7 @@ ISA_MCPU = {
 }
 DEFAULT_ISA = "corev"
 
-RUNTIME_SOURCES = ("crt0.S", "libc.c")
+RUNTIME_SOURCES = ("crt0.S", "libc.c", "cluster.c")
 LINKER_SCRIPT = "link.ld"
 
 # zig cc prints this on stderr for every compile; it is noise.
@@ -210,7 +210,7 @@ def cc_main(argv: list[str]) -> int:
             print(f"  --isa corev    -mcpu={ISA_MCPU['corev']} (default)")
             print(f"  --isa rv32imc  -mcpu={ISA_MCPU['rv32imc']}")
             print("  adds -O2 -g (unless given), -ffreestanding, the runtime (crt0.S, libc.c,")
-            print("  include/) and -T link.ld; other arguments go to clang unchanged.")
+            print("  cluster.c, include/) and -T link.ld; other arguments go to clang unchanged.")
             return 0
         if a == "--isa":
             isa = next(it, None)

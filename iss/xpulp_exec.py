@@ -18,7 +18,7 @@ from .hooks import (CTX_ACTIONS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE, CTX_
                     CTX_LP_END0, CTX_LP_EXIT0, CTX_LP_START0, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STALL_DIV, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, CTX_WATCHING, STOP_BREAK,
                     STOP_SLOW, STOP_TRAP, CTX_BANKS, account, count_instructions, host_address,
-                    memory_access_timing,
+                    loop_back_edge_timing, memory_access_timing, taken_branch,
                     static_cycles)
 from .isa.semantics import alu_execute
 from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI,
@@ -30,6 +30,8 @@ from .native import (call_reg_access, call_uc, load8, load16, load32, ptr_from_i
 KIND_CSR = 16          # engine-local kind: a CSR access the simulator emulates
 KIND_PYTHON = 17       # executed by Python (ELW, ...): the hook stops the engine
 KIND_DIV = 18          # div/divu/rem/remu (S_OP = funct3): data-dependent cycles
+KIND_BRANCH_NEXT = 19  # a conditional branch to the next instruction (S_OP = funct3): the
+                       # block hook cannot see it taken, yet the pipeline flushes
 
 # site table columns
 S_KIND, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_IMM, S_IMM2, S_SIZE, S_SIGNED, S_MODE, S_LEN = range(12)
@@ -294,6 +296,24 @@ def _divide(ctx, funct3, rd, a, b):
 
 
 @njit(cache=True, inline="always")
+def _condition(funct3, a, b):
+    """RV32I branch condition (a, b: register values as unsigned 32-bit)."""
+    sa = a - (1 << 32) if a >> 31 else a
+    sb = b - (1 << 32) if b >> 31 else b
+    if funct3 == 0:
+        return a == b
+    if funct3 == 1:
+        return a != b
+    if funct3 == 4:
+        return sa < sb
+    if funct3 == 5:
+        return sa >= sb
+    if funct3 == 6:
+        return a < b
+    return a >= b
+
+
+@njit(cache=True, inline="always")
 def _clz32(x):
     n = 32
     while x:
@@ -329,6 +349,8 @@ def _execute(ctx, pc, site, trapped):
         value = _read_reg(ctx, sites[site, S_RS1])
         imm2 = sites[site, S_IMM2] & 0xFFFFFFFF
         if (value == imm2) == (sites[site, S_OP] == BR_EQ):
+            if sites[site, S_IMM] == sites[site, S_LEN]:
+                taken_branch(ctx)      # to the next instruction: the block hook cannot tell
             if trapped:
                 _set_pc(ctx, pc + sites[site, S_IMM])
             else:   # the branch itself retires: the block is cut after it
@@ -345,6 +367,10 @@ def _execute(ctx, pc, site, trapped):
     elif kind == KIND_CSR:
         if not _csr(ctx, pc, site, sites):
             _stop_for_python(ctx, pc)
+    elif kind == KIND_BRANCH_NEXT:
+        if _condition(sites[site, S_OP], _read_reg(ctx, sites[site, S_RS1]),
+                      _read_reg(ctx, sites[site, S_RS2])):
+            taken_branch(ctx)
     elif kind == KIND_DIV:
         _divide(ctx, sites[site, S_OP], sites[site, S_RD], _read_reg(ctx, sites[site, S_RS1]),
                 _read_reg(ctx, sites[site, S_RS2]))
@@ -379,6 +405,7 @@ def code_hook(uc, address, size, user_data):
             ctx[slot + 3] -= 1
             if ctx[slot + 3] > 0:
                 _jump(ctx, pc, ctx[slot])
+                loop_back_edge_timing(ctx, pc, ctx[slot])
                 return
     if ctx[CTX_BREAKS] != 0 and _breakpoint_hit(ctx, pc):
         return

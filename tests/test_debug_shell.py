@@ -479,14 +479,16 @@ def test_list_info_symbol_display(prog, facts):
 
 def test_info_threads_stats_accel(prog):
     out = run_script(prog, ["break main", "run", "info threads", "thread 1", "info stats",
-                            "info accel", "thread 2"])
+                            "info accel", "thread 2", "thread 9"])
     assert re.search(r"^\* 1\s+Thread 1 \(hart 0", out, re.M)
+    assert re.search(r"^  8\s+Thread 8 \(hart 7", out, re.M)       # the platform's 8 cores
     assert "[Switching to thread 1 (Thread 1 (hart 0))]" in out
     assert re.search(r"^Instructions: \d+$", out, re.M)
-    assert "Harts: 1" in out
+    assert "Harts: 8" in out
     assert "No accelerators on this platform." in out
     assert "stdout" in out and "0x1a10f000" in out
-    assert "Unknown thread 2." in out
+    assert "[Switching to thread 2 (Thread 2 (hart 1))]" in out
+    assert "Unknown thread 9." in out
 
 
 # ------------------------------------------------------------------ program end / faults

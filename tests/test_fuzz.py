@@ -136,7 +136,7 @@ def worker(flavour: str, elf: str, seed: int, nslots: int) -> None:
     from iss import hooks
     from iss.simulator import Simulator
 
-    sim = Simulator(elf, isa=flavour, output=io.StringIO())
+    sim = Simulator(elf, isa=flavour, output=io.StringIO(), cores=1)
     hart = sim.harts[0]
     slots = sim.image.symbols["fuzz_slots"]
     scratch = 0x10010000                        # L1, away from the stacks at the top of L1

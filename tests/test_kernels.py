@@ -40,7 +40,7 @@ def build(app: str, isa: str = "corev") -> Path:
 
 def run(elf: Path, max_instructions: int = 1_000_000_000):
     out = io.StringIO()
-    sim = Simulator(elf, output=out)
+    sim = Simulator(elf, output=out, cores=1)
     result = sim.run(max_instructions=max_instructions)
     assert result.stop.reason == "exit", (result.stop, out.getvalue())
     return result.exit_code, out.getvalue(), result.stats["instructions"]

@@ -26,7 +26,8 @@ RV32_TESTS = sorted(p.stem for p in (FW / "isa_tests").glob("rv32*.S"))
 COUNT_TESTS = sorted(p.stem for p in (FW / "isa_tests").glob("count_*.S"))
 EOC_ADDRESS = 0x1A1040A0
 STATS_KEYS = {"schema", "firmware", "platform", "isa", "stop_reason", "exit_code", "message",
-              "instructions", "wall_seconds", "mips", "harts", "peripherals"}
+              "instructions", "wall_seconds", "mips", "harts", "peripherals", "timing", "cores",
+              "clock_hz", "stop_hart", "cycles", "time_seconds"}
 FAULT_LINE = re.compile(r"^iss: hart 0 fault at 0x([0-9a-f]{8})( <[^>]+>)?: (.+)$")
 
 
@@ -63,6 +64,7 @@ def link_bare(tmp_path: Path, name: str, source: str) -> Path:
 
 def run(elf, **kw):
     out = io.StringIO()
+    kw.setdefault("cores", 1)      # single-hart semantics; the cluster has its own tests
     sim = Simulator(elf, output=out, **{k: v for k, v in kw.items() if k != "max_instructions"})
     result = sim.run(max_instructions=kw.get("max_instructions"))
     return sim, result, out.getvalue()
@@ -128,7 +130,7 @@ def test_main_count_by_difference(firmware_elf, empty_main_total, name):
 def test_main_count_by_single_stepping(firmware_elf, name):
     """Step one instruction at a time: count from main's entry to the return to ra."""
     elf = firmware_elf(name, isa=ISA)
-    sim = Simulator(elf, output=io.StringIO())
+    sim = Simulator(elf, output=io.StringIO(), cores=1)
     main = sim.image.symbols["main"]
     hart = sim.harts[0]
     n = entry = ret_to = None
@@ -230,7 +232,7 @@ def test_limit_exact_small(firmware_elf, n):
 def test_limit_pc_matches_single_stepping(firmware_elf):
     """A fresh run stopped at N is at the same PC as N single steps."""
     elf = firmware_elf("count_loop", isa=ISA)
-    stepper = Simulator(elf, output=io.StringIO())
+    stepper = Simulator(elf, output=io.StringIO(), cores=1)
     pcs = {}
     for n in range(1, 70):
         r = stepper.run(max_instructions=n)
@@ -464,7 +466,7 @@ def test_fault_fetch_unmapped(tmp_path):
 
 
 def steps_to_main(elf) -> int:
-    sim = Simulator(elf, output=io.StringIO())
+    sim = Simulator(elf, output=io.StringIO(), cores=1)
     for n in range(1, 1000):
         if sim.run(max_instructions=n).stats["harts"][0]["pc"] == sim.image.symbols["main"]:
             return n
@@ -625,7 +627,7 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(firmware_elf):
 
 
 def test_progress_callback_reports_growing_counts(firmware_elf):
-    sim = Simulator(firmware_elf("bench_compute", isa=ISA), output=io.StringIO())
+    sim = Simulator(firmware_elf("bench_compute", isa=ISA), output=io.StringIO(), cores=1)
     seen = []
     result = sim.run(progress=lambda s, elapsed: seen.append(s.harts[0].instret))
     assert result.exit_code == 0

@@ -815,7 +815,7 @@ def build(tmp_dir, name, source, flavour):
 
 
 def run_elf(elf, flavour, output=None, max_instructions=1_000_000):
-    sim = Simulator(elf, isa=flavour, output=output if output is not None else io.StringIO())
+    sim = Simulator(elf, isa=flavour, output=output if output is not None else io.StringIO(), cores=1)
     return sim, sim.run(max_instructions=max_instructions)
 
 
@@ -1172,7 +1172,7 @@ def csr_write_elf(tmp_path_factory):
 @pytest.mark.parametrize("csr", CV_LOOP_CSRS)
 def test_corev_loop_csr_write_faults(csr_write_elf, csr):
     """CV32E40P v2: the loop CSRs are read-only; a csrw stops the run as a fault."""
-    sim = Simulator(csr_write_elf, isa="corev", output=io.StringIO())
+    sim = Simulator(csr_write_elf, isa="corev", output=io.StringIO(), cores=1)
     sim.harts[0].pc = sim.image.symbols[f"write_{csr:x}"]
     result = sim.run(max_instructions=1000)
     assert result.stop.reason == "fault"

@@ -17,7 +17,7 @@ def build(tmp_path, name, source, isa="corev"):
 
 
 def run(elf, isa="auto"):
-    sim = Simulator(elf, isa=isa, output=open("/dev/null", "w"))
+    sim = Simulator(elf, isa=isa, output=open("/dev/null", "w"), cores=1)
     result = sim.run(max_instructions=10_000_000)
     return sim, result
 
@@ -198,7 +198,7 @@ def test_count_matches_per_instruction_hook(firmware_elf, monkeypatch, placement
     if PLACEMENTS[placement]:
         for name, value in zip(("DENSE_MIN", "DENSE_GAP", "MAX_DENSE_HOOKS"), PLACEMENTS[placement]):
             monkeypatch.setattr(cc, name, value)
-    sim = Simulator(firmware_elf(app, isa="corev"), output=io.StringIO())
+    sim = Simulator(firmware_elf(app, isa="corev"), output=io.StringIO(), cores=1)
     executed = [0]
 
     def count(uc, address, size, user_data):

@@ -2085,7 +2085,7 @@ class Shell:
         self.say(f"Harts: {len(sim.harts)}")
         for h in sim.harts:
             self.say(f"  hart {h.index} (hartid 0x{h.hartid:x}): {h.instret} instructions, "
-                     f"pc 0x{h.pc:08x}{self.sym_suffix(h.pc, True)}")
+                     f"{h.cycles} cycles, {h.state}, pc 0x{h.pc:08x}{self.sym_suffix(h.pc, True)}")
         for p in sim.peripherals:
             stats = p.stats()
             if stats:
@@ -2093,9 +2093,7 @@ class Shell:
 
     def info_accel(self, arg: str) -> None:
         sim = self.target.sim
-        accels = [p for p in sim.peripherals
-                  if p.__class__.__name__.lower().find("stdout") < 0 and
-                  p.__class__.__name__.lower().find("soc") < 0]
+        accels = [p for p in sim.peripherals if p.accelerator]
         if not accels:
             self.say("No accelerators on this platform.")
         else:
