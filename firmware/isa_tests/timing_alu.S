@@ -1,0 +1,213 @@
+/*
+ * timing_alu.S -- core timing micro-tests: base cost of ALU and CSR instructions.
+ *
+ * Rules (docs/cluster.md, "Core timing model" table; sources in ../shared/reference/timing.md):
+ *   base: 1 cycle per instruction                  timing.md §1 "Integer computational 1" (S1)
+ *   back-to-back dependent ALU ops: no stall       timing.md §1 Hazards, "EX->ID forwarding ... 0-cycle" (S1)
+ *   compressed instructions: 1 cycle, no penalty   timing.md §2 "Compressed instructions" (S1)
+ *   32-bit instructions at non-word-aligned addresses in straight-line code: no penalty
+ *                                                  timing.md §2 (only jump/branch targets pay, S1) [I]
+ *   CSR access to mstatus/mepc/mtvec/mcause/mcycle/minstret/mcycleh/minstreth: 4;
+ *   all other CSRs: 1                              timing.md §1 "CSR access ..." rows (S1)
+ */
+/* ---- timing harness (the same block is in every firmware/isa_tests/timing_*.S) ----
+ * Measurement contract (docs/cluster.md, "Core timing model"): `csrr rd, mcycle` returns
+ * the cycles of every instruction before it; the csrr itself costs 4 (timing.md §1, CSR
+ * access to mcycle = 4).  So for
+ *       TSTART            (csrr s10, mcycle)
+ *       <code under test>
+ *       TEND name, E      (csrr s11, mcycle; print s11 - s10)
+ * the measured delta is 4 + cycles(code under test), and E below is always written that way.
+ * TEND name, E_fast, E_accurate gives a different expectation for `--timing accurate`.
+ * Every TEND line prints  "timing <name>: measured <d>, expected <E>[ (fast) / <A> (accurate)]";
+ * tests/test_timing.py reads E (and A) from this source and compares.  s10/s11 are reserved.
+ * Everything is assembled with .option norvc (all instructions 32-bit, word aligned) unless a
+ * section says otherwise, so no compressed form can shift an alignment by surprise.
+ */
+    .option norelax
+    .option norvc
+
+    .macro TSTART
+    csrr    s10, mcycle
+    .endm
+
+    .macro TEND name, exp, acc=-1
+    csrr    s11, mcycle
+    .pushsection .rodata.timing_names, "a", @progbits
+.Ltiming_name\@: .asciz "\name"
+    .popsection
+    la      a1, .Ltiming_name\@
+    sub     a2, s11, s10
+    li      a3, \exp
+    .if \acc == -1
+    li      a4, \exp
+    .else
+    li      a4, \acc
+    .endif
+    call    timing_report
+    .endm
+
+    .section .rodata.timing_fmt, "a", @progbits
+.Ltiming_fmt1: .asciz "timing %s: measured %d, expected %d\n"
+.Ltiming_fmt2: .asciz "timing %s: measured %d, expected %d (fast) / %d (accurate)\n"
+.Ltiming_done: .asciz "timing done\n"
+
+    .text
+    .balign 4
+    /* timing_report(a1 = name, a2 = measured, a3 = expected fast, a4 = expected accurate) */
+    .type timing_report, @function
+timing_report:
+    addi    sp, sp, -16
+    sw      ra, 12(sp)
+    la      a0, .Ltiming_fmt1
+    beq     a3, a4, 1f
+    la      a0, .Ltiming_fmt2
+1:  call    printf
+    lw      ra, 12(sp)
+    addi    sp, sp, 16
+    ret
+    .size timing_report, . - timing_report
+
+    /* main prologue / epilogue: save ra and s0-s11 (sections use any register but sp, s10, s11) */
+    .macro MAIN_BEGIN
+    .text
+    .balign 4
+    .globl main
+    .type main, @function
+main:
+    addi    sp, sp, -64
+    sw      ra, 60(sp)
+    sw      s0, 56(sp)
+    sw      s1, 52(sp)
+    sw      s2, 48(sp)
+    sw      s3, 44(sp)
+    sw      s4, 40(sp)
+    sw      s5, 36(sp)
+    sw      s6, 32(sp)
+    sw      s7, 28(sp)
+    sw      s8, 24(sp)
+    sw      s9, 20(sp)
+    sw      s10, 16(sp)
+    sw      s11, 12(sp)
+    .endm
+
+    .macro MAIN_END
+    la      a0, .Ltiming_done
+    call    printf
+    lw      ra, 60(sp)
+    lw      s0, 56(sp)
+    lw      s1, 52(sp)
+    lw      s2, 48(sp)
+    lw      s3, 44(sp)
+    lw      s4, 40(sp)
+    lw      s5, 36(sp)
+    lw      s6, 32(sp)
+    lw      s7, 28(sp)
+    lw      s8, 24(sp)
+    lw      s9, 20(sp)
+    lw      s10, 16(sp)
+    lw      s11, 12(sp)
+    addi    sp, sp, 64
+    li      a0, 0
+    ret
+    .size main, . - main
+    .endm
+/* ---- end of the timing harness ---- */
+
+    MAIN_BEGIN
+
+    /* 1. Two back-to-back mcycle reads: only the first csrr lies between the stamps.
+     *    4 (csrr mcycle, timing.md §1 CSR row) = 4 */
+    TSTART
+    TEND mcycle_back_to_back, 4
+
+    /* 2. 32 mixed RV32I ALU instructions (register-register, immediate, lui, auipc), each
+     *    reading the result of the one before (forwarding, no stall).
+     *    4 + 32 x 1 = 36 */
+    li      a1, 3
+    li      a2, 5
+    TSTART
+    .rept 2
+    add     a0, a1, a2
+    sub     a3, a0, a1
+    and     a4, a3, a0
+    or      a5, a4, a3
+    xor     a6, a5, a4
+    sll     a7, a6, a1
+    srl     t0, a7, a1
+    sra     t1, t0, a1
+    slt     t2, t1, a0
+    sltu    t3, t2, a1
+    addi    t4, t3, 7
+    xori    t5, t4, 3
+    slli    t6, t5, 2
+    srai    a0, t6, 1
+    lui     a1, 0x12345
+    auipc   a2, 0
+    .endr
+    TEND alu_mixed_32, 36
+
+    /* 3. A chain of 32 dependent addi: 4 + 32 x 1 = 36 */
+    li      a0, 0
+    TSTART
+    .rept 32
+    addi    a0, a0, 1
+    .endr
+    TEND alu_dep_chain_32, 36
+
+    /* 4. 16 compressed (16-bit) ALU instructions, 32 bytes, so the code after stays word
+     *    aligned: 4 + 16 x 1 = 20 (timing.md §2: no penalty for RVC) */
+    TSTART
+    .option push
+    .option rvc
+    .rept 4
+    c.addi  a0, 1
+    c.mv    a1, a0
+    c.add   a1, a0
+    c.slli  a1, 1
+    .endr
+    .option pop
+    TEND rvc_alu_16, 20
+
+    /* 5. Straight-line 32-bit code at non-word-aligned addresses: a c.nop (16-bit) shifts the
+     *    next 16 addi to addresses = 2 mod 4; a second c.nop realigns.  No jump lands there,
+     *    so no alignment penalty: 4 + 1 + 16 x 1 + 1 = 22 */
+    TSTART
+    .2byte  0x0001                  /* c.nop */
+    .rept 16
+    addi    a0, a0, 1
+    .endr
+    .2byte  0x0001                  /* c.nop */
+    TEND misaligned_straight_line_32bit, 22
+
+    /* 6. CSRs outside the 4-cycle list cost 1 (timing.md §1 "CSR access, all other CSRs 1"):
+     *    mhartid x 4 + mscratch x 4 = 8 -> 4 + 8 = 12 */
+    TSTART
+    .rept 4
+    csrr    a0, mhartid
+    .endr
+    .rept 4
+    csrr    a0, mscratch
+    .endr
+    TEND csr_other_8, 12
+
+    /* 7. Counter CSRs cost 4 each (timing.md §1 CSR row: mcycle, minstret, mcycleh, minstreth):
+     *    4 + 4 x 4 = 20 */
+    TSTART
+    csrr    a0, minstret
+    csrr    a0, mcycle
+    csrr    a0, mcycleh
+    csrr    a0, minstreth
+    TEND csr_counters_4, 20
+
+    /* 8. Machine trap CSRs cost 4 each (timing.md §1 CSR row: mstatus, mepc, mtvec, mcause):
+     *    mstatus x 2 + mepc + mtvec + mcause = 5 reads -> 4 + 5 x 4 = 24 */
+    TSTART
+    csrr    a0, mstatus
+    csrr    a0, mstatus
+    csrr    a0, mepc
+    csrr    a0, mtvec
+    csrr    a0, mcause
+    TEND csr_trap_5, 24
+
+    MAIN_END

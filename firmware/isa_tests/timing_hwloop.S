@@ -1,0 +1,281 @@
+/*
+ * timing_hwloop.S -- core timing micro-tests: CORE-V hardware loops.
+ *
+ * Rule (docs/cluster.md table): hardware-loop back-edge: 0 cycles; every instruction of the
+ * body costs what it costs in straight-line code; the setup instruction(s) cost 1 (base).
+ * Sources (../shared/reference/timing.md): §2 "Hardware loops: zero stall cycles for jumping
+ * to the first instruction of a loop" (S2 corev_hw_loop.rst; S4 RI5CY manual "zero stall
+ * cycles"); §4a "hardware loop back-edge 0" (S7); §7 "HW loop back-edge 0".
+ * So a body of N one-cycle instructions run K times after one cv.setupi costs 1 + N x K.
+ *
+ * Encodings (no assembler support for XCVhwlp; ../shared/reference/xpulpv2.md §4.2, §6.3,
+ * same as firmware/runtime/include/xpulp.h): start = setup pc + 4, end = first address
+ * AFTER the body (exclusive), offsets in words from the setup instruction's pc:
+ *   cv.setupi L, count, end   0x0000462b | L<<7 | count<<20 | ((end - pc) >> 2) << 15
+ *   cv.setup  L, rs1, end     0x0000472b | L<<7 | rs1<<15   | ((end - pc) >> 2) << 20
+ *   cv.starti L, start        0x0000402b | L<<7 | ((start - pc) >> 2) << 20
+ *   cv.endi   L, end          0x0000422b | L<<7 | ((end - pc) >> 2) << 20
+ *   cv.counti L, count        0x0000442b | L<<7 | count<<20
+ * Body rules (xpulpv2.md §4.2): 32-bit instructions only (the file is .option norvc), word
+ * aligned, at least 3 instructions, no jumps/branches; nested: loop 1 outer, loop 0 inner,
+ * outer end >= inner end + 8.
+ */
+/* ---- timing harness (the same block is in every firmware/isa_tests/timing_*.S) ----
+ * Measurement contract (docs/cluster.md, "Core timing model"): `csrr rd, mcycle` returns
+ * the cycles of every instruction before it; the csrr itself costs 4 (timing.md §1, CSR
+ * access to mcycle = 4).  So for
+ *       TSTART            (csrr s10, mcycle)
+ *       <code under test>
+ *       TEND name, E      (csrr s11, mcycle; print s11 - s10)
+ * the measured delta is 4 + cycles(code under test), and E below is always written that way.
+ * TEND name, E_fast, E_accurate gives a different expectation for `--timing accurate`.
+ * Every TEND line prints  "timing <name>: measured <d>, expected <E>[ (fast) / <A> (accurate)]";
+ * tests/test_timing.py reads E (and A) from this source and compares.  s10/s11 are reserved.
+ * Everything is assembled with .option norvc (all instructions 32-bit, word aligned) unless a
+ * section says otherwise, so no compressed form can shift an alignment by surprise.
+ */
+    .option norelax
+    .option norvc
+
+    .macro TSTART
+    csrr    s10, mcycle
+    .endm
+
+    .macro TEND name, exp, acc=-1
+    csrr    s11, mcycle
+    .pushsection .rodata.timing_names, "a", @progbits
+.Ltiming_name\@: .asciz "\name"
+    .popsection
+    la      a1, .Ltiming_name\@
+    sub     a2, s11, s10
+    li      a3, \exp
+    .if \acc == -1
+    li      a4, \exp
+    .else
+    li      a4, \acc
+    .endif
+    call    timing_report
+    .endm
+
+    .section .rodata.timing_fmt, "a", @progbits
+.Ltiming_fmt1: .asciz "timing %s: measured %d, expected %d\n"
+.Ltiming_fmt2: .asciz "timing %s: measured %d, expected %d (fast) / %d (accurate)\n"
+.Ltiming_done: .asciz "timing done\n"
+
+    .text
+    .balign 4
+    /* timing_report(a1 = name, a2 = measured, a3 = expected fast, a4 = expected accurate) */
+    .type timing_report, @function
+timing_report:
+    addi    sp, sp, -16
+    sw      ra, 12(sp)
+    la      a0, .Ltiming_fmt1
+    beq     a3, a4, 1f
+    la      a0, .Ltiming_fmt2
+1:  call    printf
+    lw      ra, 12(sp)
+    addi    sp, sp, 16
+    ret
+    .size timing_report, . - timing_report
+
+    /* main prologue / epilogue: save ra and s0-s11 (sections use any register but sp, s10, s11) */
+    .macro MAIN_BEGIN
+    .text
+    .balign 4
+    .globl main
+    .type main, @function
+main:
+    addi    sp, sp, -64
+    sw      ra, 60(sp)
+    sw      s0, 56(sp)
+    sw      s1, 52(sp)
+    sw      s2, 48(sp)
+    sw      s3, 44(sp)
+    sw      s4, 40(sp)
+    sw      s5, 36(sp)
+    sw      s6, 32(sp)
+    sw      s7, 28(sp)
+    sw      s8, 24(sp)
+    sw      s9, 20(sp)
+    sw      s10, 16(sp)
+    sw      s11, 12(sp)
+    .endm
+
+    .macro MAIN_END
+    la      a0, .Ltiming_done
+    call    printf
+    lw      ra, 60(sp)
+    lw      s0, 56(sp)
+    lw      s1, 52(sp)
+    lw      s2, 48(sp)
+    lw      s3, 44(sp)
+    lw      s4, 40(sp)
+    lw      s5, 36(sp)
+    lw      s6, 32(sp)
+    lw      s7, 28(sp)
+    lw      s8, 24(sp)
+    lw      s9, 20(sp)
+    lw      s10, 16(sp)
+    lw      s11, 12(sp)
+    addi    sp, sp, 64
+    li      a0, 0
+    ret
+    .size main, . - main
+    .endm
+/* ---- end of the timing harness ---- */
+
+    .section .l1_data, "aw", @progbits
+    .balign 8
+.Lthwl_word:
+    .word   0x11
+
+    MAIN_BEGIN
+
+    /* 1. cv.setupi 0, 10 over a body of 4 addi: 1 + 4 x 10 = 41 -> 4 + 41 = 45 */
+    TSTART
+.Lhwl1_setup:
+    .word   0x0000462b | (0 << 7) | (10 << 20) | (((.Lhwl1_end - .Lhwl1_setup) >> 2) << 15)
+    addi    a0, a0, 1
+    addi    a1, a1, 1
+    addi    a2, a2, 1
+    addi    a3, a3, 1
+.Lhwl1_end:
+    TEND hwloop_setupi_4x10, 45
+
+    /* 2. count 1 (the body runs once): 1 + 3 x 1 = 4 -> 4 + 4 = 8 */
+    TSTART
+.Lhwl2_setup:
+    .word   0x0000462b | (0 << 7) | (1 << 20) | (((.Lhwl2_end - .Lhwl2_setup) >> 2) << 15)
+    addi    a0, a0, 1
+    addi    a1, a1, 1
+    addi    a2, a2, 1
+.Lhwl2_end:
+    TEND hwloop_setupi_3x1, 8
+
+    /* 3. Many iterations, so a per-iteration error cannot hide: 1 + 3 x 100 = 301 -> 305 */
+    TSTART
+.Lhwl3_setup:
+    .word   0x0000462b | (0 << 7) | (100 << 20) | (((.Lhwl3_end - .Lhwl3_setup) >> 2) << 15)
+    addi    a0, a0, 1
+    addi    a1, a1, 1
+    addi    a2, a2, 1
+.Lhwl3_end:
+    TEND hwloop_setupi_3x100, 305
+
+    /* 4. Register count (cv.setup 0, t6 = 25, set before the region):
+     *    1 + 3 x 25 = 76 -> 4 + 76 = 80 */
+    li      t6, 25
+    TSTART
+.Lhwl4_setup:
+    .word   0x0000472b | (0 << 7) | (31 << 15) | (((.Lhwl4_end - .Lhwl4_setup) >> 2) << 20)
+    addi    a0, a0, 1
+    addi    a1, a1, 1
+    addi    a2, a2, 1
+.Lhwl4_end:
+    TEND hwloop_setup_reg_3x25, 80
+
+    /* 5. Separate cv.starti / cv.endi / cv.counti (count last: it starts the loop):
+     *    3 + 4 x 5 = 23 -> 4 + 23 = 27 */
+    TSTART
+.Lhwl5_starti:
+    .word   0x0000402b | (0 << 7) | (((.Lhwl5_start - .Lhwl5_starti) >> 2) << 20)
+.Lhwl5_endi:
+    .word   0x0000422b | (0 << 7) | (((.Lhwl5_end - .Lhwl5_endi) >> 2) << 20)
+    .word   0x0000442b | (0 << 7) | (5 << 20)
+.Lhwl5_start:
+    addi    a0, a0, 1
+    addi    a1, a1, 1
+    addi    a2, a2, 1
+    addi    a3, a3, 1
+.Lhwl5_end:
+    TEND hwloop_starti_endi_counti_4x5, 27
+
+    /* 6. Nested: loop 1 (outer, 3 times) = inner setupi + inner loop 0 (4 x 3 addi) + 2 addi:
+     *    1 (outer setupi) + 3 x (1 + 4 x 3 + 2) = 1 + 45 = 46 -> 4 + 46 = 50 */
+    TSTART
+.Lhwl6_outer:
+    .word   0x0000462b | (1 << 7) | (3 << 20) | (((.Lhwl6_outer_end - .Lhwl6_outer) >> 2) << 15)
+.Lhwl6_inner:
+    .word   0x0000462b | (0 << 7) | (4 << 20) | (((.Lhwl6_inner_end - .Lhwl6_inner) >> 2) << 15)
+    addi    a0, a0, 1
+    addi    a1, a1, 1
+    addi    a2, a2, 1
+.Lhwl6_inner_end:
+    addi    a3, a3, 1
+    addi    a4, a4, 1
+.Lhwl6_outer_end:
+    TEND hwloop_nested_3x4x3, 50
+
+    /* 7. Load-use inside the body: lw (1) + dependent addi (1 + 1) + addi (1) = 4 per
+     *    iteration (the last body instruction does not read the loaded register):
+     *    1 + 5 x 4 = 21 -> 4 + 21 = 25 */
+    la      s0, .Lthwl_word
+    TSTART
+.Lhwl7_setup:
+    .word   0x0000462b | (0 << 7) | (5 << 20) | (((.Lhwl7_end - .Lhwl7_setup) >> 2) << 15)
+    lw      a0, 0(s0)
+    addi    a1, a0, 1
+    addi    a2, a2, 1
+.Lhwl7_end:
+    TEND hwloop_body_load_use_5, 25
+
+    /* 8. mulh in the body: mulh (5) + addi (1) + addi (1) = 7 per iteration:
+     *    1 + 4 x 7 = 29 -> 4 + 29 = 33 */
+    li      s1, 0x12345
+    li      s2, -7
+    TSTART
+.Lhwl8_setup:
+    .word   0x0000462b | (0 << 7) | (4 << 20) | (((.Lhwl8_end - .Lhwl8_setup) >> 2) << 15)
+    mulh    a0, s1, s2
+    addi    a1, a1, 1
+    addi    a2, a2, 1
+.Lhwl8_end:
+    TEND hwloop_body_mulh_4, 33
+
+    /* 9. A divide in the body (dynamic cost every iteration): divu by 0x40000000 (3 + 1 = 4)
+     *    + 2 addi = 6 per iteration: 1 + 5 x 6 = 31 -> 4 + 31 = 35 */
+    li      s1, 0x7fffffff
+    li      s2, 0x40000000
+    TSTART
+.Lhwl9_setup:
+    .word   0x0000462b | (0 << 7) | (5 << 20) | (((.Lhwl9_end - .Lhwl9_setup) >> 2) << 15)
+    divu    a0, s1, s2
+    addi    a1, a1, 1
+    addi    a2, a2, 1
+.Lhwl9_end:
+    TEND hwloop_body_div_5, 35
+
+    /* 10. Load-use across the back-edge: the body ENDS with a load and STARTS with an
+     *     instruction that reads it.  The instruction executed right after the lw is the loop
+     *     start, so every iteration but the first pays the load-use stall: the hazard logic
+     *     compares the instructions really in EX and ID (CV32E40P id_stage.sv
+     *     reg_d_ex_is_reg_a_id / controller load_stall; S1 Hazards "the instruction right
+     *     after a load"), and the hardware loop jump happens in IF without a bubble.
+     *       setupi (1) + 5 x (addi a1, a0 (1) + addi (1) + lw (1)) + 4 stalls = 1 + 15 + 4 = 20
+     *     -> 4 + 20 = 24 */
+    la      s0, .Lthwl_word
+    TSTART
+.Lhwl10_setup:
+    .word   0x0000462b | (0 << 7) | (5 << 20) | (((.Lhwl10_end - .Lhwl10_setup) >> 2) << 15)
+    addi    a1, a0, 1
+    addi    a2, a2, 1
+    lw      a0, 0(s0)
+.Lhwl10_end:
+    TEND hwloop_load_use_across_backedge_5, 24
+
+    /* 11. The mirror case: the body ends with a load, the loop start does NOT read it, and
+     *     the instruction after the loop (in memory) does.  Only the last iteration is
+     *     followed by that instruction, so only one stall:
+     *       setupi (1) + 5 x 3 + 1 stall (loop exit) + addi a1, a0 (1) = 18 -> 4 + 18 = 22 */
+    la      s0, .Lthwl_word
+    TSTART
+.Lhwl11_setup:
+    .word   0x0000462b | (0 << 7) | (5 << 20) | (((.Lhwl11_end - .Lhwl11_setup) >> 2) << 15)
+    addi    a2, a2, 1
+    addi    a3, a3, 1
+    lw      a0, 0(s0)
+.Lhwl11_end:
+    addi    a1, a0, 1
+    TEND hwloop_load_then_exit_use_5, 22
+
+    MAIN_END

@@ -1,0 +1,274 @@
+/*
+ * timing_loads.S -- core timing micro-tests: loads, stores and the load-use hazard.
+ *
+ * Rules (docs/cluster.md table; sources in ../shared/reference/timing.md):
+ *   aligned load / store: 1 cycle                  timing.md §1 "Load/Store, aligned 1" (S1);
+ *                                                  §3 "pipelined independent loads 1/cycle" (S6)
+ *   load-use: +1 when the NEXT instruction reads the loaded register (as rs1, rs2, or as the
+ *   data of a store)                                timing.md §1 Hazards "Load-use: 1-cycle" (S1);
+ *                                                  S6 calibration: lw + dependent addi = 3 cycles
+ *   no stall when an independent instruction sits in between
+ *                                                  timing.md §1 Hazards "All penalties disappear..."
+ *   "reads" means the instruction really uses the register: CV32E40P id_stage.sv
+ *   (reg_d_ex_is_reg_a_id = waddr_ex == raddr_a && rega_used && raddr_a != x0, same for b/c).
+ *   So no stall when the next instruction only WRITES the loaded register, or when an
+ *   immediate/upper-immediate field merely has the register's number in the rs1/rs2 bit
+ *   positions (lui a1, 0x50 has bits[19:15] = 10 = a0; addi a1, a3, 10 has bits[24:20] = 10).
+ *   Post-increment cv.lw: 1 cycle; the updated pointer is forwarded from EX (no stall for a
+ *   following load through the same pointer); the loaded rd has the normal load-use stall.
+ *                                                  timing.md §2 "Post-increment loads/stores" [I]
+ * Data: an L1 (TCDM) buffer; aligned accesses only (misaligned: timing_misaligned.S).
+ */
+/* ---- timing harness (the same block is in every firmware/isa_tests/timing_*.S) ----
+ * Measurement contract (docs/cluster.md, "Core timing model"): `csrr rd, mcycle` returns
+ * the cycles of every instruction before it; the csrr itself costs 4 (timing.md §1, CSR
+ * access to mcycle = 4).  So for
+ *       TSTART            (csrr s10, mcycle)
+ *       <code under test>
+ *       TEND name, E      (csrr s11, mcycle; print s11 - s10)
+ * the measured delta is 4 + cycles(code under test), and E below is always written that way.
+ * TEND name, E_fast, E_accurate gives a different expectation for `--timing accurate`.
+ * Every TEND line prints  "timing <name>: measured <d>, expected <E>[ (fast) / <A> (accurate)]";
+ * tests/test_timing.py reads E (and A) from this source and compares.  s10/s11 are reserved.
+ * Everything is assembled with .option norvc (all instructions 32-bit, word aligned) unless a
+ * section says otherwise, so no compressed form can shift an alignment by surprise.
+ */
+    .option norelax
+    .option norvc
+
+    .macro TSTART
+    csrr    s10, mcycle
+    .endm
+
+    .macro TEND name, exp, acc=-1
+    csrr    s11, mcycle
+    .pushsection .rodata.timing_names, "a", @progbits
+.Ltiming_name\@: .asciz "\name"
+    .popsection
+    la      a1, .Ltiming_name\@
+    sub     a2, s11, s10
+    li      a3, \exp
+    .if \acc == -1
+    li      a4, \exp
+    .else
+    li      a4, \acc
+    .endif
+    call    timing_report
+    .endm
+
+    .section .rodata.timing_fmt, "a", @progbits
+.Ltiming_fmt1: .asciz "timing %s: measured %d, expected %d\n"
+.Ltiming_fmt2: .asciz "timing %s: measured %d, expected %d (fast) / %d (accurate)\n"
+.Ltiming_done: .asciz "timing done\n"
+
+    .text
+    .balign 4
+    /* timing_report(a1 = name, a2 = measured, a3 = expected fast, a4 = expected accurate) */
+    .type timing_report, @function
+timing_report:
+    addi    sp, sp, -16
+    sw      ra, 12(sp)
+    la      a0, .Ltiming_fmt1
+    beq     a3, a4, 1f
+    la      a0, .Ltiming_fmt2
+1:  call    printf
+    lw      ra, 12(sp)
+    addi    sp, sp, 16
+    ret
+    .size timing_report, . - timing_report
+
+    /* main prologue / epilogue: save ra and s0-s11 (sections use any register but sp, s10, s11) */
+    .macro MAIN_BEGIN
+    .text
+    .balign 4
+    .globl main
+    .type main, @function
+main:
+    addi    sp, sp, -64
+    sw      ra, 60(sp)
+    sw      s0, 56(sp)
+    sw      s1, 52(sp)
+    sw      s2, 48(sp)
+    sw      s3, 44(sp)
+    sw      s4, 40(sp)
+    sw      s5, 36(sp)
+    sw      s6, 32(sp)
+    sw      s7, 28(sp)
+    sw      s8, 24(sp)
+    sw      s9, 20(sp)
+    sw      s10, 16(sp)
+    sw      s11, 12(sp)
+    .endm
+
+    .macro MAIN_END
+    la      a0, .Ltiming_done
+    call    printf
+    lw      ra, 60(sp)
+    lw      s0, 56(sp)
+    lw      s1, 52(sp)
+    lw      s2, 48(sp)
+    lw      s3, 44(sp)
+    lw      s4, 40(sp)
+    lw      s5, 36(sp)
+    lw      s6, 32(sp)
+    lw      s7, 28(sp)
+    lw      s8, 24(sp)
+    lw      s9, 20(sp)
+    lw      s10, 16(sp)
+    lw      s11, 12(sp)
+    addi    sp, sp, 64
+    li      a0, 0
+    ret
+    .size main, . - main
+    .endm
+/* ---- end of the timing harness ---- */
+
+    .section .l1_data, "aw", @progbits
+    .balign 8
+tbuf_self:                          /* a word that holds its own address (pointer chase) */
+    .word   tbuf_self
+    .word   0
+tbuf:
+    .rept 64
+    .word   0x01020304
+    .endr
+
+    MAIN_BEGIN
+
+    /* s0 = tbuf and s1 = 7 for the whole program (a* / t* registers do not survive the
+     * printf of each TEND) */
+    la      s0, tbuf
+    li      s1, 7
+
+    /* 1. 16 independent aligned loads (each next lw reads s0, not a0): 4 + 16 x 1 = 20 */
+    TSTART
+    .rept 16
+    lw      a0, 0(s0)
+    .endr
+    TEND lw_independent_16, 20
+
+    /* 2. 16 aligned stores: 4 + 16 x 1 = 20 */
+    TSTART
+    .rept 16
+    sw      s1, 4(s0)
+    .endr
+    TEND sw_16, 20
+
+    /* 3. lw + dependent addi (rs1): 4 + 16 x (1 + 1 + 1) = 52 */
+    TSTART
+    .rept 16
+    lw      a0, 0(s0)
+    addi    a1, a0, 1
+    .endr
+    TEND lw_use_rs1_16, 52
+
+    /* 4. lw + dependent add reading it as rs2: 4 + 8 x (1 + 1 + 1) = 28 */
+    TSTART
+    .rept 8
+    lw      a0, 0(s0)
+    add     a1, s1, a0
+    .endr
+    TEND lw_use_rs2_8, 28
+
+    /* 5. lw + store of the loaded value (store data = rs2): 4 + 8 x (1 + 1 + 1) = 28 */
+    TSTART
+    .rept 8
+    lw      a0, 0(s0)
+    sw      a0, 8(s0)
+    .endr
+    TEND lw_use_store_data_8, 28
+
+    /* 6. Pointer chase: lw a4, 0(a4) where the word holds its own address; each lw reads
+     *    the register the previous one loaded, except the first (after csrr).
+     *    16 loads + 15 stalls = 31 -> 4 + 31 = 35 */
+    la      a4, tbuf_self
+    TSTART
+    .rept 16
+    lw      a4, 0(a4)
+    .endr
+    TEND lw_pointer_chase_16, 35
+
+    /* 7. lw, independent addi, then the dependent addi: no stall.
+     *    4 + 16 x 3 = 52 */
+    TSTART
+    .rept 16
+    lw      a0, 0(s0)
+    addi    a1, s1, 1
+    addi    a5, a0, 1
+    .endr
+    TEND lw_indep_between_16, 52
+
+    /* 8. The next instruction only writes the loaded register: no stall.
+     *    4 + 8 x 2 = 20 */
+    TSTART
+    .rept 8
+    lw      a0, 0(s0)
+    addi    a0, zero, 5
+    .endr
+    TEND lw_then_overwrite_8, 20
+
+    /* 9. lui whose immediate bits [19:15] equal the loaded register (lui a1, 0x50: bits
+     *    [19:15] = 0x50 >> 3 = 10 = a0).  lui reads no register: no stall.
+     *    4 + 8 x 2 = 20 */
+    TSTART
+    .rept 8
+    lw      a0, 0(s0)
+    lui     a1, 0x50
+    .endr
+    TEND lw_then_lui_phantom_rs1_8, 20
+
+    /* 10. addi whose immediate bits [24:20] equal the loaded register (addi a1, s1, 10:
+     *     imm[4:0] = 10 = a0).  addi has no rs2: no stall.  4 + 8 x 2 = 20 */
+    TSTART
+    .rept 8
+    lw      a0, 0(s0)
+    addi    a1, s1, 10
+    .endr
+    TEND lw_then_addi_phantom_rs2_8, 20
+
+    /* 11. Sub-word loads have the same load-use stall:
+     *     (lb, lbu, lh, lhu) each + dependent addi: 4 x 4 x (1 + 1 + 1) = 48 -> 4 + 48 = 52 */
+    TSTART
+    .rept 4
+    lb      a0, 1(s0)
+    addi    a1, a0, 1
+    lbu     a0, 2(s0)
+    addi    a1, a0, 1
+    lh      a0, 2(s0)
+    addi    a1, a0, 1
+    lhu     a0, 0(s0)
+    addi    a1, a0, 1
+    .endr
+    TEND subword_load_use_16, 52
+
+    /* 12. Post-increment loads through the same pointer: 1 each, no stall (the pointer
+     *     update is forwarded from EX, timing.md §2 [I]): 4 + 16 x 1 = 20 */
+    la      a2, tbuf
+    TSTART
+    .rept 16
+    cv.lw   a0, (a2), 4
+    .endr
+    TEND cvlw_postinc_chain_16, 20
+
+    /* 13. Post-increment load + dependent use of the loaded rd: load-use stall as for lw.
+     *     4 + 8 x (1 + 1 + 1) = 28 */
+    la      a2, tbuf
+    TSTART
+    .rept 8
+    cv.lw   a0, (a2), 4
+    addi    a1, a0, 1
+    .endr
+    TEND cvlw_postinc_use_8, 28
+
+    /* 14. Loads and stores from/to the stack (L1) interleaved with ALU work:
+     *     (sw, lw, addi independent, add dependent) x 8 = 32 -> 4 + 32 = 36 */
+    TSTART
+    .rept 8
+    sw      s1, 0(sp)
+    lw      a0, 0(sp)
+    addi    a1, s1, 1
+    add     a5, a0, a1
+    .endr
+    TEND stack_store_load_mix_8, 36
+
+    MAIN_END
