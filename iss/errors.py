@@ -18,3 +18,9 @@ class ElfError(IssError):
 
 class PlatformError(IssError):
     pass
+
+
+class PeripheralError(IssError):
+    """Firmware misprogrammed a peripheral (bad DMA command, accelerator misconfiguration):
+    a fault of the firmware, reported like one (hart, pc, instruction) with the stats."""
+    exit_code = EXIT_FAULT

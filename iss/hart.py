@@ -16,6 +16,7 @@ from .hooks import (CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_BREAK, STOP_LIMIT,
                     STOP_SLOW, STOP_TRAP)
+from .errors import PeripheralError
 from .native import c_function_address
 from .xpulp_exec import trap_hook
 
@@ -208,6 +209,8 @@ class Hart:
             except UcError as e:
                 if self.pending is None:
                     self.pending = self._fault_from_error(e)
+            except PeripheralError as e:       # raised by a register access: that load/store faults
+                self.pending = Stop("fault", None, str(e))
             finally:
                 self.running = False
             pc = self._read_pc()
@@ -225,7 +228,10 @@ class Hart:
             elif self.ctx[CTX_STOP] == STOP_SLOW:
                 self.pc = pc
                 slow_pc = int(self.ctx[CTX_SLOW_PC])
-                message = self.sim.custom.resume_slow(self)
+                try:
+                    message = self.sim.custom.resume_slow(self)
+                except PeripheralError as e:
+                    message = str(e)
                 if message is not None:
                     self.pc = slow_pc
                     return Stop("fault", slow_pc, message)

@@ -10,8 +10,8 @@ from .bus import Bus
 from .elf import load_elf
 from .custom_code import CustomCode
 from .disasm import format_instruction
-from .errors import PlatformError
-from .hart import NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
+from .errors import PeripheralError, PlatformError
+from .hart import FINISHED, HALTED, NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
 import numpy as np
 
 from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_CYCLE_LIMIT, CTX_SLEEP, CTX_STALL_LOAD_USE, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
@@ -193,6 +193,18 @@ class Simulator:
             limit = max(int(at), running.now()) + QUANTUM_CYCLES
             running.ctx[CTX_CYCLE_LIMIT] = min(int(running.ctx[CTX_CYCLE_LIMIT]), limit)
 
+    def halt(self, hart) -> None:
+        """Stop fetching on a hart (cluster control FETCH_EN cleared)."""
+        if hart.state != FINISHED:
+            hart.state = HALTED
+
+    def start(self, hart, pc: int, at: int) -> None:
+        """Start a halted hart at pc, at cycle `at` (FETCH_EN set; BOOTADDR)."""
+        if hart.state == HALTED:
+            hart.pc = pc
+            hart.cycles = max(hart.cycles, int(at))
+            hart.state = RUNNING
+
     def raise_event(self, line: int, core_mask: int, at: int) -> None:
         if self.event_unit is not None:
             self.event_unit.trigger(line, core_mask, at)
@@ -232,11 +244,15 @@ class Simulator:
                     hart = only or self.harts[0]
                     return Stop("deadlock", hart.pc, "all cores are asleep and no event is "
                                 "pending (deadlock)"), hart
-                self._fire(heapq.heappop(self._events))
+                stop = self._fire(heapq.heappop(self._events))
+                if stop is not None:
+                    return stop
                 continue
             hart = min(runnable, key=lambda h: (h.cycles, h.index))
             if self._events and self._events[0][0] <= hart.cycles:
-                self._fire(heapq.heappop(self._events))
+                stop = self._fire(heapq.heappop(self._events))
+                if stop is not None:
+                    return stop
                 continue
             cycle_limit = hart.cycles + QUANTUM_CYCLES if len(runnable) > 1 else NO_LIMIT
             if self._events:
@@ -270,9 +286,15 @@ class Simulator:
             return [only] if only.state == RUNNING else []
         return [h for h in self.harts if h.state == RUNNING]
 
-    def _fire(self, event) -> None:
+    def _fire(self, event):
+        """Run a scheduled peripheral callback; a misprogrammed peripheral ends the run."""
         self._time = event[0]
-        event[2]()
+        try:
+            event[2]()
+        except PeripheralError as e:
+            hart = self.harts[0]
+            return Stop("fault", hart.pc, f"at cycle {event[0]}: {e}"), hart
+        return None
 
     # ---- statistics ----------------------------------------------------------------------
     def stats(self, result: RunResult) -> dict:

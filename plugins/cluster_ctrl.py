@@ -14,12 +14,12 @@
 """
 from __future__ import annotations
 
+from iss.hart import HALTED
 from iss.plugin import Peripheral
 
 EOC, FETCH_EN, BOOTADDR0, RETURN = 0x000, 0x008, 0x040, 0x100
 NB_BOOTADDR = 16
 RETURN_VALID = 1 << 31
-HALTED, RUNNING = "halted", "running"       # hart states (docs/cluster.md, iss.hart)
 
 
 class ClusterCtrl(Peripheral):
@@ -56,12 +56,10 @@ class ClusterCtrl(Peripheral):
 
     def _set(self, h, on, boot, now):
         if on and h.state == HALTED:
-            h.pc = boot
-            h.cycles = max(h.cycles, now)
-            h.state = RUNNING
+            self.sim.start(h, boot, now)
             self.starts += 1
         elif not on and h.state != HALTED:
-            h.state = HALTED
+            self.sim.halt(h)
             self.halts += 1
 
     def stats(self):

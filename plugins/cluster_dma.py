@@ -37,7 +37,7 @@ or when no TID is free; here that is reported, as it is almost always a missing 
 """
 from __future__ import annotations
 
-from iss.errors import EXIT_FAULT, IssError, PlatformError
+from iss.errors import PeripheralError, PlatformError
 from iss.hooks import PAGE_BITS, PAGE_CODE
 from iss.plugin import Peripheral
 
@@ -52,11 +52,6 @@ DEFAULT_LATENCY = 10              # timing.md §5: MCHAN programming latency
 DEFAULT_BANDWIDTH = 8             # timing.md §5: ~8 B/cycle sustained L2<->L1
 DEFAULT_QUEUE_DEPTH = 16          # pulp-runtime mchan_v7.h: "typically 16 commands"
 DEFAULT_ALIAS = 0x10204400        # hardware.md §1: MCHAN core-private demux alias
-
-
-class PeripheralError(IssError):
-    """Firmware misprogrammed a peripheral: a fault of the firmware, not of the input."""
-    exit_code = EXIT_FAULT
 
 
 class _Transfer:

@@ -42,6 +42,13 @@ class FakeSim:
         heapq.heappush(self._events, (int(at), self._order, callback))
         self._order += 1
 
+    def halt(self, hart):
+        hart.state = "halted"
+
+    def start(self, hart, pc, at):
+        if hart.state == "halted":
+            hart.pc, hart.cycles, hart.state = pc, max(hart.cycles, int(at)), "running"
+
     def raise_event(self, line, core_mask, at):
         self.raised.append((line, core_mask, at))
 

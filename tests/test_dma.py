@@ -10,7 +10,8 @@ import pytest
 
 from fake_sim import FakeSim
 from iss.hooks import PAGE_CODE
-from iss_plugins.cluster_dma import ClusterDma, PeripheralError
+from iss.errors import PeripheralError
+from iss_plugins.cluster_dma import ClusterDma
 
 BASE, ALIAS = 0x10201800, 0x10204400
 L1, L2 = 0x10000000, 0x1C100000
