@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
                           "see docs/cluster.md")
     run.add_argument("--max-instructions", type=_positive_int, metavar="N",
                      help="stop after N retired instructions of all cores together (exit code 4)")
-    run.add_argument("--json", metavar="PATH", help="write machine-readable stats (JSON); '-' for stdout")
+    run.add_argument("--json", metavar="PATH",
+                     help="write machine-readable stats (JSON); '-' for stdout (the firmware's "
+                          "own output then goes to stderr)")
     run.add_argument("--quiet", action="store_true", help="no summary on stderr")
     run.set_defaults(handler=_cmd_run)
 
@@ -119,8 +121,10 @@ def _positive_int(text: str) -> int:
 
 def _cmd_run(args) -> int:
     from .simulator import Simulator
+    # with --json -, stdout carries only the JSON: the firmware's output goes to stderr
+    output = sys.stderr if args.json == "-" else None
     sim = Simulator(args.firmware, args.platform, isa=args.isa, cores=args.cores,
-                    timing=args.timing)
+                    timing=args.timing, output=output)
     progress = _ProgressLine() if sys.stderr.isatty() and not args.quiet else None
     result = sim.run(max_instructions=args.max_instructions, progress=progress)
     if progress is not None:
@@ -159,8 +163,8 @@ class _ProgressLine:
     def __call__(self, sim, elapsed: float) -> None:
         if elapsed < 1.0:
             return
-        n = sum(h.instret for h in sim.harts)
-        sys.stderr.write(f"\r\x1b[Kiss: {n:,} instructions, {elapsed:.1f} s, "
+        n = sim.instructions
+        sys.stderr.write(f"\r\x1b[Kiss: {sim.cycles:,} cycles, {n:,} instructions, {elapsed:.1f} s, "
                          f"{n / elapsed / 1e6:.1f} MIPS (Ctrl-C stops with the stats so far)")
         sys.stderr.flush()
         self.shown = True

@@ -11,7 +11,7 @@ from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X0
 from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 
 from . import hooks
-from .hooks import (CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
+from .hooks import (CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
                     CTX_EXEC, CTX_FLAGS, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_BREAK, STOP_LIMIT,
@@ -140,6 +140,11 @@ class Hart:
     @cycles.setter
     def cycles(self, value: int) -> None:
         self.ctx[CTX_CYCLES] = value
+
+    def stall(self, cycles: int) -> None:
+        """A peripheral holds the accessing core for `cycles` more cycles."""
+        self.ctx[CTX_CYCLES] += cycles
+        self.ctx[CTX_STALL_PERIPHERAL] += cycles
 
     def now(self) -> int:
         """The current cycle; inside a register access, the cycle of the accessing

@@ -83,6 +83,7 @@ CTX_L1_END = 50
 CTX_READS = 51          # address of the uint32 per-halfword "registers read" masks
 CTX_LOAD_END = 52       # address of the uint8 per-halfword load info (timing.StaticTiming)
 CTX_STALL_LOAD_USE = 53 # load-use stalls beyond the static ones (hardware-loop back-edges)
+CTX_STALL_PERIPHERAL = 54   # cycles a peripheral held the core (e.g. IMA weight programming)
 CTX_SIZE = 64
 
 

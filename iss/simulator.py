@@ -15,7 +15,7 @@ from .hart import FINISHED, HALTED, NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
 import numpy as np
 
 from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_CYCLE_LIMIT, CTX_SLEEP, CTX_STALL_LOAD_USE, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
-                    CTX_STALL_MISALIGNED, CTX_STALL_TCDM, CTX_TAKEN)
+                    CTX_STALL_MISALIGNED, CTX_STALL_PERIPHERAL, CTX_STALL_TCDM, CTX_TAKEN)
 from .isa_flavour import select_flavour
 from .memory import SharedMemory
 from .perf import EVENT_NAMES, PerfCounters
@@ -329,7 +329,7 @@ class Simulator:
                   "branch": int(ctx[CTX_STALL_BRANCH]),
                   "mulh": static["mulh"], "div": int(ctx[CTX_STALL_DIV]), "csr": static["csr"],
                   "elw": static["elw"], "misaligned": int(ctx[CTX_STALL_MISALIGNED]),
-                  "tcdm": int(ctx[CTX_STALL_TCDM])}
+                  "tcdm": int(ctx[CTX_STALL_TCDM]), "peripheral": int(ctx[CTX_STALL_PERIPHERAL])}
         events = dict(zip(EVENT_NAMES, (int(v) for v in hart.perf.totals())))
         sleep = int(ctx[CTX_SLEEP])
         return {"hart": hart.index, "hartid": hart.hartid, "core_id": hart.core_id,

@@ -516,16 +516,20 @@ def test_json_file(firmware_elf, tmp_path):
     assert isinstance(stats["instructions"], int) and stats["instructions"] > 0
     assert stats["wall_seconds"] > 0
     assert stats["mips"] == pytest.approx(stats["instructions"] / stats["wall_seconds"] / 1e6)
-    assert len(stats["harts"]) == 1
+    assert stats["cores"] == len(stats["harts"]) == 8          # the platform's cluster
+    assert [h["hartid"] for h in stats["harts"]] == list(range(8))   # cluster 0, cores 0..7
+    assert sum(h["instructions"] for h in stats["harts"]) == stats["instructions"]
     h = stats["harts"][0]
-    assert set(h) == {"hart", "hartid", "instructions", "pc"}
-    assert h["hart"] == 0 and h["hartid"] == 0 and h["instructions"] == stats["instructions"]
-    assert set(stats["peripherals"]) == {"stdout", "soc_ctrl"}
+    assert set(h) == {"hart", "hartid", "core_id", "instructions", "cycles", "active_cycles",
+                      "sleep_cycles", "stalls", "events", "state", "pc"}
+    assert h["hart"] == 0 and h["hartid"] == 0
+    assert stats["cycles"] == max(h["cycles"] for h in stats["harts"])
+    assert {"stdout", "soc_ctrl", "event_unit", "cluster_dma"} <= set(stats["peripherals"])
     assert stats["peripherals"]["stdout"]["characters"] == len(r.stdout)
     assert f"{stats['instructions']:,} instructions" in summary
     # the same numbers as the Python API
-    _, result, _ = run(elf)
-    assert result.stats["instructions"] == stats["instructions"]
+    _, result, _ = run(elf)          # one core: the same as hart 0 of the cluster
+    assert result.stats["instructions"] == stats["harts"][0]["instructions"]
 
 
 def test_json_stdout(firmware_elf):

@@ -4,8 +4,9 @@
  * Every core starts at _start.  Each core gets a 4 KiB stack at the top of L1
  * (core 0 topmost: sp = __l1_stack_top - core_id * __stack_size).
  * Core 0 zeroes .bss/.sbss (L2) and .l1_bss (L1), calls main(0, 0) and
- * passes its return value to exit().  The other cores call the weak
- * __pulp_worker_loop (default: spin forever).
+ * passes its return value to exit().  The other cores call __pulp_worker_loop
+ * (runtime cluster.c: sleep in the event unit until pi_cl_team_fork dispatches work;
+ * the weak default below only serves builds without cluster.c).
  */
     .section .text.start, "ax", @progbits
     .globl _start

@@ -59,7 +59,6 @@ static inline uint32_t hal_mhartid(void)
 }
 static inline int pi_core_id(void) { return (int)(hal_mhartid() & 0x1f); }
 static inline int pi_cluster_id(void) { return (int)((hal_mhartid() >> 5) & 0x3f); }
-static inline int pi_cl_cluster_nb_cores(void) { return ARCHI_CLUSTER_NB_PE; }
 static inline int hal_core_id(void) { return pi_core_id(); }
 static inline int hal_cluster_id(void) { return pi_cluster_id(); }
 
@@ -68,5 +67,8 @@ static inline int hal_cluster_id(void) { return pi_cluster_id(); }
 #define L1_BSS  __attribute__((section(".l1_bss")))
 #define PI_L1   L1_DATA
 #define PI_L2
+
+/* ---- cluster runtime: event unit HAL, team fork / barrier / mutex (cluster.h, cluster.c) ---- */
+#include "cluster.h"
 
 #endif

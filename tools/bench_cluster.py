@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Cost of simulating the cluster: the same parallel kernel on 8 harts vs on 1 hart.
+
+usage: python tools/bench_cluster.py [--app matmul_parallel] [--repeat 3] [--json PATH|-]
+
+Builds firmware/apps/<app> (CORE-V) and runs it in one process with the same counting
+and timing model on 1 core and on 8 cores, in the fast and in the accurate timing mode.
+Reports, per run: instructions (all harts), wall seconds, aggregate simulated MIPS,
+cluster cycles, and the ratio of the 8-core MIPS to the 1-core MIPS (issue target for
+the fast mode: >= 0.5, i.e. the cluster costs at most 2x per simulated instruction).
+Best of --repeat runs. Nothing is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+try:
+    import iss  # noqa: F401
+except ImportError:  # not installed: run from a checkout
+    sys.path.insert(0, str(REPO))
+
+from iss import toolchain  # noqa: E402
+from iss.simulator import Simulator  # noqa: E402
+
+
+def measure(elf: Path, cores: int, timing: str, repeat: int) -> dict:
+    best = None
+    for _ in range(repeat):
+        sim = Simulator(elf, output=io.StringIO(), cores=cores, timing=timing)
+        stats = sim.run().stats
+        if stats["stop_reason"] != "exit" or stats["exit_code"] != 0:
+            raise SystemExit(f"{elf.name} on {cores} cores ({timing}): {stats['message']}")
+        if best is None or stats["wall_seconds"] < best["wall_seconds"]:
+            best = stats
+    return {"cores": cores, "timing": timing, "instructions": best["instructions"],
+            "wall_seconds": best["wall_seconds"], "mips": best["mips"], "cycles": best["cycles"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--app", default="matmul_parallel")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON ('-': stdout)")
+    args = parser.parse_args()
+    elf = toolchain.build_app(args.app, REPO / "firmware" / "build" / "corev", isa="corev")
+    rows = []
+    for timing in ("fast", "accurate"):
+        one = measure(elf, 1, timing, args.repeat)
+        eight = measure(elf, 8, timing, args.repeat)
+        eight["ratio_vs_1_core"] = eight["mips"] / one["mips"]
+        eight["speedup_cycles"] = one["cycles"] / eight["cycles"]
+        rows += [one, eight]
+    print(f"app {args.app}: aggregate simulated MIPS of the cluster vs one hart (best of {args.repeat})")
+    print(f"{'timing':<9}{'cores':>6}{'instructions':>14}{'seconds':>9}{'MIPS':>8}"
+          f"{'cycles':>12}{'MIPS ratio':>12}{'cycle speed-up':>16}")
+    for r in rows:
+        ratio = f"{r['ratio_vs_1_core']:.2f}" if "ratio_vs_1_core" in r else ""
+        speedup = f"{r['speedup_cycles']:.2f}x" if "speedup_cycles" in r else ""
+        print(f"{r['timing']:<9}{r['cores']:>6}{r['instructions']:>14,}{r['wall_seconds']:>9.3f}"
+              f"{r['mips']:>8.1f}{r['cycles']:>12,}{ratio:>12}{speedup:>16}")
+    if args.json:
+        text = json.dumps({"app": args.app, "runs": rows}, indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
