@@ -81,7 +81,14 @@ class PerfCounters:
         return out
 
     def _sum(self, counter: _Counter, totals) -> int:
-        return int(sum(int(totals[i]) for i in range(N_EVENTS) if counter.mask >> i & 1))
+        mask, total = counter.mask, 0
+        while mask:
+            low = mask & -mask
+            i = low.bit_length() - 1
+            if i < N_EVENTS:
+                total += int(totals[i])
+            mask ^= low
+        return total
 
     def _value(self, counter: _Counter, totals) -> int:
         if not counter.enabled:

@@ -194,8 +194,21 @@ class StaticTiming:
         return np.cumsum(executed)[:-1]
 
     def event_totals(self, executed: np.ndarray) -> np.ndarray:
-        return self.execution_counts(executed) @ self.events
+        return self._totals(executed, "_event_suffix", self.events)
 
     def stall_totals(self, executed: np.ndarray) -> dict[str, int]:
-        totals = self.execution_counts(executed) @ self.stalls
+        totals = self._totals(executed, "_stall_suffix", self.stalls)
         return {name: int(v) for name, v in zip(STATIC_STALLS, totals)}
+
+    def _totals(self, executed, cache: str, per_insn: np.ndarray) -> np.ndarray:
+        """sum_k count[k] * per_insn[k] with count = cumsum(executed) equals
+        sum_j executed[j] * suffix[j], suffix[j] = sum_{k >= j} per_insn[k]; the
+        difference array is non-zero only at executed block boundaries, so this reads a
+        few rows (firmware reads perf counters often)."""
+        suffix = getattr(self, cache, None)
+        if suffix is None:
+            suffix = np.zeros((len(per_insn) + 1, per_insn.shape[1]), np.int64)
+            suffix[:-1] = np.cumsum(per_insn[::-1], axis=0)[::-1]
+            setattr(self, cache, suffix)
+        rows = np.flatnonzero(executed)
+        return executed[rows] @ suffix[rows]
