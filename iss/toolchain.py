@@ -192,7 +192,7 @@ def build_isa_test(name: str, out_dir: Path, isa: str = DEFAULT_ISA) -> Path:
     if not src.is_file():
         raise ToolchainError(f"no such ISA test '{name}' (looked for {src})")
     out = Path(out_dir) / f"{src.stem}.elf"
-    return build_cached([src], out, isa=isa)
+    return build_cached([src], out, isa=isa, extra_deps=sorted(src.parent.glob("*.inc")))
 
 
 _USAGE = "usage: iss cc [--isa corev|rv32imc] [clang args] -o OUT.elf SOURCES..."
