@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from .energy import check_overrides
 from .errors import PlatformError
 
 DEFAULT_PLATFORM = "pulp_imc_cluster.toml"
@@ -40,6 +41,7 @@ class Platform:
     memories: tuple[MemorySpec, ...]
     peripherals: tuple[PeripheralSpec, ...]
     source: str
+    energy: dict = field(default_factory=dict)    # [energy] overrides (iss/energy.py)
 
     def memory_named(self, name: str) -> MemorySpec | None:
         return next((m for m in self.memories if m.name == name), None)
@@ -78,7 +80,7 @@ def _int(table: dict, key: str, where: str, default=None) -> int:
 
 
 def _build(data: dict, source: str) -> Platform:
-    known = {"name", "cores", "cluster_id", "clock_hz", "memory", "peripheral"}
+    known = {"name", "cores", "cluster_id", "clock_hz", "memory", "peripheral", "energy"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise PlatformError(f"{source}: unknown keys: {', '.join(unknown)}")
@@ -111,4 +113,5 @@ def _build(data: dict, source: str) -> Platform:
     return Platform(name=str(data.get("name", "unnamed")), cores=cores,
                     cluster_id=_int(data, "cluster_id", source, 0),
                     clock_hz=_int(data, "clock_hz", source, 500_000_000),
-                    memories=tuple(memories), peripherals=tuple(peripherals), source=source)
+                    memories=tuple(memories), peripherals=tuple(peripherals), source=source,
+                    energy=check_overrides(data.get("energy", {}), f"{source}: [energy]"))
