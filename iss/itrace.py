@@ -1,0 +1,185 @@
+"""Instruction trace (`iss run --itrace FILE`): one line per executed instruction. SLOW.
+
+A Python code hook runs in front of every instruction of the traced harts (~0.1
+MIPS instead of hundreds); harts not selected by `--itrace-harts` run at full speed.
+
+Format (text, `#` lines are comments; fields separated by single spaces):
+
+    HART CYCLE PC WORD MNEMONIC [OPERANDS] [; REG=VALUE ...]
+
+  HART      hart index (decimal)
+  CYCLE     the hart's cycle at which the instruction starts (decimal; timing model)
+  PC        address, 8 hex digits
+  WORD      the instruction word as in the ELF: 8 hex digits, or 4 for a compressed one
+            (custom instructions show their original word, not the simulator's patch)
+  MNEMONIC  disassembly as `iss disasm` prints it
+  ; ...     register write-back: the destination register and any other register the
+            instruction changed (post-increment bases), ABI names, `=0x` + 8 hex digits;
+            `; slept` marks an event-unit wait that put the core to sleep (it runs again,
+            and appears again, when the core is woken)
+
+Lines of different harts interleave in scheduler order (each hart's own lines are in
+program order). `--itrace-range LO:HI` keeps instructions with LO <= PC < HI (hex or
+decimal numbers, or a function name for its whole range).
+"""
+from __future__ import annotations
+
+import ctypes
+import struct
+
+from unicorn import unicorn_const as UC
+from unicorn.riscv_const import UC_RISCV_REG_X0
+
+from .disasm import format_instruction
+from .errors import IssError
+from .hooks import CTX_CYCLES, CTX_GPR, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0, \
+    CTX_LP_EXIT0, CTX_SLEEP
+from .timing import classify
+
+ABI = ("zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
+       "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+       "t3", "t4", "t5", "t6")
+_REGS = struct.Struct("<32I")
+
+
+class _HartState:
+    __slots__ = ("hart", "pending", "cycle", "sleep", "before", "gpr")
+
+    def __init__(self, hart):
+        self.hart = hart
+        self.pending = None      # pc of the instruction whose write-back is not known yet
+        self.cycle = 0
+        self.sleep = 0
+        self.before = b""
+        self.gpr = 0
+
+
+def parse_range(text: str, image) -> tuple[int, int]:
+    """'LO:HI' (numbers) or a function name -> [lo, hi)."""
+    if ":" not in text:
+        match = [f for f in image.functions if f[2] == text]
+        if not match:
+            raise IssError(f"--itrace-range: '{text}' is neither LO:HI nor a function name")
+        start, size, _ = match[0]
+        later = [f[0] for f in image.functions if f[0] > start]
+        return start, start + (size or ((min(later) if later else start + 4) - start))
+    lo, hi = text.split(":", 1)
+    try:
+        return int(lo, 0), int(hi, 0)
+    except ValueError:
+        raise IssError(f"--itrace-range: bad range '{text}' (LO:HI, e.g. 0x1c000000:0x1c001000)") from None
+
+
+def _hook_all_custom(sim) -> None:
+    """Put the whole code range behind the native code hook (custom instructions NOP-patched
+    and run by the hook): a trapping instruction gets no code hook, so the trace would miss
+    it. Ranges already hooked are left alone (a second hook would run them twice)."""
+    custom, pos, end = sim.custom, sim.memory.code_base, sim.memory.code_end
+    for lo, hi in sorted(custom.ranges):
+        if lo > pos:
+            custom._hook_range(pos, min(lo, end) - 1)
+        pos = max(pos, hi + 1)
+    if pos < end:
+        custom._hook_range(pos, end - 1)
+
+
+class InstructionTrace:
+    def __init__(self, out, harts: set[int] | None = None, address_range: str | None = None):
+        self.out = out
+        self.harts = harts
+        self.range_text = address_range
+        self.lo, self.hi = 0, 1 << 32
+        self.sim = None
+        self.states: dict[int, _HartState] = {}
+        self.cache: dict[int, tuple[str, int]] = {}
+        self._handles = []
+        self.lines = 0
+
+    def attach(self, hart) -> None:
+        """Called by Hart.__init__ before the custom-code hooks (ours must run first)."""
+        sim = hart.sim
+        if self.sim is None:
+            self.sim = sim
+            if self.range_text:
+                self.lo, self.hi = parse_range(self.range_text, sim.image)
+            _hook_all_custom(sim)
+            self.out.write("# iss itrace/1: HART CYCLE PC WORD MNEMONIC [OPERANDS] [; REG=VALUE ...]"
+                           " (docs/profiling.md)\n")
+        if self.harts is not None and hart.index not in self.harts:
+            return
+        state = self.states[hart.index] = _HartState(hart)
+        self._handles.append(hart.uc.hook_add(UC.UC_HOOK_CODE, self._hook, state,
+                                              sim.memory.code_base, sim.memory.code_end - 1))
+
+    # ---- per instruction ------------------------------------------------------------------
+    def _registers(self, state) -> bytes:
+        if state.gpr == 0:
+            state.gpr = int(state.hart.ctx[CTX_GPR])
+        if state.gpr:
+            return ctypes.string_at(state.gpr, 128)
+        uc = state.hart.uc
+        return _REGS.pack(*(uc.reg_read(UC_RISCV_REG_X0 + i) & 0xFFFFFFFF for i in range(32)))
+
+    def _hook(self, uc, address, size, state) -> None:
+        ctx = state.hart.ctx
+        timing = self.sim.timing
+        cycle = int(ctx[CTX_CYCLES])
+        last, end = int(ctx[CTX_LAST_BLOCK]), int(ctx[CTX_LAST_BLOCK_END])
+        if last <= address < end:
+            cycle -= int(timing.prefix[(end - timing.base) >> 1]) - \
+                int(timing.prefix[(address - timing.base) >> 1])
+        if state.pending is not None:
+            # it slept: time passed asleep, or it runs again at once (woken in no time)
+            slept = int(ctx[CTX_SLEEP]) != state.sleep or (address == state.pending
+                                                           and cycle == state.cycle)
+            self._emit(state, self._registers(state), slept)
+        # a hardware-loop back-edge at this address: the instruction here does not run
+        for loop in range(2):
+            if address == ctx[CTX_LP_EXIT0 + 4 * loop] and ctx[CTX_LP_COUNT0 + 4 * loop] > 0:
+                if ctx[CTX_LP_COUNT0 + 4 * loop] > 1:
+                    return
+        if not self.lo <= address < self.hi:
+            return
+        state.pending, state.cycle, state.sleep = address, cycle, int(ctx[CTX_SLEEP])
+        state.before = self._registers(state)
+
+    def _decode(self, pc: int) -> tuple[str, int]:
+        got = self.cache.get(pc)
+        if got is None:
+            sim = self.sim
+            word = sim.custom.original_word(pc)
+            code = word.to_bytes(4, "little") if word is not None else sim.memory.read(pc, 4)
+            _, text = format_instruction(code, pc, sim.flavour, sim.image)
+            word_text, _, rest = text.partition(" ")
+            text = f"{word_text} {rest.strip()}"
+            raw = int.from_bytes(code, "little")
+            insn = classify(raw if raw & 3 == 3 else raw & 0xFFFF, sim.flavour)
+            got = self.cache[pc] = (text, insn.writes)
+        return got
+
+    def _emit(self, state, after: bytes, slept: bool) -> None:
+        pc = state.pending
+        state.pending = None
+        text, rd = self._decode(pc)
+        line = f"{state.hart.index} {state.cycle} {pc:08x} {text}"
+        if slept:
+            line += " ; slept"
+        else:
+            new = _REGS.unpack(after)
+            changed = []
+            if after != state.before:
+                old = _REGS.unpack(state.before)
+                changed = [i for i in range(1, 32) if new[i] != old[i]]
+            if rd and rd not in changed:
+                changed.insert(0, rd)
+            if changed:
+                line += " ; " + " ".join(f"{ABI[i]}=0x{new[i]:08x}" for i in changed)
+        self.out.write(line + "\n")
+        self.lines += 1
+
+    def close(self) -> None:
+        """Write the instructions still pending at the end of the run."""
+        for state in self.states.values():
+            if state.pending is not None:       # a core asleep at the end: its wait did not end
+                self._emit(state, self._registers(state), state.hart.state == "sleeping")
+        self.out.flush()

@@ -1,0 +1,189 @@
+"""Timeline trace of a run (`iss run --trace FILE.json`): Chrome / Perfetto trace-event JSON.
+
+Opens in ui.perfetto.dev (or chrome://tracing). One process, "cluster", with tracks
+(threads):
+  core N          `run` spans and `wait <reason>` spans while the core sleeps (the event
+                  unit's reason: `barrier B`, `event`, `dispatch`, `mutex M`; `sleep` if no
+                  event unit knows)
+  core N marks    spans the firmware names itself (trace.h: trace_begin / trace_end)
+  <accelerator>   one span per trigger (jobs, stream / total cycles, the job's parameters),
+                  with its phases (e.g. stream_in, compute, stream_out) as nested spans
+  <dma>           one span per transfer (direction, bytes, addresses, TID, core)
+  <event unit>    instants: barrier completions
+and counter tracks `core N IPC` (instructions per cycle between two scheduler turns of the
+core, 0 while asleep) and `running cores`.
+Times are simulated: ts = cycle / clock (microseconds, ns resolution); args carry cycles.
+
+Tracing off costs nothing: `sim.tracer` is None and every call site is one `is not None`
+test on a path that is already rare (sleep, wake-up, scheduler turn, DMA push, accelerator
+trigger, marker register write). Peripherals use: `span(track, name, start, end, args)`,
+`instant(track, name, time, args)`, `counter(name, time, values)`, `begin(track, name,
+time, args)` / `end(track, time)` (times in cycles).
+"""
+from __future__ import annotations
+
+import json
+
+PID = 1
+MAX_EVENTS = 5_000_000          # beyond this, events are dropped (counted in otherData)
+
+
+class Tracer:
+    def __init__(self, sim, max_events: int = MAX_EVENTS):
+        self.sim = sim
+        self.clock = sim.platform.clock_hz
+        self.max_events = max_events
+        self.events: list[dict] = []
+        self.dropped = 0
+        self.tids: dict[str, int] = {}
+        self.stacks: dict[str, list] = {}           # track -> open (name, start, args) spans
+        self.unmatched_ends = 0
+        n = len(sim.harts)
+        for i in range(n):
+            self._tid(f"core {i}", 1 + i)
+        self.run_start = [h.cycles for h in sim.harts]
+        self.run_instret = [h.instret for h in sim.harts]
+        self.reason: list[str | None] = [None] * n
+        self.samples = [[(h.cycles, h.instret)] for h in sim.harts]
+        self.sleeps = [[] for _ in range(n)]       # (start, end) per hart, for `running cores`
+
+    # ---- tracks and raw events ---------------------------------------------------------
+    def _tid(self, track: str, tid: int | None = None) -> int:
+        got = self.tids.get(track)
+        if got is None:
+            got = self.tids[track] = tid if tid is not None else 1000 + len(self.tids)
+        return got
+
+    def _ts(self, cycle: int) -> float:
+        return round(cycle * 1e6 / self.clock, 6)
+
+    def _emit(self, event: dict) -> None:
+        if len(self.events) < self.max_events:
+            self.events.append(event)
+        else:
+            self.dropped += 1
+
+    # ---- API for the simulator and peripherals (times in cycles) -------------------------
+    def span(self, track: str, name: str, start: int, end: int, args: dict | None = None) -> None:
+        """A complete span on `track` from cycle start to end."""
+        self._emit({"ph": "X", "pid": PID, "tid": self._tid(track), "name": name,
+                    "ts": self._ts(start), "dur": self._ts(max(end - start, 0)),
+                    "args": {"start_cycle": int(start), "cycles": int(end - start), **(args or {})}})
+
+    def instant(self, track: str, name: str, time: int, args: dict | None = None) -> None:
+        self._emit({"ph": "i", "s": "t", "pid": PID, "tid": self._tid(track), "name": name,
+                    "ts": self._ts(time), "args": {"cycle": int(time), **(args or {})}})
+
+    def counter(self, name: str, time: int, values: dict) -> None:
+        self._emit({"ph": "C", "pid": PID, "name": name, "ts": self._ts(time), "args": values})
+
+    def begin(self, track: str, name: str, time: int, args: dict | None = None) -> None:
+        """Open a nested span on `track` (closed by `end`; still open at the end of the run:
+        closed there, with `unterminated` in its args)."""
+        self._tid(track)
+        self.stacks.setdefault(track, []).append((name, time, args or {}))
+
+    def end(self, track: str, time: int) -> None:
+        stack = self.stacks.get(track)
+        if not stack:
+            self.unmatched_ends += 1
+            return
+        name, start, args = stack.pop()
+        self.span(track, name, start, time, args)
+
+    def job(self, track: str, job, requested: int, start: int, end: int, core: int) -> None:
+        """An accelerator trigger (iss/hwpe.py): the job span and its phases laid out in
+        order from its start (scaled into the span when phases overlap, as in a pipeline)."""
+        phases = {k: int(v) for k, v in (job.phases or {}).items() if v}
+        args = {"core": core, "jobs": job.jobs, "stream_cycles": job.stream_cycles,
+                "total_cycles": job.total_cycles, "waited_for_port": start - requested,
+                "phases": phases, **(getattr(job, "args", None) or {})}
+        self.span(track, f"{job.jobs} jobs" if job.jobs != 1 else "job", start, end, args)
+        total = sum(phases.values())
+        if not total:
+            return
+        scale = min(1.0, (end - start) / total)
+        t = float(start)
+        for name, cycles in phases.items():
+            d = cycles * scale
+            self.span(track, name, round(t), round(t + d), {"phase_cycles": cycles})
+            t += d
+
+    # ---- from the scheduler (iss/simulator.py) -----------------------------------------------
+    def sample(self, hart) -> None:
+        """After each scheduler turn of a hart."""
+        self.samples[hart.index].append((hart.cycles, hart.instret))
+
+    def sleep(self, hart) -> None:
+        i = hart.index
+        eu = self.sim.event_unit
+        reason = eu.waiting_on(hart.core_id) if eu is not None else None
+        self.reason[i] = reason or "sleep"
+        self._run_span(hart, hart.cycles)
+
+    def wake(self, hart, start: int, resume: int) -> None:
+        i = hart.index
+        reason = self.reason[i] or "sleep"
+        name = reason if reason == "sleep" else f"wait {reason}"
+        self.span(f"core {i}", name, start, resume, {"reason": reason})
+        self.sleeps[i].append((start, resume))
+        self.samples[i].append((resume, hart.instret))
+        self.reason[i] = None
+        self.run_start[i], self.run_instret[i] = resume, hart.instret
+
+    def _run_span(self, hart, end: int) -> None:
+        i = hart.index
+        if end > self.run_start[i] or hart.instret > self.run_instret[i]:
+            self.span(f"core {i}", "run", self.run_start[i], end,
+                      {"instructions": hart.instret - self.run_instret[i]})
+        self.run_start[i] = None
+
+    # ---- the file ---------------------------------------------------------------------------
+    def finish(self) -> None:
+        """Close what is still open at the end of the run (call once, after sim.run)."""
+        end = self.sim.cycles
+        for hart in self.sim.harts:
+            i = hart.index
+            if self.reason[i] is not None:          # still asleep: sleeps until the end
+                self.wake(hart, hart.sleep_start, max(end, hart.sleep_start))
+            if self.run_start[i] is not None:
+                self._run_span(hart, hart.cycles)
+        for track, stack in self.stacks.items():
+            while stack:
+                name, start, args = stack.pop()
+                self.span(track, name, start, end, {**args, "unterminated": True})
+        for i, points in enumerate(self.samples):
+            points = sorted(set(points))
+            for (c0, n0), (c1, n1) in zip(points, points[1:]):
+                if c1 > c0:
+                    self.counter(f"core {i} IPC", c0, {"ipc": round((n1 - n0) / (c1 - c0), 4)})
+            if points:
+                self.counter(f"core {i} IPC", points[-1][0], {"ipc": 0})
+        changes = {0: 0}
+        for intervals in self.sleeps:
+            for a, b in intervals:
+                changes[a] = changes.get(a, 0) - 1
+                changes[b] = changes.get(b, 0) + 1
+        running = len(self.sim.harts)
+        for t in sorted(changes):
+            running += changes[t]
+            self.counter("running cores", t, {"cores": running})
+
+    def document(self) -> dict:
+        meta = [{"ph": "M", "pid": PID, "name": "process_name", "args": {"name": "cluster"}}]
+        for track, tid in self.tids.items():
+            meta.append({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name",
+                         "args": {"name": track}})
+            meta.append({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index",
+                         "args": {"sort_index": tid}})
+        sim = self.sim
+        return {"traceEvents": meta + self.events, "displayTimeUnit": "ns",
+                "otherData": {"firmware": str(sim.image.path), "platform": sim.platform.name,
+                              "clock_hz": self.clock, "cycles": sim.cycles,
+                              "dropped_events": self.dropped,
+                              "unmatched_trace_ends": self.unmatched_ends}}
+
+    def write(self, path: str) -> None:
+        self.finish()
+        with open(path, "w") as f:
+            json.dump(self.document(), f, separators=(",", ":"))

@@ -1,0 +1,59 @@
+"""Trace markers: firmware names spans of its own timeline (`firmware/runtime/include/trace.h`).
+
+A simulator-only device (like the stdout one), at 0x1A10E000 in the default platform.
+32-bit stores, each acting on the storing core's own `core N marks` track of the timeline
+trace (`iss run --trace`, iss/trace.py):
+  0x00 BEGIN     value: address of a NUL-terminated name (L1/L2): open a span
+  0x04 END       any value: close the core's innermost open span
+  0x08 BEGIN_ID  value: a number: open a span named `id <number>`
+  0x0C INSTANT   value: address of a NUL-terminated name: an instant event
+Spans nest per core; an END without an open span is counted (`unmatched_ends` in the
+trace's otherData), a span still open at the end of the run is closed there. Loads read 0.
+Without `--trace` a store costs the core its ordinary store cycle and the simulator one
+MMIO callback: markers may stay in the firmware.
+"""
+from __future__ import annotations
+
+from iss.plugin import Peripheral
+
+BEGIN, END, BEGIN_ID, INSTANT = 0x00, 0x04, 0x08, 0x0C
+MAX_NAME = 128
+
+
+class TraceMarker(Peripheral):
+    def __init__(self, sim, name, base, size, params):
+        super().__init__(sim, name, base, size, params)
+        self.counts = {"begins": 0, "ends": 0, "instants": 0}
+
+    def write(self, hart, offset, size, value):
+        tracer = getattr(self.sim, "tracer", None)
+        track = f"core {hart.index} marks"
+        if offset == BEGIN or offset == BEGIN_ID:
+            self.counts["begins"] += 1
+            if tracer is not None:
+                label = self._string(value) if offset == BEGIN else f"id {value}"
+                tracer.begin(track, label, hart.now())
+        elif offset == END:
+            self.counts["ends"] += 1
+            if tracer is not None:
+                tracer.end(track, hart.now())
+        elif offset == INSTANT:
+            self.counts["instants"] += 1
+            if tracer is not None:
+                tracer.instant(track, self._string(value), hart.now())
+
+    def _string(self, address: int) -> str:
+        out = bytearray()
+        try:
+            while len(out) < MAX_NAME:
+                byte = self.sim.memory.read(address + len(out), 1)[0]
+                if byte == 0:
+                    break
+                out.append(byte)
+        except IndexError:
+            if not out:
+                return f"0x{address:08x}"
+        return out.decode("utf-8", errors="replace")
+
+    def stats(self):
+        return dict(self.counts)

@@ -1,0 +1,77 @@
+"""The progress line of long runs (iss/cli.py): on a terminal's stderr only; Ctrl-C stops the
+run cleanly with the stats so far."""
+from __future__ import annotations
+
+import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+
+# bench_compute in the accurate timing mode (~10 MIPS): a few seconds of simulation
+LONG = ("--timing", "accurate", "--cores", "1")
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(firmware_elf):
+    r = subprocess.run([sys.executable, "-m", "iss.cli", "run", str(firmware_elf("bench_compute")),
+                        *LONG, "--max-instructions", "25000000"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 4, r.stderr
+    assert "\r" not in r.stderr and "\x1b" not in r.stderr and "Ctrl-C" not in r.stderr
+    assert r.stderr.startswith("iss: hart 0 stopped")
+
+
+def test_progress_line_on_a_terminal(firmware_elf):
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "iss.cli", "run",
+                             str(firmware_elf("bench_compute")), *LONG,
+                             "--max-instructions", "25000000"],
+                            stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.wait(timeout=300) == 4
+    text = seen.decode(errors="replace")
+    assert "\r\x1b[Kiss: " in text and "MIPS (Ctrl-C stops with the stats so far)" in text
+    assert "cycles" in text and "instructions" in text
+
+
+def test_ctrl_c_stops_with_the_stats(firmware_elf, tmp_path):
+    """SIGINT once the progress line shows the simulation running: exit code 130, the stop
+    described, the JSON stats of the instructions so far."""
+    stats = tmp_path / "s.json"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "iss.cli", "run",
+                             str(firmware_elf("bench_compute")), *LONG, "--json", str(stats)],
+                            stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while b"MIPS (Ctrl-C" not in seen:
+        chunk = os.read(master, 4096)
+        assert chunk, seen
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.wait(timeout=120) == 130
+    err = seen.decode(errors="replace")
+    s = json.loads(stats.read_text())
+    assert s["stop_reason"] == "interrupted" and s["instructions"] > 0 and s["cycles"] > 0
+    assert "interrupted by the user" in err and "iss: interrupted:" in err
+    assert "Traceback" not in err
