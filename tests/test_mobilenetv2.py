@@ -1,0 +1,201 @@
+"""MobileNetV2 end to end (iss/paper/mobilenetv2.py, iss/paper/tilepack.py,
+firmware/mobilenetv2, docs/mobilenetv2.md) and the main job (tools/paper.py): Tile&Pack
+properties, the golden model's pieces against direct loops, the L1 plan, the reduced-input
+network (64x64, the same layers) bit-exact on the simulator, the PCM noise run, and the
+main job's --quick report. The full 224x224 network runs in the main job only."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from iss.paper import mobilenetv2 as mn
+from iss.paper import tilepack as tp
+
+OUT = Path(__file__).resolve().parent / ".fwcache" / "mobilenetv2"
+_runs: dict = {}
+
+
+def run(noise: bool = False) -> mn.Result:
+    if noise not in _runs:
+        _runs[noise] = mn.run(mn.RES_TEST, OUT / str(mn.RES_TEST), noise=noise)
+    return _runs[noise]
+
+
+# ---- Tile&Pack -------------------------------------------------------------------------------
+def check_packing(layers: dict, placements: list, size: int = tp.SIZE) -> int:
+    """Every tile placed once inside a crossbar, no two overlapping, the tiles of each
+    layer cover its matrix exactly; returns the crossbar count."""
+    seen = [p.tile for p in placements]
+    assert len(set(seen)) == len(seen)
+    for name, (rows, cols) in layers.items():
+        cover = np.zeros((rows, cols), int)
+        for t in (t for t in seen if t.layer == name):
+            assert 0 < t.rows <= size and 0 < t.cols <= size
+            cover[t.r0:t.r0 + t.rows, t.c0:t.c0 + t.cols] += 1
+        assert (cover == 1).all(), name
+    n = 1 + max(p.array for p in placements)
+    used = np.zeros((n, size, size), int)
+    for p in placements:
+        assert 0 <= p.x and p.x + p.tile.cols <= size and 0 <= p.y and p.y + p.tile.rows <= size
+        used[p.array, p.y:p.y + p.tile.rows, p.x:p.x + p.tile.cols] += 1
+    assert used.max() == 1                                  # no overlap
+    assert all(used[a].any() for a in range(n))             # no empty crossbar
+    return n
+
+
+def test_tilepack_mobilenetv2():
+    ops, shapes = mn.structure(mn.RES)
+    layers = mn.conv_matrices(ops, shapes)
+    assert len(layers) == 35 and layers["conv0"] == (27, 32) and layers["last"] == (320, 1280)
+    policy, placements, counts, bound = mn.packing()
+    n = check_packing(layers, placements)
+    assert n == counts[policy] == min(counts.values())
+    cells = sum(r * c for r, c in layers.values())
+    assert bound == -(-cells // 256 ** 2) == 33 and n >= bound
+    print(f"\nTile&Pack: {counts} crossbars (policy {policy}), lower bound {bound}; paper 34")
+    assert n <= 36                                          # a sane packing, within 10 %
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_tilepack_random_rectangles(seed):
+    rng = np.random.default_rng(seed)
+    layers = {f"l{i}": (int(rng.integers(1, 700)), int(rng.integers(1, 700))) for i in range(25)}
+    for policy in ("even", "greedy"):
+        tiles = tp.tile(layers, policy=policy)
+        n = check_packing(layers, tp.pack(tiles))
+        assert n >= tp.lower_bound(tiles)
+
+
+def test_split():
+    assert tp.split(960, policy="greedy") == [256, 256, 256, 192]
+    assert tp.split(960) == [240] * 4 and tp.split(576) == [192] * 3 and tp.split(100) == [100]
+    for n in range(1, 1300):
+        for policy in ("even", "greedy"):
+            parts = tp.split(n, policy=policy)
+            assert sum(parts) == n and max(parts) <= 256 and min(parts) > 0
+            assert len(parts) == -(-n // 256)
+
+
+# ---- golden model pieces ---------------------------------------------------------------------
+def test_golden_pieces_against_direct_loops():
+    m = mn.make_model(mn.RES_TEST)
+    g = m.golden
+    conv0 = m.ops[0]
+    x = g["input"].astype(int)
+    w = m.weights["conv0"]
+    oy, ox, co = 5, 0, 7          # left border: the padded input supplies the zeros
+    acc = sum(int(x[2 * oy + ky, 2 * ox + kx, c]) * int(w[(ky * 3 + kx) * 3 + c, co])
+              for ky in range(3) for kx in range(3) for c in range(3))
+    assert g["conv0"][oy, ox, co] == mn.bn.adc(acc, 0, conv0.rng)
+    # a stride-2 depth-wise layer, at the bottom-right border
+    dw = next(op for op in m.ops if op.kind == "dw" and op.s == 2)
+    y = g[dw.ins[0]].astype(int)
+    h = y.shape[0]
+    oy = ox = g[dw.out].shape[0] - 1
+    acc = sum(y[2 * oy + ky - 1, 2 * ox + kx - 1, 3] * int(m.weights[dw.name][ky, kx, 3])
+              for ky in range(3) for kx in range(3) if 2 * oy + ky - 1 < h and 2 * ox + kx - 1 < h)
+    assert g[dw.out][oy, ox, 3] == min(max(acc, 0) >> dw.rng, 127)
+    # a layer split over row tiles: the cores add the tiles' ADC outputs
+    op = next(op for op in m.ops if op.kind == "sum" and op.k == 4)
+    conv = next(o for o in m.ops if o.out == op.ins[0])
+    xin = g[conv.ins[0]][0, 0].astype(int)
+    tiles = mn.row_tiles(m.placements, conv.name)
+    assert [n for _, n in tiles] == [256, 256, 256, 192]
+    parts = [mn.bn.adc(xin[r0:r0 + n] @ m.weights[conv.name][r0:r0 + n], conv.rng, conv.rng)
+             for r0, n in tiles]
+    assert np.array_equal(g[op.out][0, 0], np.clip(np.sum(parts, axis=0), -64, 64))
+    for op in m.ops:                                       # not degenerate
+        if op.kind in ("conv", "dw"):
+            assert len(np.unique(g[op.out])) > 20, op.name
+
+
+def test_cores_sum_clamp_trick_is_exact():
+    """The firmware's 2-partial sum: clamp p0 to [lo - p1, hi - max(p1, 0)] (int8 bounds),
+    then a wrapping byte add, equals clip(p0 + p1, lo, hi) for every pair in [-64, 64]."""
+    p0, p1 = np.meshgrid(np.arange(-64, 65), np.arange(-64, 65))
+    for lo in (0, -64):
+        a = np.maximum(np.minimum(p0, 64 - np.maximum(p1, 0)), lo - p1)
+        assert (lo - p1).min() >= -128 and (64 - np.maximum(p1, 0)).max() <= 127
+        wrapped = ((a + p1 + 128) % 256) - 128
+        assert np.array_equal(wrapped, np.clip(p0 + p1, lo, 64))
+
+
+def test_memory_plan():
+    for res in (mn.RES_TEST, mn.RES):
+        m = mn.make_model(res)
+        offsets, arena = mn.memory_plan(m)
+        assert offsets["input"] == 0 and all(o % mn.ALIGN == 0 for o in offsets.values())
+        life = {"input": (-1, 0), "fc.buf": (len(m.ops) - 1,) * 2}
+        for i, op in enumerate(m.ops):
+            life[op.out] = (i, life.get(op.out, (i, i))[1])
+            for n in op.ins:
+                life[n] = (life[n][0], i)
+        life["logits"] = (life["logits"][0], len(m.ops))
+        size = {n: (2 * mn.FC_CHUNK * mn.LAST if n == "fc.buf" else mn.tensor_bytes(m, n))
+                for n in life}
+        names = list(life)
+        for i, a in enumerate(names):
+            assert offsets[a] + size[a] <= arena
+            for b in names[i + 1:]:
+                if not (life[a][1] < life[b][0] or life[b][1] < life[a][0]):
+                    assert (offsets[a] + size[a] <= offsets[b]
+                            or offsets[b] + size[b] <= offsets[a]), (a, b)
+    need = mn.l1_need(mn.make_model(mn.RES))
+    assert need["l1"] == 2 << 20 and need["need"] <= need["l1"]     # 224x224: 2 MiB of L1
+
+
+# ---- on the simulator ------------------------------------------------------------------------
+def test_reduced_network_is_bit_exact():
+    r = run()
+    assert r.exit_code == 0, r.output[-2000:]
+    assert "mn errors=0" in r.output
+    bad = {o.name: o.mismatches for o in r.ops if o.mismatches}
+    assert not bad, bad
+    assert r.ok and r.crossbars == 34
+    assert np.array_equal(r.logits, mn.make_model(mn.RES_TEST).golden["logits"].ravel())
+    assert sum(o.cycles for o in r.ops) == r.total
+    # IMA layers: one 130 ns MVM (66 cycles at 500 MHz) per pixel and tile, pipelined, plus
+    # the stream-in/out of the first/last job and core 0's configuration per trigger (tile)
+    m = mn.make_model(mn.RES_TEST)
+    for o, op in zip(r.ops, m.ops):
+        if op.kind == "conv":
+            h, w, _ = m.shapes[op.name]
+            tiles = sum(1 for p in m.placements if p.tile.layer == op.name)
+            jobs = h * w * tiles
+            assert jobs * 66 <= o.cycles <= jobs * 66 * 1.05 + 120 * tiles, (op.name, o.cycles)
+    # per-op energies add up to the network's
+    assert abs(sum(o.energy["total"] for o in r.ops) - r.energy["total"]) < 1e-6
+    assert r.energy["ima"] > 0 and r.energy["dw"] > 0 and r.energy["dma"] > 0
+
+
+def test_reduced_network_with_pcm_noise():
+    r = run(noise=True)
+    assert r.stats["stop_reason"] == "exit" and r.total == run().total
+    m = r.noise_metrics()
+    assert m["logits_snr_db"] is not None and 5 < m["logits_snr_db"] < 60
+    assert m["ima"]["output_mismatch_fraction"] > 0
+    print(f"\nPCM noise, {mn.RES_TEST}x{mn.RES_TEST}: {m}")
+
+
+def test_main_job_quick(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location(
+        "paper_tool", Path(__file__).resolve().parent.parent / "tools" / "paper.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    js, png = tmp_path / "paper.json", tmp_path / "paper.png"
+    assert tool.main(["--quick", "--json", str(js), "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    for text in ("speed-up", "ima-dw", "latency (ms)", "crossbars (Tile&Pack)", "b17.project.sum",
+                 "PCM noise", "wall time"):
+        assert text in out, text
+    doc = json.loads(js.read_text())
+    assert set(doc["bottleneck"]["mappings"]) == set(mn.bn.MAPPINGS)
+    assert all(v["ok"] for v in doc["bottleneck"]["mappings"].values())
+    net = doc["mobilenetv2"]
+    assert net["bit_exact"] and net["crossbars"] == 34 and net["resolution"] == mn.RES_TEST
+    assert len(net["layers"]) == len(mn.make_model(mn.RES_TEST).ops) and len(net["noise"]) == 1
+    assert png.stat().st_size > 10_000
