@@ -16,6 +16,9 @@ commands:
   disasm   disassemble a firmware ELF (RV32IMC + XpulpV2/CORE-V)
   debug    step through firmware in a gdb-like shell (-x FILE --batch for scripts)
   gdbserver  serve firmware to gdb over the GDB remote protocol (target remote :PORT)
+  sweep    design-space sweep: a grid of simulations on Dask, results as CSV/Parquet
+  plot     draw PNG charts from the JSON stats of `iss run --json` (utilisation, stalls,
+           accelerators, energy, profile)
 
 exit codes of `iss run`: the firmware's exit status, or 2 bad input, 3 firmware fault
 (or deadlock: every core asleep with nothing left to wake it), 4 instruction limit
@@ -67,6 +70,25 @@ def _parser() -> argparse.ArgumentParser:
                      help="write machine-readable stats (JSON); '-' for stdout (the firmware's "
                           "own output then goes to stderr)")
     run.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    see = run.add_argument_group("profiles and traces (docs/profiling.md)")
+    see.add_argument("--profile", action="store_true",
+                     help="per-function profile: instructions, cycles, sleep and stall cycles by "
+                          "cause, per core and in total; a table on stderr and a 'profile' key in "
+                          "the --json stats (costs a few percent)")
+    see.add_argument("--profile-lines", metavar="FUNCTION",
+                     help="also profile FUNCTION per source line (DWARF line table; implies --profile)")
+    see.add_argument("--trace", metavar="FILE.json",
+                     help="write a Chrome/Perfetto timeline (ui.perfetto.dev): cores running/"
+                          "waiting, firmware spans (trace.h), accelerator jobs, DMA transfers, "
+                          "IPC counters")
+    see.add_argument("--itrace", metavar="FILE",
+                     help="SLOW (~0.1 MIPS): write one line per executed instruction (hart, "
+                          "cycle, pc, disassembly, register write-back); '-' for stdout")
+    see.add_argument("--itrace-harts", metavar="LIST", type=_hart_list,
+                     help="only these harts in --itrace, e.g. 0,1 (the others run at full speed)")
+    see.add_argument("--itrace-range", metavar="LO:HI",
+                     help="only instructions with LO <= pc < HI in --itrace (numbers, or a "
+                          "function name)")
     run.set_defaults(handler=_cmd_run)
 
     sub.add_parser("cc", help="compile firmware: iss cc [--isa corev|rv32imc] [clang args] -o OUT.elf SRC...")
@@ -96,7 +118,43 @@ def _parser() -> argparse.ArgumentParser:
     from .debugger.gdbserver import add_arguments as gdbserver_arguments
     gdbserver_arguments(gdb)
     gdb.set_defaults(handler=_cmd_gdbserver)
+
+    plot = sub.add_parser("plot", help="charts (PNG) from `iss run --json` stats",
+                          description="Draw PNG charts from STATS.json (`iss run --json`): per-core "
+                                      "utilisation (active / stalled / asleep), stall cycles by "
+                                      "cause, accelerator and DMA busy time, the energy breakdown "
+                                      "(if the stats have one) and the busiest functions (if "
+                                      "they have a --profile).")
+    plot.add_argument("stats", metavar="STATS.json")
+    plot.add_argument("-o", "--output", metavar="DIR", default=".",
+                      help="directory for the PNG files (default: the current directory)")
+    from .sweep.cli import add_plot_arguments               # sweep results: iss/sweep/plot.py
+    add_plot_arguments(plot)
+    plot.set_defaults(handler=_cmd_plot)
+
+    from .sweep.cli import add_parser as sweep_parser     # iss/sweep/ (README: Design-space sweeps)
+    sweep_parser(sub)
     return parser
+
+
+def _cmd_plot(args) -> int:
+    from .sweep.cli import is_sweep_plot, plot_main
+    if is_sweep_plot(args):
+        return plot_main(args)
+    from .plot import plot_stats
+    for path in plot_stats(args.stats, args.output):
+        print(path)
+    return 0
+
+
+def _hart_list(text: str) -> set[int]:
+    try:
+        harts = {int(x, 0) for x in text.split(",") if x.strip()}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of hart numbers: {text!r}") from None
+    if not harts or min(harts) < 0:
+        raise argparse.ArgumentTypeError(f"not a list of hart numbers: {text!r}")
+    return harts
 
 
 def _cmd_debug(args) -> int:
@@ -123,14 +181,38 @@ def _cmd_run(args) -> int:
     from .simulator import Simulator
     # with --json -, stdout carries only the JSON: the firmware's output goes to stderr
     output = sys.stderr if args.json == "-" else None
-    sim = Simulator(args.firmware, args.platform, isa=args.isa, cores=args.cores,
-                    timing=args.timing, output=output)
-    progress = _ProgressLine() if sys.stderr.isatty() and not args.quiet else None
-    result = sim.run(max_instructions=args.max_instructions, progress=progress)
-    if progress is not None:
-        progress.clear()
+    itrace = _open_itrace(args)
+    try:
+        sim = Simulator(args.firmware, args.platform, isa=args.isa, cores=args.cores,
+                        timing=args.timing, output=output,
+                        itrace=itrace[0] if itrace else None)
+        profile = args.profile or args.profile_lines is not None
+        if profile:
+            from .profile import enable
+            enable(sim)
+        if args.trace:
+            from .trace import Tracer
+            sim.tracer = Tracer(sim)
+        progress = _ProgressLine() if sys.stderr.isatty() and not args.quiet else None
+        result = sim.run(max_instructions=args.max_instructions, progress=progress)
+        if progress is not None:
+            progress.clear()
+    finally:
+        if itrace:
+            itrace[0].close()
+            if itrace[1] is not sys.stdout:
+                itrace[1].close()
     stats = result.stats
     stop = result.stop
+    if profile:
+        from .profile import collect, render
+        stats["profile"] = collect(sim, args.profile_lines)
+        render(stats["profile"], stats)
+    if args.trace:
+        try:
+            sim.tracer.write(args.trace)
+        except OSError as e:
+            raise IssError(f"cannot write {args.trace}: {e.strerror}") from None
     if args.json:
         text = json.dumps(stats, indent=2)
         if args.json == "-":
@@ -152,6 +234,27 @@ def _cmd_run(args) -> int:
               f"cores in {stats['wall_seconds']:.3f} s ({stats['mips']:.1f} MIPS)", file=sys.stderr)
     return {"exit": (result.exit_code or 0) & 0xFF, "fault": EXIT_FAULT, "limit": EXIT_LIMIT,
             "interrupted": EXIT_INTERRUPTED, "deadlock": EXIT_FAULT}[stop.reason]
+
+
+def _open_itrace(args):
+    """(InstructionTrace, file) for --itrace, or None."""
+    if not args.itrace:
+        if args.itrace_harts is not None or args.itrace_range is not None:
+            raise IssError("--itrace-harts / --itrace-range need --itrace FILE")
+        return None
+    from .itrace import InstructionTrace
+    if args.itrace == "-" and args.json == "-":
+        raise IssError("--itrace - and --json - cannot both use stdout")
+    if args.itrace == "-":
+        out = sys.stdout
+    else:
+        try:
+            out = open(args.itrace, "w", buffering=1 << 20)
+        except OSError as e:
+            raise IssError(f"cannot write {args.itrace}: {e.strerror}") from None
+    print("iss: --itrace is slow (a Python hook per instruction of the traced harts)",
+          file=sys.stderr)
+    return InstructionTrace(out, args.itrace_harts, args.itrace_range), out
 
 
 class _ProgressLine:

@@ -135,17 +135,29 @@ class CustomCode:
 
     def _hook_range(self, lo: int, hi: int) -> None:
         """Put [lo, hi] behind a code hook. Sites inside become NOPs run by the hook:
-        Unicorn calls no code hook in front of an instruction that traps."""
-        self.ranges.append((lo, hi))
-        a, b = max(lo, self.base), min(hi, self.end - 1)
-        if a <= b:
-            self.hooked[(a - self.base) >> 1:((b - self.base) >> 1) + 1] = 1
-        for pc in self.originals:
-            if lo <= pc <= hi:
-                self.sim.memory.write(pc, NOP.to_bytes(4, "little"))
-        for hart in self.harts:
-            hart.add_code_hook(code_hook, lo, hi)
-            hart.uc.ctl_remove_cache(lo, hi + 4)
+        Unicorn calls no code hook in front of an instruction that traps. Parts already
+        behind the hook are left alone: two hooks on one address would run its custom
+        instruction twice."""
+        for a, b in self._uncovered(lo, hi):
+            self.ranges.append((a, b))
+            ta, tb = max(a, self.base), min(b, self.end - 1)
+            if ta <= tb:
+                self.hooked[(ta - self.base) >> 1:((tb - self.base) >> 1) + 1] = 1
+            for pc in self.originals:
+                if a <= pc <= b:
+                    self.sim.memory.write(pc, NOP.to_bytes(4, "little"))
+            for hart in self.harts:
+                hart.add_code_hook(code_hook, a, b)
+                hart.uc.ctl_remove_cache(a, b + 4)
+
+    def _uncovered(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The sub-ranges of [lo, hi] that no existing range covers."""
+        pieces = [(lo, hi)]
+        for a, b in self.ranges:
+            pieces = [piece for p_lo, p_hi in pieces
+                      for piece in ((p_lo, min(p_hi, a - 1)), (max(p_lo, b + 1), p_hi))
+                      if piece[0] <= piece[1]]
+        return pieces
 
     # ---- per hart ------------------------------------------------------------------
     def attach(self, hart) -> None:

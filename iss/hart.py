@@ -14,8 +14,8 @@ from . import hooks
 from .hooks import (CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
                     CTX_EXEC, CTX_FLAGS, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
-                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, STOP_BREAK, STOP_LIMIT,
-                    STOP_SLOW, STOP_TRAP)
+                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, PROF_PERIPHERAL, STOP_BREAK,
+                    STOP_LIMIT, STOP_SLOW, STOP_TRAP)
 from .errors import PeripheralError
 from .native import c_function_address
 from .xpulp_exec import trap_hook
@@ -55,7 +55,7 @@ class Stop:
     exit_status: int | None = None
     fault_address: int | None = None
     retired: bool = False    # the instruction at pc completed (MMIO access that ended the run)
-    restore: tuple | None = None   # (register, value) to put back: a load that went to sleep
+    restore: list | None = None    # registers before a load that went to sleep (to undo its write)
 
 
 RUNNING, SLEEPING, HALTED, FINISHED = "running", "sleeping", "halted", "finished"
@@ -93,6 +93,8 @@ class Hart:
         self.ctx[CTX_REGIONS] = mem.regions.ctypes.data
         self.ctx[CTX_NREGIONS] = len(mem.regions)
         self._native_hook(UC.UC_HOOK_BLOCK, hooks.block_hook, self.ctx.ctypes.data)
+        if getattr(sim, "itrace", None) is not None:     # before the custom-code hooks
+            sim.itrace.attach(self)
         sim.custom.attach(self)
         self._native_hook(UC.UC_HOOK_TLB_FILL, hooks.tlb_fill_hook, mem.page_flags.ctypes.data)
         self._native_hook(UC.UC_HOOK_INTR, trap_hook, self.ctx.ctypes.data)
@@ -111,6 +113,7 @@ class Hart:
         self.state = RUNNING
         self.sleep_start = 0
         self.wake_at: int | None = None
+        self.dynamic = None      # --profile: int64 [halfwords, PROF_CAUSES] table (iss/profile.py)
 
     def _native_hook(self, kind, fn, user_data, begin=1, end=0):
         handle = uc_hook_h()
@@ -145,10 +148,22 @@ class Hart:
         """A peripheral holds the accessing core for `cycles` more cycles."""
         self.ctx[CTX_CYCLES] += cycles
         self.ctx[CTX_STALL_PERIPHERAL] += cycles
+        if self.dynamic is not None:
+            self.charge(PROF_PERIPHERAL, cycles,
+                        self._read_pc() if self.running else int(self.ctx[CTX_SLOW_PC]))
+
+    def charge(self, cause: int, cycles: int, pc: int) -> None:
+        """--profile: dynamic cycles of `cause` (hooks.PROF_*) charged from Python to the
+        instruction at pc (peripheral stalls, sleep)."""
+        k = (pc - self.sim.timing.base) >> 1
+        if self.dynamic is not None and 0 <= k < len(self.dynamic):
+            self.dynamic[k, cause] += cycles
 
     def now(self) -> int:
         """The current cycle; inside a register access, the cycle of the accessing
-        instruction (the block it belongs to was charged whole when it started)."""
+        instruction (the block it belongs to was charged whole when it started). Unicorn
+        syncs its PC only at some instructions, so inside a register access of a block
+        with several, this can be a few cycles early (exact under a code hook)."""
         if self.running:
             pc = self._read_pc()
             last, end = int(self.ctx[CTX_LAST_BLOCK]), int(self.ctx[CTX_LAST_BLOCK_END])
@@ -320,18 +335,20 @@ class Hart:
             self.pc = stop.pc
         self._uncount_from(self.pc)
         if stop.restore is not None:
-            self.set_reg(*stop.restore)
+            rd = self.sim.load_destination(self.pc)     # the PC is exact once stopped
+            if rd:
+                self.set_reg(rd, stop.restore[rd])
         return stop
 
     def sleep_at_access(self) -> None:
         """From a register read: the load does not complete; it runs again once the hart
         is woken. Unicorn still writes the read value to the load's destination when the
-        callback returns, so the register's current value is put back afterwards."""
+        callback returns, so that register is put back afterwards. Which one is known only
+        once the engine has stopped (inside the callback Unicorn's PC may still be the
+        block's start), so all registers are saved here."""
         stop = Stop("sleep", None, "waiting for an event")
         if self.running:
-            rd = self.sim.load_destination(self._read_pc())
-            if rd:
-                stop.restore = (rd, self.reg(rd))
+            stop.restore = [self.reg(i) for i in range(32)]
             self.uc.emu_stop()
         self.pending = stop
 

@@ -84,7 +84,14 @@ CTX_READS = 51          # address of the uint32 per-halfword "registers read" ma
 CTX_LOAD_END = 52       # address of the uint8 per-halfword load info (timing.StaticTiming)
 CTX_STALL_LOAD_USE = 53 # load-use stalls beyond the static ones (hardware-loop back-edges)
 CTX_STALL_PERIPHERAL = 54   # cycles a peripheral held the core (e.g. IMA weight programming)
+CTX_PROFILE = 55        # --profile: address of the int64 [halfwords, PROF_CAUSES] table of
+                        # dynamic cycles per instruction (iss/profile.py); 0: off
 CTX_SIZE = 64
+
+# columns of the CTX_PROFILE table: dynamic cycles by cause, at the instruction that caused them
+PROF_LOAD_USE, PROF_JUMP, PROF_BRANCH, PROF_DIV, PROF_MISALIGNED, PROF_TCDM, PROF_PERIPHERAL, \
+    PROF_SLEEP = range(8)
+PROF_CAUSES = 8
 
 
 STOP_NONE = 0
@@ -169,10 +176,24 @@ def _flags_at(ctx, address):
 
 
 @njit(cache=True, inline="always")
-def taken_branch(ctx):
+def profile_charge(ctx, pc, cause, cycles):
+    """--profile only (CTX_PROFILE != 0): `cycles` dynamic cycles of `cause` (PROF_*) go to
+    the instruction covering halfword address pc."""
+    if ctx[CTX_PROFILE] != 0:
+        base = ctx[CTX_CODE_BASE]
+        if base <= pc < ctx[CTX_CODE_END]:
+            table = carray(ptr_from_int(ctx[CTX_PROFILE]),
+                           ((ctx[CTX_CODE_END] - base) >> 1, PROF_CAUSES), np.int64)
+            table[(pc - base) >> 1, cause] += cycles
+
+
+@njit(cache=True, inline="always")
+def taken_branch(ctx, pc):
+    """The conditional branch at (any halfword of) pc was taken."""
     ctx[CTX_TAKEN] += 1
     ctx[CTX_CYCLES] += TAKEN_BRANCH_PENALTY
     ctx[CTX_STALL_BRANCH] += TAKEN_BRANCH_PENALTY
+    profile_charge(ctx, pc, PROF_BRANCH, TAKEN_BRANCH_PENALTY)
 
 
 @njit(cache=True, inline="always")
@@ -182,10 +203,12 @@ def _transfer_penalty(ctx, start):
     instruction at a non-word-aligned address costs 1 more."""
     ends = _flags_at(ctx, ctx[CTX_LAST_BLOCK_END])
     if ends & F_ENDS_BRANCH:
-        taken_branch(ctx)
+        taken_branch(ctx, ctx[CTX_LAST_BLOCK_END] - 2)
     if ends & (F_ENDS_BRANCH | F_ENDS_JUMP) and start & 2 and _flags_at(ctx, start) & F_IS32:
         ctx[CTX_CYCLES] += 1
         ctx[CTX_STALL_BRANCH if ends & F_ENDS_BRANCH else CTX_STALL_JUMP] += 1
+        profile_charge(ctx, ctx[CTX_LAST_BLOCK_END] - 2,
+                       PROF_BRANCH if ends & F_ENDS_BRANCH else PROF_JUMP, 1)
 
 
 @njit(cache=True)
@@ -251,6 +274,7 @@ def loop_back_edge_timing(ctx, exit_address, start):
     delta = np.int64((reads >> (info & 31)) & 1) - np.int64(info >> 7)
     ctx[CTX_CYCLES] += delta
     ctx[CTX_STALL_LOAD_USE] += delta
+    profile_charge(ctx, exit_address - 2, PROF_LOAD_USE, delta)
 
 
 @njit(cache=True)
@@ -277,6 +301,9 @@ def memory_access_timing(ctx, address, size):
         ctx[CTX_STALL_TCDM] += lost
     ctx[CTX_ACCESS_SEQ] += 1 + stall
     ctx[CTX_CYCLES] += stall
+    if stall:    # the access's pc is unknown here: charged to its block's first instruction
+        profile_charge(ctx, ctx[CTX_LAST_BLOCK], PROF_MISALIGNED, stall - lost)
+        profile_charge(ctx, ctx[CTX_LAST_BLOCK], PROF_TCDM, lost)
 
 
 @cfunc(types.void(types.uintp, types.int32, types.uint64, types.int32, types.int64, types.voidptr),

@@ -60,8 +60,13 @@ def _builtin_plugins() -> dict[str, type[Peripheral]]:
     from iss_plugins.cluster_ctrl import ClusterCtrl
     from iss_plugins.cluster_dma import ClusterDma
     from iss_plugins.cluster_timer import ClusterTimer
+    from iss_plugins.dw_accel import DwAccel
     from iss_plugins.event_unit import EventUnit
+    from iss_plugins.ima import Ima
     from iss_plugins.soc_ctrl import SocControl
     from iss_plugins.stdout import StdoutPeripheral
+    from iss_plugins.trace_marker import TraceMarker
     return {"stdout": StdoutPeripheral, "soc_ctrl": SocControl, "cluster_dma": ClusterDma,
-            "cluster_timer": ClusterTimer, "cluster_ctrl": ClusterCtrl, "event_unit": EventUnit}
+            "cluster_timer": ClusterTimer, "cluster_ctrl": ClusterCtrl, "event_unit": EventUnit,
+            "trace_marker": TraceMarker,
+            "dw_accel": DwAccel, "ima": Ima}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from .bus import Bus
 from .elf import load_elf
+from .energy import energy
 from .custom_code import CustomCode
 from .disasm import format_instruction
 from .errors import PeripheralError, PlatformError
@@ -15,7 +16,7 @@ from .hart import FINISHED, HALTED, NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
 import numpy as np
 
 from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_CYCLE_LIMIT, CTX_SLEEP, CTX_STALL_LOAD_USE, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
-                    CTX_STALL_MISALIGNED, CTX_STALL_PERIPHERAL, CTX_STALL_TCDM, CTX_TAKEN)
+                    CTX_STALL_MISALIGNED, CTX_STALL_PERIPHERAL, CTX_STALL_TCDM, CTX_TAKEN, PROF_SLEEP)
 from .isa_flavour import select_flavour
 from .memory import SharedMemory
 from .perf import EVENT_NAMES, PerfCounters
@@ -53,7 +54,8 @@ class RunResult:
 
 class Simulator:
     def __init__(self, firmware, platform: Platform | str | None = None, output=None,
-                 isa: str = "auto", cores: int | None = None, timing: str = "fast"):
+                 isa: str = "auto", cores: int | None = None, timing: str = "fast",
+                 itrace=None):
         self.platform = platform if isinstance(platform, Platform) else load_platform(platform)
         cores = self.platform.cores if cores is None else cores
         if not 1 <= cores <= 16:
@@ -73,6 +75,10 @@ class Simulator:
                                    mem.code_base, self.flavour)
         self.custom = CustomCode(self)
         self.event_unit = None            # set by an event-unit plugin (raise_event target)
+        # timeline tracing (iss/trace.py): None, or a Tracer the scheduler and peripherals
+        # report spans to; instruction trace (iss/itrace.py): hooked into each hart at creation
+        self.tracer = None
+        self.itrace = itrace
         self._events: list = []           # (time, order, callback) heap
         self._order = 0
         self._time = 0
@@ -190,6 +196,10 @@ class Simulator:
         resume = max(start + ELW_CYCLES, int(at) + WAKE_CYCLES) - retry
         hart.ctx[CTX_SLEEP] += resume - start
         hart.cycles = resume
+        if hart.dynamic is not None:
+            hart.charge(PROF_SLEEP, resume - start, hart.pc)
+        if self.tracer is not None:
+            self.tracer.wake(hart, start, resume)
         hart.state = RUNNING
         running = self._running
         if running is not None and running is not hart:
@@ -227,6 +237,8 @@ class Simulator:
         for h in self.harts:          # cores still asleep sleep until the end of the run
             if h.state == SLEEPING and h.cycles < end:
                 h.ctx[CTX_SLEEP] += end - h.cycles
+                if h.dynamic is not None:
+                    h.charge(PROF_SLEEP, end - h.cycles, h.pc)
                 h.cycles = end
         for p in self.peripherals:
             p.finish()
@@ -268,9 +280,13 @@ class Simulator:
                 stop = hart.run(budget, hart.instret + limit - self.instructions, cycle_limit)
             finally:
                 self._running = None
+            if self.tracer is not None:
+                self.tracer.sample(hart)
             if stop.reason == "sleep":
                 hart.state = SLEEPING
                 hart.sleep_start = hart.cycles
+                if self.tracer is not None:
+                    self.tracer.sleep(hart)
                 if hart.wake_at is not None:
                     self.wake(hart, hart.wake_at)
             elif stop.reason != "slice":
@@ -304,7 +320,7 @@ class Simulator:
     def stats(self, result: RunResult) -> dict:
         total = self.instructions
         cycles = self.cycles
-        return {
+        stats = {
             "schema": STATS_SCHEMA,
             "firmware": str(self.image.path),
             "platform": self.platform.name,
@@ -324,6 +340,8 @@ class Simulator:
             "harts": [self._hart_stats(h) for h in self.harts],
             "peripherals": {p.name: p.stats() for p in self.peripherals},
         }
+        stats["energy"] = energy(stats, self.platform)    # docs/energy.md
+        return stats
 
     def _hart_stats(self, hart) -> dict:
         ctx = hart.ctx

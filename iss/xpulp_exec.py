@@ -17,7 +17,7 @@ from .hooks import (CTX_ACTIONS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE, CTX_
                     CTX_CYCLES, CTX_INSTRET, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
                     CTX_LP_END0, CTX_LP_EXIT0, CTX_LP_START0, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STALL_DIV, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, CTX_WATCHING, STOP_BREAK,
-                    STOP_SLOW, STOP_TRAP, CTX_BANKS, account, count_instructions, host_address,
+                    STOP_SLOW, STOP_TRAP, CTX_BANKS, PROF_DIV, account, profile_charge, count_instructions, host_address,
                     loop_back_edge_timing, memory_access_timing, taken_branch,
                     static_cycles)
 from .isa.semantics import alu_execute
@@ -266,7 +266,7 @@ def _csr(ctx, pc, site, sites):
 
 
 @njit(cache=True)
-def _divide(ctx, funct3, rd, a, b):
+def _divide(ctx, pc, funct3, rd, a, b):
     """RV32M div/divu/rem/remu (funct3 4..7) and the divider's data-dependent latency
     (timing.md §1: 3 + clz(divisor); 35 for 0; signed negative divisor 2 + clz(~divisor))."""
     signed = funct3 == 4 or funct3 == 6
@@ -293,6 +293,7 @@ def _divide(ctx, funct3, rd, a, b):
         cycles = 3 + _clz32(ub)
     ctx[CTX_CYCLES] += cycles - 1        # the static table charged 1
     ctx[CTX_STALL_DIV] += cycles - 1
+    profile_charge(ctx, pc, PROF_DIV, cycles - 1)
 
 
 @njit(cache=True, inline="always")
@@ -350,7 +351,7 @@ def _execute(ctx, pc, site, trapped):
         imm2 = sites[site, S_IMM2] & 0xFFFFFFFF
         if (value == imm2) == (sites[site, S_OP] == BR_EQ):
             if sites[site, S_IMM] == sites[site, S_LEN]:
-                taken_branch(ctx)      # to the next instruction: the block hook cannot tell
+                taken_branch(ctx, pc)  # to the next instruction: the block hook cannot tell
             if trapped:
                 _set_pc(ctx, pc + sites[site, S_IMM])
             else:   # the branch itself retires: the block is cut after it
@@ -370,9 +371,9 @@ def _execute(ctx, pc, site, trapped):
     elif kind == KIND_BRANCH_NEXT:
         if _condition(sites[site, S_OP], _read_reg(ctx, sites[site, S_RS1]),
                       _read_reg(ctx, sites[site, S_RS2])):
-            taken_branch(ctx)
+            taken_branch(ctx, pc)
     elif kind == KIND_DIV:
-        _divide(ctx, sites[site, S_OP], sites[site, S_RD], _read_reg(ctx, sites[site, S_RS1]),
+        _divide(ctx, pc, sites[site, S_OP], sites[site, S_RD], _read_reg(ctx, sites[site, S_RS1]),
                 _read_reg(ctx, sites[site, S_RS2]))
     else:
         _stop_for_python(ctx, pc)

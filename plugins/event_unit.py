@@ -388,6 +388,10 @@ class EventUnit(Peripheral):
         if bar.trigger_mask and bar.status == bar.trigger_mask:
             time, bar.status, bar.last = bar.last, 0, 0
             self.counts["barriers"] += 1
+            tracer = getattr(self.sim, "tracer", None)
+            if tracer is not None:               # iss/trace.py
+                tracer.instant(self.name, f"barrier {index}", time,
+                               {"cores": f"0x{bar.trigger_mask:x}"})
             self.trigger(EVENT_BARRIER, bar.target_mask, time)
 
     # ---- mutexes --------------------------------------------------------------------

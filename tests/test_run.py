@@ -27,7 +27,7 @@ COUNT_TESTS = sorted(p.stem for p in (FW / "isa_tests").glob("count_*.S"))
 EOC_ADDRESS = 0x1A1040A0
 STATS_KEYS = {"schema", "firmware", "platform", "isa", "stop_reason", "exit_code", "message",
               "instructions", "wall_seconds", "mips", "harts", "peripherals", "timing", "cores",
-              "clock_hz", "stop_hart", "cycles", "time_seconds"}
+              "clock_hz", "stop_hart", "cycles", "time_seconds", "energy"}
 FAULT_LINE = re.compile(r"^iss: hart 0 fault at 0x([0-9a-f]{8})( <[^>]+>)?: (.+)$")
 
 
