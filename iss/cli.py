@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
                           "see docs/cluster.md")
     run.add_argument("--max-instructions", type=_positive_int, metavar="N",
                      help="stop after N retired instructions of all cores together (exit code 4)")
+    run.add_argument("--max-cycles", type=_positive_int, metavar="N",
+                     help="stop when the simulated time reaches N cycles (exit code 4): a guard "
+                          "against runaway firmware, e.g. polling a register forever")
     run.add_argument("--json", metavar="PATH",
                      help="write machine-readable stats (JSON); '-' for stdout (the firmware's "
                           "own output then goes to stderr)")
@@ -194,7 +197,8 @@ def _cmd_run(args) -> int:
             from .trace import Tracer
             sim.tracer = Tracer(sim)
         progress = _ProgressLine() if sys.stderr.isatty() and not args.quiet else None
-        result = sim.run(max_instructions=args.max_instructions, progress=progress)
+        result = sim.run(max_instructions=args.max_instructions, progress=progress,
+                         max_cycles=args.max_cycles)
         if progress is not None:
             progress.clear()
     finally:

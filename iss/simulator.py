@@ -224,11 +224,12 @@ class Simulator:
             self.event_unit.trigger(line, core_mask, at)
 
     # ---- running -----------------------------------------------------------------------
-    def run(self, max_instructions: int | None = None, progress=None) -> RunResult:
+    def run(self, max_instructions: int | None = None, progress=None,
+            max_cycles: int | None = None) -> RunResult:
         limit = max_instructions if max_instructions is not None else (1 << 62)
         t0 = time.perf_counter()
         try:
-            stop, hart = self.advance(limit, progress)
+            stop, hart = self.advance(limit, progress, max_cycles=max_cycles)
         except KeyboardInterrupt:
             hart = self.harts[0]
             stop = Stop("interrupted", hart.pc, "interrupted by the user (Ctrl-C)")
@@ -247,14 +248,21 @@ class Simulator:
         result.stats = self.stats(result)
         return result
 
-    def advance(self, limit: int = 1 << 62, progress=None, only=None) -> tuple[Stop, Hart]:
+    def advance(self, limit: int = 1 << 62, progress=None, only=None,
+                max_cycles: int | None = None) -> tuple[Stop, Hart]:
         """Run the harts in simulated-time order until one stops for good (exit, fault,
         limit, breakpoint...) or all sleep with nothing left to wake them. `limit` caps
-        the instructions of all harts together; `only` runs that hart alone."""
+        the instructions of all harts together, `max_cycles` the simulated time (a block
+        that starts before it runs to its end); `only` runs that hart alone."""
         t0 = t_progress = time.perf_counter()
         budget = SLICE_INSTRUCTIONS
+        end = NO_LIMIT if max_cycles is None else max_cycles
         while True:
             runnable = self._runnable(only)
+            late = [h for h in runnable if h.cycles >= end]
+            if late or (not runnable and self._events and self._events[0][0] >= end):
+                hart = late[0] if late else (only or self.harts[0])
+                return Stop("limit", hart.pc, f"cycle limit ({max_cycles}) reached"), hart
             if not runnable:
                 if not self._events:
                     hart = only or self.harts[0]
@@ -271,6 +279,7 @@ class Simulator:
                     return stop
                 continue
             cycle_limit = hart.cycles + self.quantum if len(runnable) > 1 else NO_LIMIT
+            cycle_limit = min(cycle_limit, end)
             if self._events:
                 cycle_limit = min(cycle_limit, self._events[0][0])
             self._time = hart.cycles

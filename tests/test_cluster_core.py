@@ -75,3 +75,17 @@ def test_bad_core_count_is_a_usage_error(firmware_elf, cores):
                            str(firmware_elf("hello"))], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "cores" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cycle_limit_stops_runaway_firmware(firmware_elf, tmp_path):
+    """`--max-cycles`: a guard against firmware that never ends (exit code 4, stats kept)."""
+    elf = firmware_elf("bench_compute")           # ~340 M cycles to its end
+    proc = subprocess.run([sys.executable, "-m", "iss.cli", "run", "--max-cycles", "100000",
+                           str(elf), "--json", str(tmp_path / "s.json")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 4, proc.stderr
+    assert "cycle limit (100000) reached" in proc.stderr
+    stats = json.loads((tmp_path / "s.json").read_text())
+    assert stats["stop_reason"] == "limit"
+    # the limit is checked at block starts: at most one block past it
+    assert 100_000 <= stats["cycles"] < 100_000 + 200
