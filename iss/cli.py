@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from .jsonout import write_json
 from .errors import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_LIMIT, EXIT_USAGE, IssError
 
 DESCRIPTION = """\
@@ -218,15 +218,7 @@ def _cmd_run(args) -> int:
         except OSError as e:
             raise IssError(f"cannot write {args.trace}: {e.strerror}") from None
     if args.json:
-        text = json.dumps(stats, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            try:
-                with open(args.json, "w") as f:
-                    f.write(text + "\n")
-            except OSError as e:
-                raise IssError(f"cannot write {args.json}: {e.strerror}") from None
+        write_json(stats, args.json)
     if stop.reason in ("fault", "limit", "interrupted", "deadlock"):
         print(f"iss: {sim.describe_stop(stop, stats['stop_hart'])}", file=sys.stderr)
     if not args.quiet:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 from pathlib import Path
 
@@ -29,6 +28,7 @@ except ImportError:  # not installed: run from a checkout
     sys.path.insert(0, str(REPO))
 
 from iss import toolchain  # noqa: E402
+from iss.jsonout import write_json  # noqa: E402
 from iss.simulator import Simulator  # noqa: E402
 
 
@@ -69,11 +69,7 @@ def main() -> int:
         print(f"{r['timing']:<9}{r['cores']:>6}{r['instructions']:>14,}{r['wall_seconds']:>9.3f}"
               f"{r['mips']:>8.1f}{r['cycles']:>12,}{ratio:>12}{speedup:>16}")
     if args.json:
-        text = json.dumps({"app": args.app, "isa": args.isa, "runs": rows}, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n")
+        write_json({"app": args.app, "isa": args.isa, "runs": rows}, args.json)
     return 0
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ except ImportError:  # not installed: run from a checkout
 
 from iss import toolchain  # noqa: E402
 from iss.elf import load_elf  # noqa: E402
+from iss.jsonout import write_json  # noqa: E402
 from iss.simulator import Simulator  # noqa: E402
 from iss_plugins.ima_image import pack_words  # noqa: E402
 from iss_plugins.ima_kernels import SCALE, run_ideal, run_noisy  # noqa: E402
@@ -147,11 +147,7 @@ def main() -> int:
           f"IMA {f['ima_busy_cycles']:,} cycles = {f['ima_simulated_gops']:.0f} GOPS simulated",
           file=report)
     if args.json:
-        text = json.dumps(result, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n")
+        write_json(result, args.json)
     return 0
 
 

@@ -132,11 +132,8 @@ def main() -> int:
     if args.baseline:
         result["baseline"] = against(args.baseline, args.repeat)
     if args.json:
-        text = json.dumps(result, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n")
+        from iss.jsonout import write_json
+        write_json(result, args.json)
     return 0
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import io
-import json
 import os
 import platform as host_platform
 import shutil
@@ -47,6 +46,7 @@ from iss.bus import PAGE
 from iss.elf import load_elf
 from iss.memory import SharedMemory
 from iss.platform import load_platform
+from iss.jsonout import write_json
 from iss.simulator import Simulator
 
 EOC_OFFSET = 0xA0          # soc_ctrl CORESTATUS
@@ -207,11 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in runs.values():
         r.pop("output", None)
     if args.json:
-        text = json.dumps(results, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n")
+        write_json(results, args.json)
     return 0
 
 

@@ -14,15 +14,16 @@ Details: docs/bottleneck.md.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 try:
+    from iss.jsonout import write_json
     from iss.paper import bottleneck as bn
 except ImportError:  # not installed: run from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from iss.jsonout import write_json
     from iss.paper import bottleneck as bn
 
 
@@ -87,11 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                                 "paper_energy_ratio": bn.PAPER_ENERGY_RATIO[m],
                                 "mips": r.stats.get("mips")}
                             for m, r in results.items()}}
-        text = json.dumps(doc, indent=1)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n")
+        write_json(doc, args.json, indent=1)
     return 1 if failed else 0
 
 

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import sys
 import time
 from pathlib import Path
 
 try:
     from iss.energy import DEFAULTS
+    from iss.jsonout import write_json
     from iss.paper import bottleneck as bn, mobilenetv2 as mn
 except ImportError:  # not installed: run from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from iss.energy import DEFAULTS
+    from iss.jsonout import write_json
     from iss.paper import bottleneck as bn, mobilenetv2 as mn
 
 TTY = sys.stderr.isatty()
@@ -251,11 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         plot(doc, args.plot)
         say(f"[plot] {args.plot}")
     if args.json:
-        out = json.dumps(doc, indent=1)
-        if args.json == "-":
-            print(out)
-        else:
-            Path(args.json).write_text(out + "\n")
+        write_json(doc, args.json, indent=1)
     ok = net.ok and all(r.ok for r in bres.values())
     return 0 if ok else 1
 
