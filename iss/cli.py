@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="core timing model: fast (default) or accurate (adds TCDM bank "
                           "conflicts and misaligned accesses; loads/stores run slower), "
                           "see docs/cluster.md")
+    run.add_argument("--code-hooks", default="span", choices=("span", "split"),
+                     help="how custom instructions are hooked (speed only, results are the "
+                          "same): span (default) = one code hook over all XpulpV2 inner "
+                          "loops, fastest for SIMD kernels; split = one hook per loop, "
+                          "faster when the hot loops are plain RV32 code (docs/unicorn-notes.md)")
     run.add_argument("--max-instructions", type=_positive_int, metavar="N",
                      help="stop after N retired instructions of all cores together (exit code 4)")
     run.add_argument("--max-cycles", type=_positive_int, metavar="N",
@@ -188,7 +193,7 @@ def _cmd_run(args) -> int:
     try:
         sim = Simulator(args.firmware, args.platform, isa=args.isa, cores=args.cores,
                         timing=args.timing, output=output,
-                        itrace=itrace[0] if itrace else None)
+                        itrace=itrace[0] if itrace else None, code_hooks=args.code_hooks)
         profile = args.profile or args.profile_lines is not None
         if profile:
             from .profile import enable

@@ -6,13 +6,13 @@ import numpy as np
 
 from .hooks import (CTX_ACTIONS, CTX_END_INCLUSIVE, CTX_FN_REG_READ, CTX_FN_REG_WRITE,
                     CTX_GPR, CTX_HARTID, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_HOOKED, CTX_SITES,
-                    CTX_SLOW_PC, account)
+                    CTX_REDIRECT_ICOUNT, CTX_REDIRECT_PC, CTX_REDIRECT_SKIP, CTX_SLOW_PC, account)
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
 from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND_LOAD,
                        KIND_STORE, MEM_POSTINC_IMM, MEM_REGREG)
 from .native import c_function_address
 from .perf import perf_csrs
-from .regfile import locate_gpr
+from .regfile import locate_gpr, redirect_layout
 from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_MCYCLE,
                          CSR_MCYCLEH, CSR_MHARTID, CSR_MINSTRET, CSR_MINSTRETH, CSR_UHARTID,
                          HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_BRANCH_NEXT, KIND_CSR, KIND_DIV,
@@ -23,18 +23,26 @@ from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_M
 NOP = 0x00000013
 TRAP = 0x0000000B       # a 32-bit word Unicorn rejects (custom-0): makes emulated CSR accesses trap
                         # (a 16-bit illegal word starting a block gets no block hook: miscounted)
-# Placement (measured on this machine, Unicorn 2.1.4): a code hook costs ~16 ns per
-# instruction it covers plus ~2 ns per registered code hook, a trap ~60 ns per
-# execution and nothing elsewhere. So custom instructions trap by default, and only
-# runs of at least DENSE_MIN sites no more than DENSE_GAP bytes apart (SIMD inner
-# loops) are NOP-patched behind a code hook, at most MAX_DENSE_HOOKS of them.
+# Placement (measured on this machine, Unicorn 2.1.4, tools/bench_xpulp.py). A trapped
+# custom instruction costs ~60 ns and nothing to the code around it. Behind a code hook
+# it costs what the hook does (~15-25 ns) plus Unicorn's dispatch: with exactly ONE code
+# hook registered, Unicorn calls it inline (~7 ns, also paid by every ordinary
+# instruction in its range); with several, every hooked instruction goes through a
+# helper that walks the list (~25 ns more). Runs of at least DENSE_MIN sites no more
+# than DENSE_GAP bytes apart (SIMD inner loops) and the hardware-loop exits must be
+# hooked; the other sites trap. Two layouts (HOOK_LAYOUTS, `iss run --code-hooks`):
+#   span  -- one hook from the first to the last of them: XpulpV2 kernels run ~2x
+#            faster, ordinary instructions inside the span ~4x slower (default);
+#   split -- one hook per run (at most MAX_DENSE_HOOKS runs) and per loop exit: best
+#            for firmware whose hot loops are ordinary instructions.
 DENSE_GAP = 8
 DENSE_MIN = 3
 MAX_DENSE_HOOKS = 6
+HOOK_LAYOUTS = ("span", "split")
 
 
 class CustomCode:
-    def __init__(self, sim):
+    def __init__(self, sim, layout: str = "span"):
         self.sim = sim
         self.flavour = sim.flavour
         mem = sim.memory
@@ -55,7 +63,10 @@ class CustomCode:
         self.loop_csr_info = loop_base | (HWLOOP_CSR_WRITABLE[self.flavour] << 12)
         exits = self._scan(sim.image)
         dense = _dense_runs(sorted(self.originals))[:MAX_DENSE_HOOKS]
-        for lo, hi in _merge(dense + [(a, a) for a in sorted(exits)]):
+        ranges = _merge(dense + [(a, a) for a in sorted(exits)])
+        if layout == "span" and ranges:
+            ranges = [(ranges[0][0], ranges[-1][1])]
+        for lo, hi in ranges:
             self._hook_range(lo, hi)
 
     # ---- load time ---------------------------------------------------------------
@@ -170,6 +181,10 @@ class CustomCode:
         ctx[CTX_END_INCLUSIVE] = int(HWLOOP_END_INCLUSIVE[self.flavour])
         ctx[CTX_HARTID] = hart.hartid
         ctx[CTX_GPR] = locate_gpr(hart.uc) or 0
+        layout = redirect_layout()
+        if layout is not None and ctx[CTX_GPR] != 0:
+            ctx[[CTX_REDIRECT_PC, CTX_REDIRECT_ICOUNT, CTX_REDIRECT_SKIP]] = layout.addresses(
+                hart.uc, int(ctx[CTX_GPR]))
         self.harts.append(hart)
         for lo, hi in self.ranges:
             hart.add_code_hook(code_hook, lo, hi)

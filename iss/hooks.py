@@ -86,6 +86,9 @@ CTX_STALL_LOAD_USE = 53 # load-use stalls beyond the static ones (hardware-loop 
 CTX_STALL_PERIPHERAL = 54   # cycles a peripheral held the core (e.g. IMA weight programming)
 CTX_PROFILE = 55        # --profile: address of the int64 [halfwords, PROF_CAUSES] table of
                         # dynamic cycles per instruction (iss/profile.py); 0: off
+CTX_REDIRECT_PC = 56    # host addresses of env->pc, icount_decr.u16.high and
+CTX_REDIRECT_ICOUNT = 57    # uc->skip_sync_pc_on_exit (regfile.redirect_layout): jumps
+CTX_REDIRECT_SKIP = 58  # from a code hook without leaving the CPU loop; 0: uc_reg_write
 CTX_SIZE = 64
 
 # columns of the CTX_PROFILE table: dynamic cycles by cause, at the instruction that caused them

@@ -85,3 +85,115 @@ def _confirm(fd, uc, address, ranges) -> bool:
         if _read(fd, address + 7 * 4, 4, ranges) != struct.pack("<I", value):
             return False
     return True
+
+
+# ---- in-hook jumps without leaving the CPU loop ------------------------------------
+# uc_reg_write(PC) inside a code hook makes Unicorn leave cpu_exec altogether and enter it
+# again (~170 ns; a hardware-loop back-edge pays it every iteration). The same effect,
+# for a fraction of the cost, is what Unicorn does for itself: store env->pc, ask the
+# helper that follows every hooked instruction to exit the TB without re-deriving PC
+# (uc->skip_sync_pc_on_exit) and make that exit pending (icount_decr.u16.high = -1);
+# the CPU loop then clears the flag and looks up the TB at the new PC. The three host
+# addresses are found once on a scratch engine by watching what uc_reg_write(PC) changes
+# and confirmed by running a loop through them; any mismatch leaves the C API in use.
+
+_REDIRECT_PROBE = 0x1000    # scratch engine: code address of the self-test
+
+
+class RedirectLayout:
+    """Offsets of env->pc and icount_decr.u16.high from env->gpr[0], and of
+    skip_sync_pc_on_exit from the uc_struct."""
+    def __init__(self, pc_from_gpr: int, icount_from_gpr: int, skip_from_uc: int):
+        self.pc_from_gpr = pc_from_gpr
+        self.icount_from_gpr = icount_from_gpr
+        self.skip_from_uc = skip_from_uc
+
+    def addresses(self, uc, gpr: int) -> tuple[int, int, int]:
+        return (gpr + self.pc_from_gpr, gpr + self.icount_from_gpr,
+                uc._uch.value + self.skip_from_uc)
+
+
+_layout_cache: list = []
+
+
+def redirect_layout() -> RedirectLayout | None:
+    """The layout for this process's Unicorn build (found once), None if unusable."""
+    if not _layout_cache:
+        try:
+            _layout_cache.append(_find_redirect_layout())
+        except Exception:       # any surprise: the C API path stays in use
+            _layout_cache.append(None)
+    return _layout_cache[0]
+
+
+def _changed(*snapshots_and_values) -> list[int]:
+    """Offsets where snapshot k holds value k (snapshots and byte strings alternate)."""
+    pairs = list(zip(snapshots_and_values[0::2], snapshots_and_values[1::2]))
+    n = len(pairs[0][1])
+    size = min(len(snap) for snap, _ in pairs)
+    return [i for i in range(size - n + 1) if all(snap[i:i + n] == v for snap, v in pairs)]
+
+
+def _find_redirect_layout() -> RedirectLayout | None:
+    from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
+    from unicorn.riscv_const import UC_RISCV_REG_PC
+    uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV32)
+    uc.mem_map(_REDIRECT_PROBE, 0x1000)
+    uc.mem_write(_REDIRECT_PROBE, _PROBE_CODE)
+    gpr = locate_gpr(uc)
+    if gpr is None:
+        return None
+    fd = os.open("/proc/self/mem", os.O_RDONLY)
+    try:
+        ranges = _readable_ranges()
+        uch = uc._uch.value
+
+        def snapshot():
+            return _read(fd, gpr - 4096, 4096, ranges), _read(fd, uch, _SCAN_STRUCT, ranges)
+        env0, uc0 = snapshot()
+        uc.reg_write(UC_RISCV_REG_PC, _PROBE_PC)
+        env1, uc1 = snapshot()
+        uc.emu_start(_REDIRECT_PROBE, _REDIRECT_PROBE + 4)      # one addi, no hooks
+        env2, uc2 = snapshot()
+        pc_env = _read(fd, gpr, 1024, ranges)
+    finally:
+        os.close(fd)
+    pcs = [i for i in range(0, len(pc_env) - 3, 4)
+           if pc_env[i:i + 4] == struct.pack("<I", _REDIRECT_PROBE + 4)]
+    # cpu_exit() sets icount_decr.u16.high = -1 (just before env), the CPU loop clears it
+    icounts = [i - 4096 for i in _changed(env0, b"\0\0", env1, b"\xff\xff", env2, b"\0\0")]
+    # uc_reg_write(PC) sets quit_request and skip_sync_pc_on_exit, uc_emu_start clears
+    # both; skip_sync_pc_on_exit is the last field of uc_struct (uc_priv.h)
+    flags = _changed(uc0, b"\0", uc1, b"\1", uc2, b"\0")
+    if len(pcs) != 1 or len(icounts) != 1 or not flags:
+        return None
+    layout = RedirectLayout(pcs[0], icounts[0], flags[-1])
+    return layout if _self_test(uc, gpr, layout) else None
+
+
+# addi a0,a0,1 ; addi a1,a1,1 ; addi a2,a2,1 -- the hook at the second instruction jumps
+# back to the first twice, so a0 = 3, a1 = 1, a2 = 1 when the redirect works
+_PROBE_CODE = bytes.fromhex("13051500" "93851500" "13061600")
+_PROBE_PC = 0x2468ACE0
+
+
+def _self_test(uc, gpr, layout) -> bool:
+    import ctypes
+
+    from unicorn import UC_HOOK_CODE
+    from unicorn.riscv_const import UC_RISCV_REG_X10, UC_RISCV_REG_X11, UC_RISCV_REG_X12
+    pc_addr, icount_addr, skip_addr = layout.addresses(uc, gpr)
+    jumps = []
+
+    def hook(uc_, address, size, data):
+        if len(jumps) < 2:
+            jumps.append(address)
+            ctypes.c_uint32.from_address(pc_addr).value = _REDIRECT_PROBE
+            ctypes.c_uint8.from_address(skip_addr).value = 1
+            ctypes.c_uint16.from_address(icount_addr).value = 0xFFFF
+    for reg in (UC_RISCV_REG_X10, UC_RISCV_REG_X11, UC_RISCV_REG_X12):
+        uc.reg_write(reg, 0)
+    handle = uc.hook_add(UC_HOOK_CODE, hook, begin=_REDIRECT_PROBE + 4, end=_REDIRECT_PROBE + 4)
+    uc.emu_start(_REDIRECT_PROBE, _REDIRECT_PROBE + 12)
+    uc.hook_del(handle)
+    return [uc.reg_read(r) for r in (UC_RISCV_REG_X10, UC_RISCV_REG_X11, UC_RISCV_REG_X12)] == [3, 1, 1]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .bus import Bus
 from .elf import load_elf
 from .energy import energy
-from .custom_code import CustomCode
+from .custom_code import HOOK_LAYOUTS, CustomCode
 from .disasm import format_instruction
 from .errors import PeripheralError, PlatformError
 from .hart import FINISHED, HALTED, NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
@@ -55,13 +55,16 @@ class RunResult:
 class Simulator:
     def __init__(self, firmware, platform: Platform | str | None = None, output=None,
                  isa: str = "auto", cores: int | None = None, timing: str = "fast",
-                 itrace=None):
+                 itrace=None, code_hooks: str = "span"):
         self.platform = platform if isinstance(platform, Platform) else load_platform(platform)
         cores = self.platform.cores if cores is None else cores
         if not 1 <= cores <= 16:
             raise PlatformError(f"--cores must be 1..16, got {cores}")
         if timing not in TIMING_MODES:
             raise PlatformError(f"unknown timing mode '{timing}' (known: {', '.join(TIMING_MODES)})")
+        if code_hooks not in HOOK_LAYOUTS:
+            raise PlatformError(f"unknown code-hook layout '{code_hooks}' "
+                                f"(known: {', '.join(HOOK_LAYOUTS)})")
         self.timing_mode = timing
         self.quantum = QUANTUM_CYCLES[timing]
         self.image = load_elf(firmware)
@@ -73,7 +76,7 @@ class Simulator:
         # from the original words: the custom-instruction scan patches some of them next
         self.timing = StaticTiming(mem.read(mem.code_base, mem.code_end - mem.code_base),
                                    mem.code_base, self.flavour)
-        self.custom = CustomCode(self)
+        self.custom = CustomCode(self, code_hooks)
         self.event_unit = None            # set by an event-unit plugin (raise_event target)
         # timeline tracing (iss/trace.py): None, or a Tracer the scheduler and peripherals
         # report spans to; instruction trace (iss/itrace.py): hooked into each hart at creation

@@ -15,7 +15,8 @@ from numba import carray, cfunc, njit, types
 from .hooks import (CTX_ACTIONS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX_END_INCLUSIVE,
                     CTX_FN_EMU_STOP, CTX_FN_REG_READ, CTX_FN_REG_WRITE, CTX_GPR, CTX_HARTID, CTX_HOOKED,
                     CTX_CYCLES, CTX_INSTRET, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
-                    CTX_LP_END0, CTX_LP_EXIT0, CTX_LP_START0, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
+                    CTX_LP_END0, CTX_LP_EXIT0, CTX_LP_EXIT1, CTX_LP_START0, CTX_REDIRECT_ICOUNT,
+                    CTX_REDIRECT_PC, CTX_REDIRECT_SKIP, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STALL_DIV, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, CTX_WATCHING, STOP_BREAK,
                     STOP_SLOW, STOP_TRAP, CTX_BANKS, PROF_DIV, account, profile_charge, count_instructions, host_address,
                     loop_back_edge_timing, memory_access_timing, taken_branch,
@@ -87,12 +88,24 @@ def _set_pc(ctx, target):
                     np.int64(REG_PC), scratch)
 
 
-@njit(cache=True)
-def _jump(ctx, pc, target):
-    """Redirect execution to target; the current block's instructions from pc on never run."""
+@njit(cache=True, inline="always")
+def _cut_block(ctx, pc):
+    """The current block's instructions from pc on will not run."""
     account(ctx, pc, ctx[CTX_LAST_BLOCK_END], -1)
     ctx[CTX_LAST_BLOCK_END] = pc
-    _set_pc(ctx, target)
+
+
+@njit(cache=True)
+def _jump(ctx, pc, target):
+    """Continue at target instead of pc, from a code hook (regfile.py: the direct way
+    costs a TB exit instead of a CPU-loop exit)."""
+    _cut_block(ctx, pc)
+    if ctx[CTX_REDIRECT_PC] != 0:
+        store32(np.uint64(ctx[CTX_REDIRECT_PC]), np.uint64(target & 0xFFFFFFFF))
+        store8(np.uint64(ctx[CTX_REDIRECT_SKIP]), np.uint64(1))
+        store16(np.uint64(ctx[CTX_REDIRECT_ICOUNT]), np.uint64(0xFFFF))
+    else:
+        _set_pc(ctx, target)
 
 
 @njit(cache=True)
@@ -100,7 +113,8 @@ def _stop_at(ctx, slow_pc, resume_pc):
     """Stop the engine with PC = resume_pc; Python then runs the site at slow_pc (-1: none)."""
     ctx[CTX_STOP] = STOP_SLOW
     ctx[CTX_SLOW_PC] = slow_pc
-    _jump(ctx, resume_pc, resume_pc)
+    _cut_block(ctx, resume_pc)
+    _set_pc(ctx, resume_pc)
     call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
 
 
@@ -174,7 +188,7 @@ def _hwloop(ctx, op, loop, pc, imm, imm2, rs1):
         _set_loop(ctx, loop, 1, _read_reg(ctx, rs1))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _memory(ctx, pc, site, sites):
     """Loads and stores with post-increment / register offset. False: needs Python
     (peripheral or unmapped address, or debugger watchpoints that must see the access)."""
@@ -201,14 +215,14 @@ def _memory(ctx, pc, site, sites):
         memory_access_timing(ctx, address, size)
     h = np.uint64(host)
     if kind == KIND_LOAD:
-        if size == 1:
+        if size == 1:   # sign extension without a data-dependent branch
             value = np.int64(load8(h))
-            if sites[site, S_SIGNED] and value & 0x80:
-                value -= 0x100
+            if sites[site, S_SIGNED]:
+                value = (value ^ 0x80) - 0x80
         elif size == 2:
             value = np.int64(load16(h))
-            if sites[site, S_SIGNED] and value & 0x8000:
-                value -= 0x10000
+            if sites[site, S_SIGNED]:
+                value = (value ^ 0x8000) - 0x8000
         else:
             value = np.int64(load32(h))
         if mode != MEM_REGREG:
@@ -323,7 +337,7 @@ def _clz32(x):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _site_at(ctx, pc):
     i = _halfword(ctx, pc)
     if i < 0:
@@ -331,18 +345,28 @@ def _site_at(ctx, pc):
     return np.int64(carray(_ptr(ctx[CTX_ACTIONS]), _table_size(ctx), np.int32)[i]) - 1
 
 
+@njit(cache=True, inline="always")
+def _sites(ctx, site):
+    return carray(_ptr(ctx[CTX_SITES]), (site + 1, SITE_FIELDS), np.int64)
+
+
+@njit(cache=True, inline="always")
+def _alu(ctx, site, sites):
+    rd = sites[site, S_RD]
+    _write_reg(ctx, rd, alu_execute(sites[site, S_OP], _read_reg(ctx, sites[site, S_RS1]),
+                                    _read_reg(ctx, sites[site, S_RS2]), _read_reg(ctx, rd),
+                                    sites[site, S_IMM], sites[site, S_IMM2]))
+
+
 @njit(cache=True)
 def _execute(ctx, pc, site, trapped):
     """Run the custom instruction of `site` at pc. `trapped`: reached through an
     illegal-instruction trap (the block ended on it and PC is already pc + 4) rather
     than through the code hook in front of its NOP."""
-    sites = carray(_ptr(ctx[CTX_SITES]), (site + 1, SITE_FIELDS), np.int64)
+    sites = _sites(ctx, site)
     kind = sites[site, S_KIND]
     if kind == KIND_ALU:
-        rd = sites[site, S_RD]
-        _write_reg(ctx, rd, alu_execute(sites[site, S_OP], _read_reg(ctx, sites[site, S_RS1]),
-                                        _read_reg(ctx, sites[site, S_RS2]), _read_reg(ctx, rd),
-                                        sites[site, S_IMM], sites[site, S_IMM2]))
+        _alu(ctx, site, sites)
     elif kind == KIND_LOAD or kind == KIND_STORE:
         if not _memory(ctx, pc, site, sites):
             _stop_for_python(ctx, pc)
@@ -393,13 +417,10 @@ def _breakpoint_hit(ctx, pc):
     return True
 
 
-@cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr), cache=True)
-def code_hook(uc, address, size, user_data):
-    """In front of NOP-patched custom instructions, at hardware-loop exits and at
-    debugger breakpoints."""
-    ctx = carray(user_data, CTX_SIZE, np.int64)
-    pc = np.int64(address)
-    # hardware loops: loop 0 has priority; a shared end falls through to loop 1
+@njit(cache=True)
+def _loop_end(ctx, pc):
+    """pc is a hardware loop's exit address: take the back-edge if iterations are left
+    (loop 0 has priority; a shared end falls through to loop 1). True if it jumped."""
     for loop in range(2):
         slot = CTX_LP_START0 + 4 * loop
         if pc == ctx[slot + 2] and ctx[slot + 3] > 0:
@@ -407,11 +428,30 @@ def code_hook(uc, address, size, user_data):
             if ctx[slot + 3] > 0:
                 _jump(ctx, pc, ctx[slot])
                 loop_back_edge_timing(ctx, pc, ctx[slot])
-                return
+                return True
+    return False
+
+
+@cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr), cache=True)
+def code_hook(uc, address, size, user_data):
+    """In front of NOP-patched custom instructions, at hardware-loop exits and at
+    debugger breakpoints. ALU operations and in-memory loads/stores run inline here;
+    every function call in this hot path costs a few ns (numba's calling convention),
+    so the rare cases go through one call to _execute."""
+    ctx = carray(user_data, CTX_SIZE, np.int64)
+    pc = np.int64(address)
+    if (pc == ctx[CTX_LP_EXIT0] or pc == ctx[CTX_LP_EXIT1]) and _loop_end(ctx, pc):
+        return
     if ctx[CTX_BREAKS] != 0 and _breakpoint_hit(ctx, pc):
         return
     site = _site_at(ctx, pc)
-    if site >= 0:
+    if site < 0:
+        return
+    sites = _sites(ctx, site)
+    kind = sites[site, S_KIND]
+    if kind == KIND_ALU:
+        _alu(ctx, site, sites)
+    elif (kind != KIND_LOAD and kind != KIND_STORE) or not _memory(ctx, pc, site, sites):
         _execute(ctx, pc, site, False)
 
 

@@ -1,33 +1,47 @@
 #!/usr/bin/env python3
 """XpulpV2 vs plain RV32IMC on the same int8 matmul, simulated, in one process.
 
-usage: python tools/bench_xpulp.py [--json PATH]
+usage: python tools/bench_xpulp.py [--json PATH|-] [--skip-probes]
 
 Builds firmware/apps/bench_matmul_xpulp twice (iss cc --isa corev: cv.sdotsp.b, post-increment
-loads, hardware loops; --isa rv32imc: the same algorithm in plain C), runs both with
-`Simulator(...).run()` and the plain build also on raw Unicorn (tools/bench_rv32.py's setup),
-and prints instructions, seconds and simulated MIPS of each. Nothing is asserted.
+loads, hardware loops; --isa rv32imc: the same algorithm in plain C), runs the XpulpV2 build
+with both code-hook layouts (`--code-hooks span|split`, iss/custom_code.py), the plain build
+with the simulator and on raw Unicorn (tools/bench_rv32.py's setup), and prints instructions,
+seconds and simulated MIPS of each.
+
+Then "where the time goes" (unless --skip-probes): small generated loops that isolate
+  - Unicorn's own cost of one hooked instruction (the same loop with an empty code hook:
+    the limit of any hook-based design, ARCHITECTURE.md),
+  - what our hook adds for a cv.sdotsp.b and a cv.lw with post-increment,
+  - a hardware-loop back-edge,
+and the MIPS ceiling they imply for the benchmark's inner loop. Nothing is asserted.
 """
 from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+from numba import cfunc, types
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
 
+import iss.custom_code as custom_code  # noqa: E402
+from iss.jsonout import write_json  # noqa: E402
 from iss.simulator import Simulator  # noqa: E402
-from iss.toolchain import build_app  # noqa: E402
+from iss.toolchain import build_app, compile_firmware  # noqa: E402
 
 APP = "bench_matmul_xpulp"
+PROBE_ITERATIONS = 1_000_000
+PROBE_BODY = 12                     # custom instructions per probe loop body
 
 
-def simulate(elf: Path) -> dict:
-    sim = Simulator(elf, output=io.StringIO())
+def simulate(elf: Path, code_hooks: str = "span") -> dict:
+    sim = Simulator(elf, output=io.StringIO(), code_hooks=code_hooks)
     t0 = time.perf_counter()
     result = sim.run()
     seconds = time.perf_counter() - t0
@@ -37,27 +51,120 @@ def simulate(elf: Path) -> dict:
             "custom_sites": sim.custom.count}
 
 
+# ------------------------------------------------------------------ probes
+# words from LLVM's encoder (firmware/build of the benchmark, `iss disasm`)
+SDOTSP = ".word 0xa8969efb"         # cv.sdotsp.b t4, a3, s1
+LW_POSTINC = ".word 0x0005268b"     # cv.lw a3, (a0), 0  (post-increment by 0: stays in bounds)
+SETUP_T0 = ".word 0x0000472b | (5 << 15) | (((.Lend - .Lsetup) >> 2) << 20)"  # cv.setup 0, t0, .Lend
+
+
+def _probe_source(body: str, hwloop: bool) -> str:
+    lines = "\n".join(f"    {body}" for _ in range(PROBE_BODY))
+    loop = (f".Lsetup: {SETUP_T0}\n{lines}\n.Lend:\n" if hwloop else
+            f"1:\n{lines}\n    addi t0, t0, -1\n    bnez t0, 1b\n")
+    return (".option norvc\n.text\n.globl main\nmain:\n"
+            f"    li t0, {PROBE_ITERATIONS}\n    la a0, probe_data\n{loop}"
+            "    li a0, 0\n    ret\n.section .l1_data, \"aw\", @progbits\nprobe_data: .space 16\n")
+
+
+PROBES = {   # name: (loop body instruction, hardware loop?)
+    "branch-loop-sdotsp": (SDOTSP, False),
+    "branch-loop-lw": (LW_POSTINC, False),
+    "hw-loop-sdotsp": (SDOTSP, True),
+}
+
+
+@cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr))
+def _empty_hook(uc, address, size, user_data):
+    return
+
+
+def _time_probe(elf: Path, empty_hook: bool = False) -> float:
+    """Best of three runs, ns per loop iteration."""
+    real = custom_code.code_hook
+    custom_code.code_hook = _empty_hook if empty_hook else real   # measurement only
+    try:
+        best = float("inf")
+        for _ in range(3):
+            sim = Simulator(elf, output=io.StringIO(), cores=1)
+            t0 = time.perf_counter()
+            sim.run()
+            best = min(best, time.perf_counter() - t0)
+    finally:
+        custom_code.code_hook = real
+    return best / PROBE_ITERATIONS * 1e9
+
+
+def probes(out: Path) -> dict:
+    """Each probe loop has PROBE_BODY custom instructions, all behind the one code hook;
+    the branch loops add addi + bnez (also in the hook's range)."""
+    out.mkdir(parents=True, exist_ok=True)
+    elfs = {}
+    for name, (body, hwloop) in PROBES.items():
+        src = out / f"probe_{name}.S"
+        src.write_text(_probe_source(body, hwloop))
+        elfs[name] = compile_firmware([src], out / f"probe_{name}.elf", isa="corev")
+    ns = {name: _time_probe(elf) for name, elf in elfs.items()}
+    empty = _time_probe(elfs["branch-loop-sdotsp"], empty_hook=True)
+    per_hooked = empty / (PROBE_BODY + 2)
+    return {
+        "unicorn_ns_per_hooked_instruction": per_hooked,
+        "hook_ns_per_sdotsp": (ns["branch-loop-sdotsp"] - empty) / PROBE_BODY,
+        "hook_ns_per_lw_postinc": (ns["branch-loop-lw"] - empty) / PROBE_BODY,
+        "back_edge_ns": ns["hw-loop-sdotsp"] - ns["branch-loop-sdotsp"] + 2 * per_hooked,
+        "loop_ns": {**ns, "branch-loop-sdotsp-empty-hook": empty},
+    }
+
+
+def ceiling(p: dict, loads: int = 6, dots: int = 8) -> dict:
+    """The benchmark's inner loop (loads x cv.lw, dots x cv.sdotsp.b, one back-edge) at the
+    measured costs, and with a hook that does nothing (Unicorn's limit)."""
+    n = loads + dots
+    with_hook = (n * p["unicorn_ns_per_hooked_instruction"] + loads * p["hook_ns_per_lw_postinc"]
+                 + dots * p["hook_ns_per_sdotsp"] + p["back_edge_ns"])
+    limit = n * p["unicorn_ns_per_hooked_instruction"] + p["back_edge_ns"]
+    return {"inner_loop_ns": with_hook, "inner_loop_mips": n / with_hook * 1e3,
+            "unicorn_limit_mips": n / limit * 1e3}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--json", metavar="PATH", help="write the numbers as JSON ('-': stdout)")
+    parser.add_argument("--skip-probes", action="store_true", help="only the benchmark rows")
     args = parser.parse_args()
     out = REPO / "firmware" / "build"
-    rows = {}
     elfs = {isa: build_app(APP, out / isa, isa=isa) for isa in ("corev", "rv32imc")}
-    for isa, elf in elfs.items():
-        rows[f"iss-{isa}"] = simulate(elf)
+    rows = {"iss-corev-span": simulate(elfs["corev"], "span"),
+            "iss-corev-split": simulate(elfs["corev"], "split"),
+            "iss-rv32imc": simulate(elfs["rv32imc"])}
     from bench_rv32 import measure_raw
     raw = measure_raw(elfs["rv32imc"], virtual_tlb=True)
     n = rows["iss-rv32imc"]["instructions"]   # raw Unicorn counts nothing: same code path
     rows["raw-unicorn-rv32imc"] = {"instructions": n, "seconds": raw["seconds"],
                                    "mips": n / raw["seconds"] / 1e6}
-    print(f"{'run':22s} {'instructions':>14s} {'seconds':>9s} {'MIPS':>8s}")
+    report = {"rows": rows,
+              "instruction_ratio": n / rows["iss-corev-span"]["instructions"]}
+    if not args.skip_probes:
+        report["probes"] = probes(out / "probes")
+        report["ceiling"] = ceiling(report["probes"])
+    text = sys.stderr if args.json == "-" else sys.stdout
+    print(f"{'run':22s} {'instructions':>14s} {'seconds':>9s} {'MIPS':>8s}", file=text)
     for name, r in rows.items():
-        print(f"{name:22s} {r['instructions']:14,d} {r['seconds']:9.3f} {r['mips']:8.1f}")
-    ratio = rows["iss-rv32imc"]["instructions"] / rows["iss-corev"]["instructions"]
-    print(f"instruction-count ratio plain / XpulpV2: {ratio:.2f}x")
+        print(f"{name:22s} {r['instructions']:14,d} {r['seconds']:9.3f} {r['mips']:8.1f}", file=text)
+    print(f"instruction-count ratio plain / XpulpV2: {report['instruction_ratio']:.2f}x", file=text)
+    if "probes" in report:
+        p, c = report["probes"], report["ceiling"]
+        print("where the time goes (ns):", file=text)
+        print(f"  Unicorn, per hooked instruction (empty hook): {p['unicorn_ns_per_hooked_instruction']:6.1f}",
+              file=text)
+        print(f"  our hook, cv.sdotsp.b:                        {p['hook_ns_per_sdotsp']:6.1f}", file=text)
+        print(f"  our hook, cv.lw post-increment:               {p['hook_ns_per_lw_postinc']:6.1f}", file=text)
+        print(f"  hardware-loop back-edge:                      {p['back_edge_ns']:6.1f}", file=text)
+        print(f"inner loop (6 cv.lw + 8 cv.sdotsp.b + back-edge): {c['inner_loop_ns']:.0f} ns = "
+              f"{c['inner_loop_mips']:.1f} MIPS; with an empty hook (Unicorn's limit): "
+              f"{c['unicorn_limit_mips']:.1f} MIPS", file=text)
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows, "instruction_ratio": ratio}, indent=2))
+        write_json(report, args.json)
     return 0
 
 

@@ -17,6 +17,7 @@ selects 8-bit lanes (else 16-bit) and mode is MODE_VV / MODE_SC (rs2 element 0
 replicated) / MODE_SCI (imm replicated).  ``op_id()`` builds ids.
 """
 import hashlib
+import re
 
 import numpy as np
 from numba import njit
@@ -29,27 +30,29 @@ BASE_MASK = 0x1FF
 
 
 # ---------------------------------------------------------------- helpers
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _s32(x):
-    x = x & M32
-    return x - 0x100000000 if x & 0x80000000 else x
+    # sign extension without a branch: SIMD lanes hold random data, and a mispredicted
+    # branch per lane costs more than the whole operation
+    return ((x & M32) ^ 0x80000000) - 0x80000000
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _sext(x, n):
-    x = x & ((1 << n) - 1)
-    return x - (1 << n) if (x >> (n - 1)) & 1 else x
+    half = 1 << (n - 1)
+    return ((x & ((1 << n) - 1)) ^ half) - half
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _lane(x, i, w, sgn):
     v = (x >> (i * w)) & ((1 << w) - 1)
-    if sgn and (v >> (w - 1)) & 1:
-        v -= 1 << w
+    if sgn:
+        half = 1 << (w - 1)
+        v = (v ^ half) - half
     return v
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _repl(v, w):
     v = v & ((1 << w) - 1)
     if w == 16:
@@ -57,13 +60,13 @@ def _repl(v, w):
     return v * 0x01010101
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _mul32lo(a, b):
     # low 32 bits of a*b without int64 overflow
     return (a * (b & 0xFFFF) + (((a * (b >> 16)) & 0xFFFF) << 16)) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _shr(v, sh, sgn):
     """32-bit shift right of bit pattern v, arithmetic if sgn."""
     if sgn:
@@ -71,7 +74,7 @@ def _shr(v, sh, sgn):
     return (v & M32) >> sh
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _clamp(x, lo, hi):
     if x > hi:
         return hi & M32
@@ -81,27 +84,27 @@ def _clamp(x, lo, hi):
 
 
 # ---------------------------------------------------------------- scalar ALU
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_abs(a):
     x = _s32(a)
     return (-x if x < 0 else x) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_slet(a, b, sgn):
     if sgn:
         return 1 if _s32(a) <= _s32(b) else 0
     return 1 if a <= b else 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_minmax(a, b, sgn, mx):
     x, y = (_s32(a), _s32(b)) if sgn else (a, b)
     r = (x if x > y else y) if mx else (x if x < y else y)
     return r & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_ff1(a):
     for i in range(32):
         if (a >> i) & 1:
@@ -109,7 +112,7 @@ def s_ff1(a):
     return 32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_fl1(a):
     for i in range(31, -1, -1):
         if (a >> i) & 1:
@@ -117,7 +120,7 @@ def s_fl1(a):
     return 32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_clb(a):
     """RI5CY/CV32E40P RTL: leading redundant sign bits (clrsb), 0 -> 0."""
     if a == 0:
@@ -129,7 +132,7 @@ def s_clb(a):
     return n - 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_cnt(a):
     n = 0
     for i in range(32):
@@ -137,25 +140,25 @@ def s_cnt(a):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_ror(a, sh):
     sh = sh & 31
     return ((a >> sh) | (a << (32 - sh))) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_ext(a, n, sgn):
     v = a & ((1 << n) - 1)
     return (_sext(v, n) if sgn else v) & M32
 
 
 # ---- bit manipulation: width Is3+1, lsb Is2, truncated at bit 31
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _bmask(is2, is3):
     return ((((1 << (is3 + 1)) - 1) << is2)) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_extract(a, is2, is3, sgn):
     n = is3 + 1
     if is2 + n > 32:
@@ -164,23 +167,23 @@ def s_extract(a, is2, is3, sgn):
     return (_sext(v, n) if sgn else v) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_insert(d, a, is2, is3):
     m = _bmask(is2, is3)
     return ((d & ~m) | ((a << is2) & m)) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_bclr(a, is2, is3):
     return a & ~_bmask(is2, is3) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_bset(a, is2, is3):
     return (a | _bmask(is2, is3)) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_bitrev(a, is2, radix):
     """Bit-reverse of (a << Is2) in groups of 1/2/3 bits (radix 0/1/2)."""
     x = (a << is2) & M32
@@ -198,20 +201,20 @@ def s_bitrev(a, is2, radix):
 
 
 # ---- clip
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_clip_imm(a, is2, uns):
     hi = ((1 << is2) - 1) >> 1           # Is2=0 -> [-1, 0] / [0, 0]
     return _clamp(_s32(a), 0 if uns else -(hi + 1), hi)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_clip_reg(a, b, uns):
     hi = _s32(b)
     return _clamp(_s32(a), 0 if uns else -(hi + 1), hi)
 
 
 # ---- add/sub with normalisation (+rounding): 32-bit wrap, +2^(sh-1) if rnd and sh>0, shift
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_addsub_norm(x, y, sh, sub, rnd, uns):
     s = ((x - y) if sub else (x + y)) & M32
     if rnd and sh > 0:
@@ -220,7 +223,7 @@ def s_addsub_norm(x, y, sh, sub, rnd, uns):
 
 
 # ---- 16x16 multiply(/accumulate) with normalisation and rounding
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_mul16(a, b, d, sh, hh, sgn, rnd, acc):
     x = (a >> 16) & 0xFFFF if hh else a & 0xFFFF
     y = (b >> 16) & 0xFFFF if hh else b & 0xFFFF
@@ -236,14 +239,14 @@ def s_mul16(a, b, d, sh, hh, sgn, rnd, acc):
     return _shr(p, sh, sgn)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def s_mac32(a, b, d, sub):
     m = _mul32lo(a, b)
     return ((d - m) if sub else (d + m)) & M32
 
 
 # ---------------------------------------------------------------- SIMD
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_add(a, b, w, sub):
     r = 0
     for i in range(32 // w):
@@ -253,7 +256,7 @@ def v_add(a, b, w, sub):
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_addsh(a, b, w, sub, sgn, n):
     """(x +/- y) truncated to the element, then shifted right by n
     (arithmetic if sgn): pv.avg(u) (n=1) and pv.add/sub.h.divN."""
@@ -268,7 +271,7 @@ def v_addsh(a, b, w, sub, sgn, n):
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_minmax(a, b, w, sgn, mx):
     r = 0
     for i in range(32 // w):
@@ -279,7 +282,7 @@ def v_minmax(a, b, w, sgn, mx):
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_shr(a, b, w, arith):
     r = 0
     for i in range(32 // w):
@@ -288,7 +291,7 @@ def v_shr(a, b, w, arith):
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_sll(a, b, w):
     r = 0
     for i in range(32 // w):
@@ -297,22 +300,22 @@ def v_sll(a, b, w):
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_or(a, b):
     return (a | b) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_xor(a, b):
     return (a ^ b) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_and(a, b):
     return a & b & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_abs(a, w):
     r = 0
     for i in range(32 // w):
@@ -325,7 +328,7 @@ def v_abs(a, w):
 C_EQ, C_NE, C_GT, C_GE, C_LT, C_LE = 2, 5, 4, 6, 1, 3
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_cmp(a, b, w, sgn, cond):
     r = 0
     for i in range(32 // w):
@@ -337,7 +340,7 @@ def v_cmp(a, b, w, sgn, cond):
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_dot(a, b, d, w, sa, sb, acc):
     s = d if acc else 0
     for i in range(32 // w):
@@ -345,19 +348,19 @@ def v_dot(a, b, d, w, sa, sb, acc):
     return s & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_extract(a, idx, w, sgn):
     return _lane(a, idx & (32 // w - 1), w, sgn) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_insert(d, a, idx, w):
     sh = (idx & (32 // w - 1)) * w
     m = ((1 << w) - 1) << sh
     return ((d & ~m) | ((a << sh) & m)) & M32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_shuffle(a, b, d, w, two):
     """pv.shuffle (two=False) / pv.shuffle2 (two=True: selector bit log2(n)
     picks rs1 (1) or old rD (0))."""
@@ -370,25 +373,25 @@ def v_shuffle(a, b, d, w, two):
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_shuffle_h_imm(a, imm):
     return _lane(a, imm & 1, 16, False) | (_lane(a, (imm >> 1) & 1, 16, False) << 16)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_shufflei_b(a, imm, k):
     return (_lane(a, imm & 3, 8, False) | (_lane(a, (imm >> 2) & 3, 8, False) << 8)
             | (_lane(a, (imm >> 4) & 3, 8, False) << 16) | (_lane(a, k & 3, 8, False) << 24))
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_pack_h(a, b, hi):
     if hi:
         return (a & 0xFFFF0000) | ((b >> 16) & 0xFFFF)
     return ((a & 0xFFFF) << 16) | (b & 0xFFFF)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_pack_b(a, b, d, hi):
     if hi:
         return (d & 0xFFFF) | ((a & 0xFF) << 24) | ((b & 0xFF) << 16)
@@ -396,7 +399,7 @@ def v_pack_b(a, b, d, hi):
 
 
 # ---- complex (pulpv3 / xcvsimd) -- [I] semantics per V1 docs
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_cplxmul(a, b, d, imag, n):
     ar, ai = _lane(a, 0, 16, True), _lane(a, 1, 16, True)
     br, bi = _lane(b, 0, 16, True), _lane(b, 1, 16, True)
@@ -407,14 +410,14 @@ def v_cplxmul(a, b, d, imag, n):
     return (d & 0xFFFF0000) | (v & 0xFFFF)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_subrotmj(a, b, n):
     lo = _sext((_lane(a, 1, 16, False) - _lane(b, 1, 16, False)) & 0xFFFF, 16) >> n
     hi = _sext((_lane(b, 0, 16, False) - _lane(a, 0, 16, False)) & 0xFFFF, 16) >> n
     return (lo & 0xFFFF) | ((hi & 0xFFFF) << 16)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def v_cplxconj(a):
     return (a & 0xFFFF) | (((-_lane(a, 1, 16, True)) & 0xFFFF) << 16)
 
@@ -500,18 +503,28 @@ def op_name(op: int) -> str:
 
 
 # ---------------------------------------------------------------- generated dispatcher
-def _gen_tree(lo, hi, indent):
+_LANE_WIDTH = re.compile(r'\bw\b')   # the lane-width argument in OPS argument lists
+
+
+def _gen_switch(indent):
+    """One `if base == k` per op: LLVM turns the chain into a jump table (one indirect
+    branch, where a binary if-tree costs ~7 data-dependent branches per instruction).
+    SIMD ops get the lane width as a literal, so their lane loops unroll."""
     pad = ' ' * indent
-    if hi - lo == 1:
-        name, fn, args = OPS[lo]
-        return f'{pad}return _f{lo}({args})\n'
-    mid = (lo + hi) // 2
-    return (f'{pad}if base < {mid}:\n' + _gen_tree(lo, mid, indent + 4)
-            + f'{pad}else:\n' + _gen_tree(mid, hi, indent + 4))
+    out = []
+    for k, (_, _, args) in enumerate(OPS):
+        out.append(f'{pad}{"if" if k == 0 else "elif"} base == {k}:\n')
+        if re.search(_LANE_WIDTH, args):
+            w8, w16 = re.sub(_LANE_WIDTH, '8', args), re.sub(_LANE_WIDTH, '16', args)
+            out.append(f'{pad}    if w == 8:\n{pad}        return _f{k}({w8})\n'
+                       f'{pad}    return _f{k}({w16})\n')
+        else:
+            out.append(f'{pad}    return _f{k}({args})\n')
+    return ''.join(out)
 
 
 def _gen_source():
-    body = _gen_tree(0, len(OPS), 8)
+    body = _gen_switch(4)
     return (
         'def alu_execute(op, a, b, d, imm, imm2):\n'
         '    op = np.int64(op)\n'
@@ -527,7 +540,6 @@ def _gen_source():
         '        b = _repl(b, w)\n'
         f'    elif mode == {MODE_SCI}:\n'
         '        b = _repl(imm, w)\n'
-        f'    if base < {len(OPS)}:\n'
         + body +
         '    return np.int64(0)\n')
 
