@@ -64,11 +64,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="core timing model: fast (default) or accurate (adds TCDM bank "
                           "conflicts and misaligned accesses; loads/stores run slower), "
                           "see docs/cluster.md")
-    run.add_argument("--code-hooks", default="span", choices=("span", "split"),
-                     help="how custom instructions are hooked (speed only, results are the "
-                          "same): span (default) = one code hook over all XpulpV2 inner "
-                          "loops, fastest for SIMD kernels; split = one hook per loop, "
-                          "faster when the hot loops are plain RV32 code (docs/unicorn-notes.md)")
+    run.add_argument("--code-hooks", default="auto", choices=("auto", "span", "split"),
+                     help="how custom instructions are hooked (speed only): span = one code "
+                          "hook over all XpulpV2 inner loops, fastest for SIMD kernels; split "
+                          "= one hook per loop, faster when the hot loops are plain RV32 code; "
+                          "auto (default) = span, then split after 5 M instructions if the "
+                          "code run so far favours it (docs/unicorn-notes.md)")
     run.add_argument("--max-instructions", type=_positive_int, metavar="N",
                      help="stop after N retired instructions of all cores together (exit code 4)")
     run.add_argument("--max-cycles", type=_positive_int, metavar="N",

@@ -30,19 +30,26 @@ TRAP = 0x0000000B       # a 32-bit word Unicorn rejects (custom-0): makes emulat
 # instruction in its range); with several, every hooked instruction goes through a
 # helper that walks the list (~25 ns more). Runs of at least DENSE_MIN sites no more
 # than DENSE_GAP bytes apart (SIMD inner loops) and the hardware-loop exits must be
-# hooked; the other sites trap. Two layouts (HOOK_LAYOUTS, `iss run --code-hooks`):
+# hooked; the other sites trap. Layouts (HOOK_LAYOUTS, `iss run --code-hooks`):
 #   span  -- one hook from the first to the last of them: XpulpV2 kernels run ~2x
-#            faster, ordinary instructions inside the span ~4x slower (default);
+#            faster, ordinary instructions inside the span ~4x slower;
 #   split -- one hook per run (at most MAX_DENSE_HOOKS runs) and per loop exit: best
-#            for firmware whose hot loops are ordinary instructions.
+#            for firmware whose hot loops are ordinary instructions;
+#   auto  -- span, then, once AUTO_SAMPLE instructions have run, whichever of span,
+#            split or a span widened to every custom instruction run so far would have
+#            cost least for the instructions executed so far (default).
 DENSE_GAP = 8
 DENSE_MIN = 3
 MAX_DENSE_HOOKS = 6
-HOOK_LAYOUTS = ("span", "split")
+HOOK_LAYOUTS = ("auto", "span", "split")
+AUTO_SAMPLE = 5_000_000
+# ns per executed instruction (tools/bench_xpulp.py, docs/unicorn-notes.md): inside the
+# only code hook's range, inside one of several hooks' ranges, a trapped custom instruction
+INLINE_HOOK_NS, LISTED_HOOK_NS, TRAP_NS = 7, 30, 60
 
 
 class CustomCode:
-    def __init__(self, sim, layout: str = "span"):
+    def __init__(self, sim, layout: str = "auto"):
         self.sim = sim
         self.flavour = sim.flavour
         mem = sim.memory
@@ -55,6 +62,8 @@ class CustomCode:
         self.originals: dict[int, int] = {}       # address -> original instruction word
         self.ranges: list[tuple[int, int]] = []
         self.harts = []
+        self.handles: dict[int, list] = {}        # hart index -> its code hook handles
+        self.requests: list[tuple[int, int]] = []  # hook_also(): kept across re-hooking
         loop_base = HWLOOP_CSR_BASE[self.flavour]
         self.emulated_csrs = {CSR_MHARTID, CSR_UHARTID, CSR_MCYCLE, CSR_MINSTRET, CSR_MCYCLEH,
                               CSR_MINSTRETH, CSR_CYCLE, CSR_INSTRET, CSR_CYCLEH, CSR_INSTRETH,
@@ -63,10 +72,11 @@ class CustomCode:
         self.loop_csr_info = loop_base | (HWLOOP_CSR_WRITABLE[self.flavour] << 12)
         exits = self._scan(sim.image)
         dense = _dense_runs(sorted(self.originals))[:MAX_DENSE_HOOKS]
-        ranges = _merge(dense + [(a, a) for a in sorted(exits)])
-        if layout == "span" and ranges:
-            ranges = [(ranges[0][0], ranges[-1][1])]
-        for lo, hi in ranges:
+        self.split_ranges = _merge(dense + [(a, a) for a in sorted(exits)])
+        span = self.split_ranges[:1] and [(self.split_ranges[0][0], self.split_ranges[-1][1])]
+        self.auto_pending = layout == "auto" and bool(span)
+        self.layout = "split" if layout == "split" else "span"      # in use now
+        for lo, hi in (self.split_ranges if layout == "split" else span):
             self._hook_range(lo, hi)
 
     # ---- load time ---------------------------------------------------------------
@@ -105,9 +115,15 @@ class CustomCode:
         self.count += 1
         self.actions[(pc - self.base) >> 1] = self.count
         self.originals[pc] = word
-        if row[S_KIND] in (KIND_CSR, KIND_DIV, KIND_BRANCH_NEXT):   # legal for Unicorn: make it trap
+        if self._unhooked_word(pc, word) != word:
             self.sim.memory.write(pc, TRAP.to_bytes(4, "little"))
         return True
+
+    def _unhooked_word(self, pc: int, word: int) -> int:
+        """What a site holds outside code hooks: its own word, which traps, or TRAP for the
+        instructions Unicorn would execute itself."""
+        kind = self.sites[self.actions[(pc - self.base) >> 1] - 1, S_KIND]
+        return TRAP if kind in (KIND_CSR, KIND_DIV, KIND_BRANCH_NEXT) else word
 
     def _site_row(self, word: int):
         d = decode(word, self.flavour)
@@ -158,7 +174,7 @@ class CustomCode:
                 if a <= pc <= b:
                     self.sim.memory.write(pc, NOP.to_bytes(4, "little"))
             for hart in self.harts:
-                hart.add_code_hook(code_hook, a, b)
+                self.handles[hart.index].append(hart.add_code_hook(code_hook, a, b))
                 hart.uc.ctl_remove_cache(a, b + 4)
 
     def _uncovered(self, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -186,8 +202,55 @@ class CustomCode:
             ctx[[CTX_REDIRECT_PC, CTX_REDIRECT_ICOUNT, CTX_REDIRECT_SKIP]] = layout.addresses(
                 hart.uc, int(ctx[CTX_GPR]))
         self.harts.append(hart)
-        for lo, hi in self.ranges:
-            hart.add_code_hook(code_hook, lo, hi)
+        self.handles[hart.index] = [hart.add_code_hook(code_hook, lo, hi) for lo, hi in self.ranges]
+
+    # ---- --code-hooks auto ---------------------------------------------------------
+    def settle_layout(self) -> None:
+        """Keep the span hook, widen it to every custom instruction run so far, or move to
+        the split layout: whichever the instructions executed so far (all harts) would
+        have made cheapest. Called once, between quanta."""
+        self.auto_pending = False
+        counts = sum(self.sim.timing.execution_counts(h.executed) for h in self.harts)
+        run = [pc for pc in self.originals if counts[(pc - self.base) >> 1]]
+        (lo, hi), = self.ranges
+        candidates = {"span": self.ranges, "split": self.split_ranges}
+        if run:
+            candidates["wide span"] = [(min(lo, min(run)), max(hi, max(run)))]
+        self.layout = min(candidates, key=lambda name: self._cost(candidates[name], counts))
+        if candidates[self.layout] != self.ranges:
+            self._rehook(candidates[self.layout])
+
+    def _cost(self, ranges, counts) -> int:
+        """Estimated ns the hooks and traps of `ranges` would have cost for `counts`."""
+        per_hooked = INLINE_HOOK_NS if len(ranges) == 1 else LISTED_HOOK_NS
+        hooked = sum(int(counts[(a - self.base) >> 1:((b - self.base) >> 1) + 1].sum())
+                     for a, b in ranges)
+        trapped = sum(int(counts[(pc - self.base) >> 1]) for pc in self.originals
+                      if not any(a <= pc <= b for a, b in ranges))
+        return per_hooked * hooked + TRAP_NS * trapped
+
+    def _rehook(self, ranges) -> None:
+        """Replace the code hooks by hooks over `ranges` (all harts are stopped)."""
+        for hart in self.harts:
+            for handle in self.handles[hart.index]:
+                hart.remove_hook(handle)
+            self.handles[hart.index] = []
+            for a, b in self.ranges:
+                hart.uc.ctl_remove_cache(a, b + 4)
+        for a, b in self.ranges:
+            for pc, word in self.originals.items():
+                if a <= pc <= b:
+                    self.sim.memory.write(pc, self._unhooked_word(pc, word).to_bytes(4, "little"))
+        self.ranges = []
+        self.hooked[:] = 0
+        for a, b in ranges + self.requests:
+            self._hook_range(a, b)
+
+    def hook_also(self, lo: int, hi: int) -> None:
+        """Put [lo, hi] behind the code hook as well, whatever the layout (breakpoints,
+        instruction traces, hardware loops set up at run time)."""
+        self.requests.append((lo, hi))
+        self._hook_range(lo, hi)
 
     # ---- slow paths (rare) -------------------------------------------------------
     def on_illegal(self, hart, pc: int) -> bool:
@@ -207,7 +270,7 @@ class CustomCode:
         for loop in range(2):   # loop ends the code hook does not cover yet
             exit_address = int(hart.ctx[CTX_LP_EXIT0 + 4 * loop])
             if hart.ctx[CTX_LP_COUNT0 + 4 * loop] > 0 and not self._covered(exit_address):
-                self._hook_range(exit_address, exit_address + 1)
+                self.hook_also(exit_address, exit_address + 1)
         if slow_pc < 0:
             return None
         row = self.sites[self.actions[(slow_pc - self.base) >> 1] - 1]

@@ -127,6 +127,11 @@ class Hart:
     def add_code_hook(self, fn, lo: int, hi: int):
         return self._native_hook(UC.UC_HOOK_CODE, fn, self.ctx.ctypes.data, lo, hi)
 
+    def remove_hook(self, handle) -> None:
+        status = uclib.uc_hook_del(self.uc._uch, handle)
+        if status != UC.UC_ERR_OK:
+            raise UcError(status)
+
     # ---- registers ------------------------------------------------------------
     @property
     def instret(self) -> int:

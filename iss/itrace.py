@@ -77,10 +77,10 @@ def _hook_all_custom(sim) -> None:
     custom, pos, end = sim.custom, sim.memory.code_base, sim.memory.code_end
     for lo, hi in sorted(custom.ranges):
         if lo > pos:
-            custom._hook_range(pos, min(lo, end) - 1)
+            custom.hook_also(pos, min(lo, end) - 1)
         pos = max(pos, hi + 1)
     if pos < end:
-        custom._hook_range(pos, end - 1)
+        custom.hook_also(pos, end - 1)
 
 
 class InstructionTrace:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .bus import Bus
 from .elf import load_elf
 from .energy import energy
-from .custom_code import HOOK_LAYOUTS, CustomCode
+from .custom_code import AUTO_SAMPLE, HOOK_LAYOUTS, CustomCode
 from .disasm import format_instruction
 from .errors import PeripheralError, PlatformError
 from .hart import FINISHED, HALTED, NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
@@ -55,7 +55,7 @@ class RunResult:
 class Simulator:
     def __init__(self, firmware, platform: Platform | str | None = None, output=None,
                  isa: str = "auto", cores: int | None = None, timing: str = "fast",
-                 itrace=None, code_hooks: str = "span"):
+                 itrace=None, code_hooks: str = "auto"):
         self.platform = platform if isinstance(platform, Platform) else load_platform(platform)
         cores = self.platform.cores if cores is None else cores
         if not 1 <= cores <= 16:
@@ -294,6 +294,8 @@ class Simulator:
                 self._running = None
             if self.tracer is not None:
                 self.tracer.sample(hart)
+            if self.custom.auto_pending and self.instructions >= AUTO_SAMPLE:
+                self.custom.settle_layout()
             if stop.reason == "sleep":
                 hart.state = SLEEPING
                 hart.sleep_start = hart.cycles

@@ -1,6 +1,6 @@
 """How custom instructions are hooked changes speed only, never results.
 
-The two layouts (`--code-hooks span|split`, iss/custom_code.py) and the two ways a hook
+The layouts (`--code-hooks auto|span|split`, iss/custom_code.py) and the two ways a hook
 jumps (the direct redirect found by iss.regfile.redirect_layout, or uc_reg_write(PC))
 must give the same output, exit code, instruction and cycle counts and stall breakdown
 on firmware that uses custom instructions, hardware loops (nested, counts 1..N), taken
@@ -31,6 +31,8 @@ FIRMWARE = [("xpulp_selftest", 1), ("kernels_selftest", 1), ("matmul_parallel", 
 
 
 def _run(elf, cores, layout, redirect=True, monkeypatch=None):
+    """(exit code, output, instructions, cycles, per-hart (instructions, cycles, stalls),
+    number of code hooks)"""
     if not redirect:
         monkeypatch.setattr(custom_code, "redirect_layout", lambda: None)
     out = io.StringIO()
@@ -49,6 +51,7 @@ def test_layouts_and_jumps_agree(firmware_elf, monkeypatch, name, cores):
     elf = firmware_elf(name)
     runs = {(layout, redirect): _run(elf, cores, layout, redirect, monkeypatch)
             for layout in ("span", "split") for redirect in (True, False)}
+    runs[("auto", True)] = _run(elf, cores, "auto")
     reference = runs[("split", False)]       # the layout and jump of the previous releases
     assert reference[0] == 0, f"{name} fails its own self-check"
     for (layout, redirect), run in runs.items():
@@ -59,13 +62,54 @@ def test_layouts_and_jumps_agree(firmware_elf, monkeypatch, name, cores):
         assert _untimed(run[1]) == _untimed(reference[1])
         assert [h[0] for h in run[4]] == [h[0] for h in reference[4]]      # instructions
         assert abs(run[3] - reference[3]) <= 1e-4 * reference[3]
-        assert run[:5] == runs[("span", False)][:5]                      # jump: no effect
+        if layout == "span":
+            assert run[:5] == runs[("span", False)][:5]                  # jump: no effect
     assert runs[("span", True)][5] == 1      # span: exactly one code hook (inline dispatch)
 
 
 def _untimed(output: str) -> list[str]:
     """Firmware output without the lines that report measured cycles."""
     return [line for line in output.splitlines() if "cycles" not in line]
+
+
+@pytest.mark.parametrize("name,cores,isa,layout", [
+    ("bench_matmul_xpulp", 1, "corev", "span"),   # cv.lw/cv.sdotsp.b loops in one function
+    ("bench_parallel", 8, "corev", "split"),      # hot loops: plain RV32 between the runs
+])
+def test_auto_layout_choice(firmware_elf, name, cores, isa, layout):
+    """auto keeps the span for an XpulpV2 kernel and splits it for a program whose hot
+    loops are ordinary instructions inside the span (decided from execution counts only,
+    so the choice is deterministic)."""
+    sim = Simulator(firmware_elf(name, isa), output=io.StringIO(), cores=cores)
+    assert sim.run().exit_code == 0
+    assert sim.custom.layout == layout
+
+
+def test_auto_rehook_mid_run_changes_nothing(firmware_elf):
+    """bench_compute's hot loops have custom instructions outside the initial span: auto
+    re-hooks a wider span after AUTO_SAMPLE instructions (hooks removed and added, sites
+    re-patched, translations flushed), and the run goes on exactly as with split."""
+    elf = firmware_elf("bench_compute")
+    results = {}
+    for layout in ("auto", "split"):
+        sim = Simulator(elf, output=io.StringIO(), cores=1, code_hooks=layout)
+        stats = sim.run(max_instructions=12_000_000).stats
+        results[layout] = (stats["instructions"], stats["cycles"], stats["harts"][0]["stalls"])
+        if layout == "auto":
+            assert sim.custom.layout == "wide span" and len(sim.custom.ranges) == 1
+    assert results["auto"] == results["split"]
+
+
+def test_breakpoint_survives_the_auto_rehook(firmware_elf):
+    """A breakpoint set before auto re-hooks (bench_compute reaches printf only at its end,
+    ~190 M instructions) still stops there."""
+    from iss.debugger.target import DebugTarget
+    target = DebugTarget(firmware_elf("bench_compute"), output=io.StringIO(), cores=1)
+    printf = target.resolve("printf")
+    target.add_breakpoint(printf)
+    event = target.cont()
+    assert (event.reason, event.pc) == ("breakpoint", printf)
+    assert target.sim.custom.layout == "wide span"
 
 
 def test_redirect_layout_found_on_the_pinned_unicorn():

@@ -92,7 +92,7 @@ class DebugTarget:
         if address not in self.breakpoints:
             self.breakpoints.add(address)
             self.breaks[(address - custom.base) >> 1] = 1
-            custom._hook_range(address, address)      # the code hook checks the table
+            custom.hook_also(address, address)      # the code hook checks the table
 
     def remove_breakpoint(self, address: int) -> None:
         if address in self.breakpoints:
