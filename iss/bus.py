@@ -33,6 +33,7 @@ class Bus:
 
     def _reader(self, hart, page):
         def read(uc, offset, size, user_data):
+            hart.sync_io_pc()
             address = page + offset
             p = self.owner(address)
             if p is None:
@@ -43,6 +44,7 @@ class Bus:
 
     def _writer(self, hart, page):
         def write(uc, offset, size, value, user_data):
+            hart.sync_io_pc()
             address = page + offset
             p = self.owner(address)
             if p is None:

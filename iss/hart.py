@@ -10,8 +10,8 @@ from unicorn import unicorn_const as UC
 from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X0
 from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 
-from . import hooks
-from .hooks import (CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
+from . import hooks, regfile
+from .hooks import (CTX_GPR, CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
                     CTX_EXEC, CTX_FLAGS, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, PROF_PERIPHERAL, STOP_BREAK,
@@ -96,6 +96,7 @@ class Hart:
         if getattr(sim, "itrace", None) is not None:     # before the custom-code hooks
             sim.itrace.attach(self)
         sim.custom.attach(self)
+        self._io_pc = _io_pc_sync(int(self.ctx[CTX_GPR]))
         self._native_hook(UC.UC_HOOK_TLB_FILL, hooks.tlb_fill_hook, mem.page_flags.ctypes.data)
         self._native_hook(UC.UC_HOOK_INTR, trap_hook, self.ctx.ctypes.data)
         if sim.tcdm_banks is not None:       # accurate timing: every load and store is seen
@@ -166,9 +167,8 @@ class Hart:
 
     def now(self) -> int:
         """The current cycle; inside a register access, the cycle of the accessing
-        instruction (the block it belongs to was charged whole when it started). Unicorn
-        syncs its PC only at some instructions, so inside a register access of a block
-        with several, this can be a few cycles early (exact under a code hook)."""
+        instruction (the block it belongs to was charged whole when it started; the bus
+        restored PC to that instruction, sync_io_pc)."""
         if self.running:
             pc = self._read_pc()
             last, end = int(self.ctx[CTX_LAST_BLOCK]), int(self.ctx[CTX_LAST_BLOCK_END])
@@ -321,6 +321,12 @@ class Hart:
     def _read_pc(self) -> int:
         return self.uc.reg_read(UC_RISCV_REG_PC) & 0xFFFFFFFF
 
+    def sync_io_pc(self) -> None:
+        """Inside an MMIO callback: make PC the accessing instruction's (regfile.py)."""
+        if self._io_pc is not None:
+            restore, cpu, mem_io_pc = self._io_pc
+            restore(cpu, ctypes.c_size_t.from_address(mem_io_pc).value, False)
+
     def _uncount_from(self, pc: int) -> None:
         """The last block was counted whole but stopped before pc: remove its tail."""
         last, end = int(self.ctx[CTX_LAST_BLOCK]), int(self.ctx[CTX_LAST_BLOCK_END])
@@ -368,3 +374,11 @@ class Hart:
         self.pending = Stop("fault", None, f"{what} unmapped peripheral address 0x{address:08x}",
                             fault_address=address)
         self.uc.emu_stop()
+
+
+def _io_pc_sync(gpr: int):
+    """(cpu_restore_state, CPUState address, &cpu->mem_io_pc) for a hart, or None."""
+    layout = regfile.io_pc_layout() if gpr else None
+    if layout is None:
+        return None
+    return (regfile.restore_state_function(), *layout.addresses(gpr))

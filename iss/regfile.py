@@ -197,3 +197,112 @@ def _self_test(uc, gpr, layout) -> bool:
     uc.emu_start(_REDIRECT_PROBE, _REDIRECT_PROBE + 12)
     uc.hook_del(handle)
     return [uc.reg_read(r) for r in (UC_RISCV_REG_X10, UC_RISCV_REG_X11, UC_RISCV_REG_X12)] == [3, 1, 1]
+
+
+# ---- the accessing instruction inside an MMIO callback -------------------------------
+# Unicorn synchronises env->pc only at hooked instructions and block ends, so inside an
+# MMIO callback uc_reg_read(PC) may name an earlier instruction of the block. QEMU knows
+# the exact one: io_readx/io_writex store the host return address in cpu->mem_io_pc,
+# and cpu_restore_state() (exported as cpu_restore_state_riscv32) maps it back to the
+# guest PC -- what Unicorn itself does before calling memory hooks. Found once per
+# process on a scratch engine and confirmed on two loads of one block.
+
+_IO_PROBE_PAGE = 0x10000
+# lw a0,0(a1) ; nop ; lw a2,4(a1) ; nop ; lw a3,8(a1)  at _REDIRECT_PROBE
+_IO_PROBE_CODE = bytes.fromhex("03a50500" "13000000" "03a64500" "13000000" "83a68500")
+
+
+class IoPcLayout:
+    """Offsets of the CPUState from env->gpr[0] and of mem_io_pc in it."""
+    def __init__(self, cpu_before_gpr: int, mem_io_pc_offset: int):
+        self.cpu_before_gpr = cpu_before_gpr
+        self.mem_io_pc_offset = mem_io_pc_offset
+
+    def addresses(self, gpr: int) -> tuple[int, int]:
+        cpu = gpr - self.cpu_before_gpr
+        return cpu, cpu + self.mem_io_pc_offset
+
+
+_io_cache: list = []
+
+
+def io_pc_layout() -> IoPcLayout | None:
+    if not _io_cache:
+        try:
+            _io_cache.append(_find_io_pc_layout())
+        except Exception:       # any surprise: PCs inside MMIO callbacks stay approximate
+            _io_cache.append(None)
+    return _io_cache[0]
+
+
+def restore_state_function():
+    import ctypes
+
+    from unicorn.unicorn_py3.unicorn import uclib
+    fn = uclib.cpu_restore_state_riscv32
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_bool]
+    fn.restype = ctypes.c_bool
+    return fn
+
+
+def _executable(ranges_x, value: int) -> bool:
+    return any(lo <= value < hi for lo, hi in ranges_x)
+
+
+def _find_io_pc_layout() -> IoPcLayout | None:
+    import ctypes
+
+    from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
+    from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X11
+    uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV32)
+    uc.mem_map(_REDIRECT_PROBE, 0x1000)
+    uc.mem_write(_REDIRECT_PROBE, _IO_PROBE_CODE)
+    gpr = locate_gpr(uc)
+    if gpr is None:
+        return None
+    restore = restore_state_function()
+    with open("/proc/self/maps") as f:
+        executable = [tuple(int(x, 16) for x in line.split()[0].split("-"))
+                      for line in f if line.split()[1][2] == "x"]
+    fd = os.open("/proc/self/mem", os.O_RDONLY)
+    candidates: dict[int, int] = {}       # offset in CPUState -> value at the first access
+    found: list = []
+    seen_pcs: list[int] = []
+    try:
+        ranges = _readable_ranges()
+        uc_blob = _read(fd, uc._uch.value, _SCAN_STRUCT, ranges)
+        # uc->cpu: a pointer shortly before env whose CPUState holds env_ptr == &env
+        cpus = []
+        for off in range(0, len(uc_blob) - 7, 8):
+            p = struct.unpack_from("<Q", uc_blob, off)[0]
+            if 0 < gpr - p <= 0x10000 and p not in cpus:
+                state = _read(fd, p, gpr - p, ranges)
+                if struct.pack("<Q", gpr) in state:
+                    cpus.append(p)
+        if len(cpus) != 1:
+            return None
+        cpu = cpus[0]
+        before = _read(fd, cpu, gpr - cpu, ranges)
+
+        def read(uc_, offset, size, data):
+            state = _read(fd, cpu, gpr - cpu, ranges)
+            words = {off: struct.unpack_from("<Q", state, off)[0]
+                     for off in range(0, len(state) - 7, 8) if state[off:off + 8] != before[off:off + 8]}
+            if not candidates:    # fields that now point into generated code...
+                candidates.update({off: v for off, v in words.items() if _executable(executable, v)})
+                return 0
+            if not found:         # ...and moved with the second access
+                found.extend(off for off, v in candidates.items() if words.get(off, v) != v)
+            if len(found) == 1:
+                host_pc = ctypes.c_size_t.from_address(cpu + found[0]).value
+                restore(cpu, host_pc, False)
+                seen_pcs.append(uc_.reg_read(UC_RISCV_REG_PC))
+            return 0
+        uc.mmio_map(_IO_PROBE_PAGE, 0x1000, read, None, lambda *a: None, None)
+        uc.reg_write(UC_RISCV_REG_X11, _IO_PROBE_PAGE)
+        uc.emu_start(_REDIRECT_PROBE, _REDIRECT_PROBE + len(_IO_PROBE_CODE))
+    finally:
+        os.close(fd)
+    if len(found) != 1 or seen_pcs != [_REDIRECT_PROBE + 8, _REDIRECT_PROBE + 16]:
+        return None
+    return IoPcLayout(gpr - cpu, found[0])
