@@ -9,6 +9,7 @@ does not match, callers keep using the C API.
 """
 from __future__ import annotations
 
+import functools
 import os
 import random
 import struct
@@ -97,7 +98,7 @@ def _confirm(fd, uc, address, ranges) -> bool:
 # addresses are found once on a scratch engine by watching what uc_reg_write(PC) changes
 # and confirmed by running a loop through them; any mismatch leaves the C API in use.
 
-_REDIRECT_PROBE = 0x1000    # scratch engine: code address of the self-test
+_PROBE_BASE = 0x1000        # scratch engines: code address of the probes
 
 
 class RedirectLayout:
@@ -113,17 +114,22 @@ class RedirectLayout:
                 uc._uch.value + self.skip_from_uc)
 
 
-_layout_cache: list = []
-
-
+@functools.cache
 def redirect_layout() -> RedirectLayout | None:
     """The layout for this process's Unicorn build (found once), None if unusable."""
-    if not _layout_cache:
-        try:
-            _layout_cache.append(_find_redirect_layout())
-        except Exception:       # any surprise: the C API path stays in use
-            _layout_cache.append(None)
-    return _layout_cache[0]
+    try:
+        return _find_redirect_layout()
+    except Exception:       # any surprise: the C API path stays in use
+        return None
+
+
+def _scratch_engine(code: bytes):
+    """A throwaway RV32 engine with `code` at _PROBE_BASE, and its env->gpr address."""
+    from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
+    uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV32)
+    uc.mem_map(_PROBE_BASE, 0x1000)
+    uc.mem_write(_PROBE_BASE, code)
+    return uc, locate_gpr(uc)
 
 
 def _changed(*snapshots_and_values) -> list[int]:
@@ -135,12 +141,8 @@ def _changed(*snapshots_and_values) -> list[int]:
 
 
 def _find_redirect_layout() -> RedirectLayout | None:
-    from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
     from unicorn.riscv_const import UC_RISCV_REG_PC
-    uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV32)
-    uc.mem_map(_REDIRECT_PROBE, 0x1000)
-    uc.mem_write(_REDIRECT_PROBE, _PROBE_CODE)
-    gpr = locate_gpr(uc)
+    uc, gpr = _scratch_engine(_PROBE_CODE)
     if gpr is None:
         return None
     fd = os.open("/proc/self/mem", os.O_RDONLY)
@@ -153,13 +155,13 @@ def _find_redirect_layout() -> RedirectLayout | None:
         env0, uc0 = snapshot()
         uc.reg_write(UC_RISCV_REG_PC, _PROBE_PC)
         env1, uc1 = snapshot()
-        uc.emu_start(_REDIRECT_PROBE, _REDIRECT_PROBE + 4)      # one addi, no hooks
+        uc.emu_start(_PROBE_BASE, _PROBE_BASE + 4)      # one addi, no hooks
         env2, uc2 = snapshot()
         pc_env = _read(fd, gpr, 1024, ranges)
     finally:
         os.close(fd)
     pcs = [i for i in range(0, len(pc_env) - 3, 4)
-           if pc_env[i:i + 4] == struct.pack("<I", _REDIRECT_PROBE + 4)]
+           if pc_env[i:i + 4] == struct.pack("<I", _PROBE_BASE + 4)]
     # cpu_exit() sets icount_decr.u16.high = -1 (just before env), the CPU loop clears it
     icounts = [i - 4096 for i in _changed(env0, b"\0\0", env1, b"\xff\xff", env2, b"\0\0")]
     # uc_reg_write(PC) sets quit_request and skip_sync_pc_on_exit, uc_emu_start clears
@@ -188,13 +190,13 @@ def _self_test(uc, gpr, layout) -> bool:
     def hook(uc_, address, size, data):
         if len(jumps) < 2:
             jumps.append(address)
-            ctypes.c_uint32.from_address(pc_addr).value = _REDIRECT_PROBE
+            ctypes.c_uint32.from_address(pc_addr).value = _PROBE_BASE
             ctypes.c_uint8.from_address(skip_addr).value = 1
             ctypes.c_uint16.from_address(icount_addr).value = 0xFFFF
     for reg in (UC_RISCV_REG_X10, UC_RISCV_REG_X11, UC_RISCV_REG_X12):
         uc.reg_write(reg, 0)
-    handle = uc.hook_add(UC_HOOK_CODE, hook, begin=_REDIRECT_PROBE + 4, end=_REDIRECT_PROBE + 4)
-    uc.emu_start(_REDIRECT_PROBE, _REDIRECT_PROBE + 12)
+    handle = uc.hook_add(UC_HOOK_CODE, hook, begin=_PROBE_BASE + 4, end=_PROBE_BASE + 4)
+    uc.emu_start(_PROBE_BASE, _PROBE_BASE + 12)
     uc.hook_del(handle)
     return [uc.reg_read(r) for r in (UC_RISCV_REG_X10, UC_RISCV_REG_X11, UC_RISCV_REG_X12)] == [3, 1, 1]
 
@@ -208,7 +210,7 @@ def _self_test(uc, gpr, layout) -> bool:
 # process on a scratch engine and confirmed on two loads of one block.
 
 _IO_PROBE_PAGE = 0x10000
-# lw a0,0(a1) ; nop ; lw a2,4(a1) ; nop ; lw a3,8(a1)  at _REDIRECT_PROBE
+# lw a0,0(a1) ; nop ; lw a2,4(a1) ; nop ; lw a3,8(a1)  at _PROBE_BASE
 _IO_PROBE_CODE = bytes.fromhex("03a50500" "13000000" "03a64500" "13000000" "83a68500")
 
 
@@ -223,16 +225,12 @@ class IoPcLayout:
         return cpu, cpu + self.mem_io_pc_offset
 
 
-_io_cache: list = []
-
-
+@functools.cache
 def io_pc_layout() -> IoPcLayout | None:
-    if not _io_cache:
-        try:
-            _io_cache.append(_find_io_pc_layout())
-        except Exception:       # any surprise: PCs inside MMIO callbacks stay approximate
-            _io_cache.append(None)
-    return _io_cache[0]
+    try:
+        return _find_io_pc_layout()
+    except Exception:       # any surprise: PCs inside MMIO callbacks stay approximate
+        return None
 
 
 def restore_state_function():
@@ -252,12 +250,8 @@ def _executable(ranges_x, value: int) -> bool:
 def _find_io_pc_layout() -> IoPcLayout | None:
     import ctypes
 
-    from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
     from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X11
-    uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV32)
-    uc.mem_map(_REDIRECT_PROBE, 0x1000)
-    uc.mem_write(_REDIRECT_PROBE, _IO_PROBE_CODE)
-    gpr = locate_gpr(uc)
+    uc, gpr = _scratch_engine(_IO_PROBE_CODE)
     if gpr is None:
         return None
     restore = restore_state_function()
@@ -300,9 +294,9 @@ def _find_io_pc_layout() -> IoPcLayout | None:
             return 0
         uc.mmio_map(_IO_PROBE_PAGE, 0x1000, read, None, lambda *a: None, None)
         uc.reg_write(UC_RISCV_REG_X11, _IO_PROBE_PAGE)
-        uc.emu_start(_REDIRECT_PROBE, _REDIRECT_PROBE + len(_IO_PROBE_CODE))
+        uc.emu_start(_PROBE_BASE, _PROBE_BASE + len(_IO_PROBE_CODE))
     finally:
         os.close(fd)
-    if len(found) != 1 or seen_pcs != [_REDIRECT_PROBE + 8, _REDIRECT_PROBE + 16]:
+    if len(found) != 1 or seen_pcs != [_PROBE_BASE + 8, _PROBE_BASE + 16]:
         return None
     return IoPcLayout(gpr - cpu, found[0])
