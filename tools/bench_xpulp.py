@@ -5,7 +5,7 @@ usage: python tools/bench_xpulp.py [--json PATH|-] [--skip-probes]
 
 Builds firmware/apps/bench_matmul_xpulp twice (iss cc --isa corev: cv.sdotsp.b, post-increment
 loads, hardware loops; --isa rv32imc: the same algorithm in plain C), runs the XpulpV2 build
-with both code-hook layouts (`--code-hooks span|split`, iss/custom_code.py), the plain build
+with each code-hook layout (`--code-hooks auto|span|split`, iss/custom_code.py), the plain build
 with the simulator and on raw Unicorn (tools/bench_rv32.py's setup), and prints instructions,
 seconds and simulated MIPS of each.
 
@@ -40,7 +40,7 @@ PROBE_ITERATIONS = 1_000_000
 PROBE_BODY = 12                     # custom instructions per probe loop body
 
 
-def simulate(elf: Path, code_hooks: str = "span") -> dict:
+def simulate(elf: Path, code_hooks: str = "auto") -> dict:
     sim = Simulator(elf, output=io.StringIO(), code_hooks=code_hooks)
     t0 = time.perf_counter()
     result = sim.run()
@@ -134,7 +134,8 @@ def main() -> int:
     args = parser.parse_args()
     out = REPO / "firmware" / "build"
     elfs = {isa: build_app(APP, out / isa, isa=isa) for isa in ("corev", "rv32imc")}
-    rows = {"iss-corev-span": simulate(elfs["corev"], "span"),
+    rows = {"iss-corev-auto": simulate(elfs["corev"], "auto"),     # the default
+            "iss-corev-span": simulate(elfs["corev"], "span"),
             "iss-corev-split": simulate(elfs["corev"], "split"),
             "iss-rv32imc": simulate(elfs["rv32imc"])}
     from bench_rv32 import measure_raw
@@ -143,7 +144,7 @@ def main() -> int:
     rows["raw-unicorn-rv32imc"] = {"instructions": n, "seconds": raw["seconds"],
                                    "mips": n / raw["seconds"] / 1e6}
     report = {"rows": rows,
-              "instruction_ratio": n / rows["iss-corev-span"]["instructions"]}
+              "instruction_ratio": n / rows["iss-corev-auto"]["instructions"]}
     if not args.skip_probes:
         report["probes"] = probes(out / "probes")
         report["ceiling"] = ceiling(report["probes"])
