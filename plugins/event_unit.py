@@ -92,6 +92,10 @@ DEMUX_BARRIER = 0x200
 # core registers
 MASK, MASK_AND, MASK_OR = 0x00, 0x04, 0x08
 MASK_IRQ, MASK_IRQ_AND, MASK_IRQ_OR = 0x0C, 0x10, 0x14
+# mask register writes: offset -> (core-state field, how the written value combines)
+MASK_WRITES = {MASK: ("mask", "set"), MASK_AND: ("mask", "clear"), MASK_OR: ("mask", "or"),
+               MASK_IRQ: ("irq_mask", "set"), MASK_IRQ_AND: ("irq_mask", "clear"),
+               MASK_IRQ_OR: ("irq_mask", "or")}
 STATUS, BUFFER, BUFFER_MASKED, BUFFER_IRQ_MASKED, BUFFER_CLEAR = 0x18, 0x1C, 0x20, 0x24, 0x28
 EVENT_WAIT, EVENT_WAIT_CLEAR = 0x38, 0x3C
 # barrier registers
@@ -233,18 +237,10 @@ class EventUnit(Peripheral):
             if private and reg in (EVENT_WAIT, EVENT_WAIT_CLEAR):
                 return self._wait(st, hart, reg == EVENT_WAIT_CLEAR, WAIT_EVENT)
             return self._unknown()
-        if reg == MASK:
-            st.mask = value
-        elif reg == MASK_AND:
-            st.mask &= ~value
-        elif reg == MASK_OR:
-            st.mask |= value
-        elif reg == MASK_IRQ:
-            st.irq_mask = value
-        elif reg == MASK_IRQ_AND:
-            st.irq_mask &= ~value
-        elif reg == MASK_IRQ_OR:
-            st.irq_mask |= value
+        if reg in MASK_WRITES:
+            field, how = MASK_WRITES[reg]
+            old = getattr(st, field)
+            setattr(st, field, value if how == "set" else old & ~value if how == "clear" else old | value)
         elif reg == BUFFER_CLEAR:
             self._clear(st, value, self._time(hart))
         else:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ except ImportError:  # not installed: run from a checkout
 
 import numpy as np  # noqa: E402
 
+from iss.jsonout import write_json  # noqa: E402
 from iss.memory import SharedMemory  # noqa: E402
 from iss.platform import MemorySpec, load_platform  # noqa: E402
 from iss_plugins.dw_accel import DwAccel  # noqa: E402
@@ -110,11 +110,9 @@ def main() -> int:
                "wall_ms": round(total_wall * 1e3, 2)}
     result = {"rows": rows, "mobilenet_v2": summary}
     if args.json:
-        text = json.dumps(result, indent=2)
-        if args.json == "-":
-            print(text)
+        write_json(result, args.json)
+        if args.json == "-":          # stdout carries only the JSON
             return 0
-        Path(args.json).write_text(text + "\n")
     print(f"{'layer':<18}{'cycles':>9}{'MAC/cycle':>11}{'wall ms':>10}{'sim MMAC/s':>12}")
     for r in rows:
         print(f"{r['layer']:<18}{r['cycles']:>9}{r['mac_per_cycle']:>11}{r['wall_ms']:>10}"
