@@ -322,8 +322,10 @@ class Hart:
         return self.uc.reg_read(UC_RISCV_REG_PC) & 0xFFFFFFFF
 
     def sync_io_pc(self) -> None:
-        """Inside an MMIO callback: make PC the accessing instruction's (regfile.py)."""
-        if self._io_pc is not None:
+        """Inside an MMIO callback of a running engine: make PC the accessing instruction's
+        (regfile.py). Not when stopped: a debugger reading a register page goes through
+        the callback too, and cpu->mem_io_pc then belongs to an old access."""
+        if self._io_pc is not None and self.running:
             restore, cpu, mem_io_pc = self._io_pc
             restore(cpu, ctypes.c_size_t.from_address(mem_io_pc).value, False)
 
