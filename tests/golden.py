@@ -2,6 +2,16 @@
 import numpy as np
 
 
+def hash_int8(x) -> np.ndarray:
+    """firmware/runtime/include/testdata.h: h = x * 0x9E3779B1; h ^= h >> 15;
+    h *= 0x85EBCA77; h ^= h >> 13; value = (int8)(h >> 24), uint32 arithmetic."""
+    h = (np.asarray(x, dtype=np.uint64) * 0x9E3779B1) & 0xFFFFFFFF
+    h ^= h >> 15
+    h = (h * 0x85EBCA77) & 0xFFFFFFFF
+    h ^= h >> 13
+    return (h >> 24).astype(np.uint8).view(np.int8)
+
+
 def lcg_int8(count: int, seed: int = 12345) -> list[int]:
     """state = state * 1664525 + 1013904223 (mod 2^32); value = (int8)(state >> 24)."""
     s, values = seed, []

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from fake_sim import FakeSim
+from golden import hash_int8
 from iss_plugins.dw_accel import DwAccel
 
 BASE, L1, L2 = 0x10201000, 0x10000000, 0x1C100000
@@ -425,15 +426,6 @@ def test_the_default_platform_has_the_dw_accelerator_in_the_hwpe_slot():
     assert (spec.base, spec.size, spec.params["event"]) == (0x10201000, 0x400, 12)
 
 
-def gen(x):
-    """firmware/apps/dw_layer's data generator."""
-    h = (np.asarray(x, dtype=np.uint64) * 0x9E3779B1) & 0xFFFFFFFF
-    h ^= h >> 15
-    h = (h * 0x85EBCA77) & 0xFFFFFFFF
-    h ^= h >> 13
-    return (h >> 24).astype(np.uint8).view(np.int8)
-
-
 def test_the_dw_layer_app_runs_self_checking_on_the_accelerator(firmware_elf, capsys):
     from iss.elf import load_elf
     from iss.simulator import Simulator
@@ -451,11 +443,11 @@ def test_the_dw_layer_app_runs_self_checking_on_the_accelerator(firmware_elf, ca
 
     # outputs against numpy, from the app's documented data
     sym = load_elf(elf).symbols
-    a_in = gen(np.arange(20 * 20 * 40)).reshape(20, 20, 40)
-    a_w = gen(0x10000 + np.arange(9 * 40)).reshape(3, 3, 40)
-    a_b = gen(0x20000 + np.arange(40)).astype(np.int32) * 97
-    b_in = gen(0x30000 + np.arange(20 * 20 * 32)).reshape(20, 20, 32)
-    b_w = gen(0x40000 + np.arange(9 * 32)).reshape(3, 3, 32)
+    a_in = hash_int8(np.arange(20 * 20 * 40)).reshape(20, 20, 40)
+    a_w = hash_int8(0x10000 + np.arange(9 * 40)).reshape(3, 3, 40)
+    a_b = hash_int8(0x20000 + np.arange(40)).astype(np.int32) * 97
+    b_in = hash_int8(0x30000 + np.arange(20 * 20 * 32)).reshape(20, 20, 32)
+    b_w = hash_int8(0x40000 + np.arange(9 * 32)).reshape(3, 3, 32)
     a = golden(a_in, a_w, a_b, 1, (1, 1, 1, 1), 7, True)
     b = golden(b_in, b_w, None, 2, (0, 1, 0, 1), 8, False)
     for name, want in (("a_out", a), ("b_out", b)):

@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+from golden import hash_int8
 
 from iss.simulator import Simulator
 
@@ -15,20 +16,11 @@ B_SEED = 0x40000
 _runs: dict = {}
 
 
-def gen(x):
-    """The app's element generator: a 32-bit integer hash, top byte as int8."""
-    h = (np.asarray(x, dtype=np.uint64) * 0x9E3779B1) & 0xFFFFFFFF
-    h ^= h >> 15
-    h = (h * 0x85EBCA77) & 0xFFFFFFFF
-    h ^= h >> 13
-    return ((h >> 24).astype(np.int64) ^ 0x80) - 0x80
-
-
 def golden_checksum() -> int:
     i, k = np.meshgrid(np.arange(M), np.arange(K), indexing="ij")
-    a = gen(i * K + k)
+    a = hash_int8(i * K + k).astype(np.int64)
     k, j = np.meshgrid(np.arange(K), np.arange(N), indexing="ij")
-    b = gen(B_SEED + k * N + j)
+    b = hash_int8(B_SEED + k * N + j).astype(np.int64)
     c = (a @ b).ravel()
     weights = np.arange(1, M * N + 1, dtype=np.int64)
     return int(((c & 0xFFFFFFFF) * weights).sum()) & 0xFFFFFFFF

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <pulp.h>
+#include <selftest.h>
 #include <dma.h>
 #include <timer.h>
 
@@ -44,16 +45,6 @@ L1_BSS uint8_t tile2[TR * TC];
 L1_BSS uint8_t chunks_l1[16 * CHUNK];
 L1_BSS uint8_t big_l1[BIG_N];
 L1_BSS static volatile int core_errors[16];
-
-static int errors;
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        printf("FAILED: %s\n", what);
-        errors++;
-    }
-}
 
 static void test_1d(void)
 {
@@ -166,6 +157,5 @@ int main(void)
     test_pmsis();
     test_cores();
     test_wait();
-    printf("dma_copy: %s\n", errors ? "FAILED" : "OK");
-    return errors;
+    return selftest_report("dma_copy");
 }

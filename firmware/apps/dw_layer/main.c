@@ -9,16 +9,16 @@
  *   then two misconfigurations that the accelerator must refuse without harm: a TRIGGER
  *   without ACQUIRE, and a job whose input lies in L2.
  *
- * Data (uint32 arithmetic): gen(x): h = x * 0x9E3779B1; h ^= h >> 15; h *= 0x85EBCA77;
- * h ^= h >> 13; value = (int8_t)(h >> 24).
- *   A: in[i] = gen(i), w[i] = gen(0x10000 + i), bias[c] = gen(0x20000 + c) * 97
- *   B: in[i] = gen(0x30000 + i), w[i] = gen(0x40000 + i)
+ * Data (hash_int8 of <testdata.h>):
+ *   A: in[i] = hash_int8(i), w[i] = hash_int8(0x10000 + i), bias[c] = hash_int8(0x20000 + c) * 97
+ *   B: in[i] = hash_int8(0x30000 + i), w[i] = hash_int8(0x40000 + i)
  * Prints per layer the cycles from before the configuration to after the end event (timer)
  * and DW_JOB_CYCLES, then "dw_layer: OK"; returns the number of failed checks.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <pulp.h>
+#include <testdata.h>
 #include <dw.h>
 #include <timer.h>
 
@@ -45,15 +45,6 @@ int8_t ref[AHO * AWO * AC];         /* L2: the reference output */
 int8_t l2_in[64];                   /* an input in L2: the accelerator must refuse it */
 
 static int errors;
-
-static inline int8_t gen(uint32_t x)
-{
-    uint32_t h = x * 0x9E3779B1u;
-    h ^= h >> 15;
-    h *= 0x85EBCA77u;
-    h ^= h >> 13;
-    return (int8_t)(h >> 24);
-}
 
 /* The documented arithmetic, one output at a time. */
 static void dw_ref(const dw_layer_t *l, int8_t *out)
@@ -139,15 +130,15 @@ static void misconfigurations(void)
 int main(void)
 {
     for (int i = 0; i < AH * AW * AC; i++)
-        a_in[i] = gen((uint32_t)i);
+        a_in[i] = hash_int8((uint32_t)i);
     for (int i = 0; i < 9 * AC; i++)
-        a_w[i] = gen(0x10000u + (uint32_t)i);
+        a_w[i] = hash_int8(0x10000u + (uint32_t)i);
     for (int c = 0; c < AC; c++)
-        a_bias[c] = gen(0x20000u + (uint32_t)c) * 97;
+        a_bias[c] = hash_int8(0x20000u + (uint32_t)c) * 97;
     for (int i = 0; i < BH * BW * BC; i++)
-        b_in[i] = gen(0x30000u + (uint32_t)i);
+        b_in[i] = hash_int8(0x30000u + (uint32_t)i);
     for (int i = 0; i < 9 * BC; i++)
-        b_w[i] = gen(0x40000u + (uint32_t)i);
+        b_w[i] = hash_int8(0x40000u + (uint32_t)i);
 
     dw_layer_t a = { .in = a_in, .weights = a_w, .bias = a_bias, .out = a_out, .height = AH,
                      .width = AW, .channels = AC, .stride = 1, .padding = DW_PAD_ALL(1),

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <pulp.h>
+#include <selftest.h>
 #include <ima.h>
 
 #define H 10
@@ -46,16 +47,6 @@ L1_BSS int8_t x[H][W][CIN];
 L1_BSS int8_t y1[H - 2][W - 2][COUT];
 L1_BSS int8_t y2[(H - 3) / 2 + 1][(W - 3) / 2 + 1][COUT];
 static int8_t wt[ROWS][COUT];
-static int errors;
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        printf("FAILED: %s\n", what);
-        errors++;
-    }
-}
-
 static void make_data(void)
 {
     uint32_t s = 777;
@@ -111,6 +102,5 @@ int main(void)
     run_layer(&y2[0][0][0], 2);
     check_layer(&y1[0][0][0], 1);
     check_layer(&y2[0][0][0], 2);
-    printf("ima_conv3x3: %s\n", errors ? "FAILED" : "OK");
-    return errors;
+    return selftest_report("ima_conv3x3");
 }

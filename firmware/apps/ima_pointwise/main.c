@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <pulp.h>
+#include <selftest.h>
 #include <ima.h>
 
 #define H 8
@@ -30,16 +31,6 @@
 L1_BSS int8_t x[H][W][CIN];
 L1_BSS int8_t y[H][W][COUT];
 int8_t w[CIN][COUT];
-
-static int errors;
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        printf("FAILED: %s\n", what);
-        errors++;
-    }
-}
 
 static void make_data(void)
 {
@@ -105,6 +96,5 @@ int main(void)
     check_outputs();
     printf("ima perf: stream-in %u, compute %u, stream-out %u cycles for %d jobs\n", in, comp,
            out, H * W);
-    printf("ima_pointwise: %s\n", errors ? "FAILED" : "OK");
-    return errors;
+    return selftest_report("ima_pointwise");
 }

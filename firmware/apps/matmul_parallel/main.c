@@ -3,9 +3,8 @@
  * over the cores of a pi_cl_team_fork (all cores of the run: --cores 1..8).
  *
  *   M = K = N = 128
- *   A[i][k] = gen(i * K + k),  B[k][j] = gen(B_SEED + k * N + j),  B_SEED = 0x40000
- *   gen(x): h = x * 0x9E3779B1; h ^= h >> 15; h *= 0x85EBCA77; h ^= h >> 13;
- *           value = (int8_t)(h >> 24)                                  (uint32 arithmetic)
+ *   A[i][k] = hash_int8(i * K + k),  B[k][j] = hash_int8(B_SEED + k * N + j),  B_SEED = 0x40000
+ *   (hash_int8 of <testdata.h>)
  *
  * Every phase is split over the cores (core c owns rows [c*M/n, (c+1)*M/n) of A and C, rows
  * [c*N/n, (c+1)*N/n) of BT = B transposed, elements [c*K/n, (c+1)*K/n) of y):
@@ -24,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <pulp.h>
+#include <testdata.h>
 #include <dma.h>
 #include <perf.h>
 #include <timer.h>
@@ -50,15 +50,6 @@ static int8_t *A_l2, *BT_l2;
 typedef struct { uint32_t checksum, errors, cycles, instr, ld, st; } core_result_t;
 L1_BSS static volatile core_result_t results[MAX_CORES];
 
-static inline int8_t gen(uint32_t x)
-{
-    uint32_t h = x * 0x9E3779B1u;
-    h ^= h >> 15;
-    h *= 0x85EBCA77u;
-    h ^= h >> 13;
-    return (int8_t)(h >> 24);
-}
-
 static inline int32_t x2(int j) { return ((j * 37 + 11) & 31) - 16; }
 
 static void work(void *arg)
@@ -72,10 +63,10 @@ static void work(void *arg)
     /* 1. inputs in L2 */
     for (int i = r0; i < r1; i++)
         for (int k = 0; k < K; k++)
-            A_l2[i * K + k] = gen((uint32_t)(i * K + k));
+            A_l2[i * K + k] = hash_int8((uint32_t)(i * K + k));
     for (int j = j0; j < j1; j++)
         for (int k = 0; k < K; k++)
-            BT_l2[j * K + k] = gen(B_SEED + (uint32_t)(k * N + j));
+            BT_l2[j * K + k] = hash_int8(B_SEED + (uint32_t)(k * N + j));
 
     /* 2. into L1 */
     int ida = plp_dma_extToL1((unsigned)(A + r0 * K), (uint32_t)(A_l2 + r0 * K), (r1 - r0) * K);
