@@ -22,6 +22,21 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(firmware_elf):
     assert r.stderr.startswith("iss: hart 0 stopped")
 
 
+def _read_to_end(master: int) -> bytes:
+    """What the pty still delivers until the child closes it; closes it."""
+    data = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:       # EIO: the child's side is closed
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(master)
+    return data
+
+
 def test_progress_line_on_a_terminal(firmware_elf):
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "iss.cli", "run",
@@ -29,16 +44,7 @@ def test_progress_line_on_a_terminal(firmware_elf):
                              "--max-instructions", "25000000"],
                             stdout=subprocess.DEVNULL, stderr=slave)
     os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
+    seen = _read_to_end(master)
     assert proc.wait(timeout=300) == 4
     text = seen.decode(errors="replace")
     assert "\r\x1b[Kiss: " in text and "MIPS (Ctrl-C stops with the stats so far)" in text
@@ -60,15 +66,7 @@ def test_ctrl_c_stops_with_the_stats(firmware_elf, tmp_path):
         assert chunk, seen
         seen += chunk
     proc.send_signal(signal.SIGINT)
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
+    seen += _read_to_end(master)
     assert proc.wait(timeout=120) == 130
     err = seen.decode(errors="replace")
     s = json.loads(stats.read_text())
