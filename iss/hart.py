@@ -11,7 +11,7 @@ from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X0
 from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 
 from . import hooks, regfile
-from .hooks import (CTX_GPR, CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
+from .hooks import (CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
                     CTX_EXEC, CTX_FLAGS, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, PROF_PERIPHERAL, STOP_BREAK,
@@ -96,7 +96,7 @@ class Hart:
         if getattr(sim, "itrace", None) is not None:     # before the custom-code hooks
             sim.itrace.attach(self)
         sim.custom.attach(self)
-        self._io_pc = _io_pc_sync(int(self.ctx[CTX_GPR]))
+        self._io_pc = _io_pc_sync(self.uc)
         self._native_hook(UC.UC_HOOK_TLB_FILL, hooks.tlb_fill_hook, mem.page_flags.ctypes.data)
         self._native_hook(UC.UC_HOOK_INTR, trap_hook, self.ctx.ctypes.data)
         if sim.tcdm_banks is not None:       # accurate timing: every load and store is seen
@@ -378,9 +378,9 @@ class Hart:
         self.uc.emu_stop()
 
 
-def _io_pc_sync(gpr: int):
-    """(cpu_restore_state, CPUState address, &cpu->mem_io_pc) for a hart, or None."""
-    layout = regfile.io_pc_layout() if gpr else None
+def _io_pc_sync(uc):
+    """(cpu_restore_state, CPUState address, &cpu->mem_io_pc) for a hart's engine, or None."""
+    layout = regfile.io_pc_layout()
     if layout is None:
         return None
-    return (regfile.restore_state_function(), *layout.addresses(gpr))
+    return (regfile.restore_state_function(), *layout.addresses(uc))

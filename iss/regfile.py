@@ -215,22 +215,28 @@ _IO_PROBE_CODE = bytes.fromhex("03a50500" "13000000" "03a64500" "13000000" "83a6
 
 
 class IoPcLayout:
-    """Offsets of the CPUState from env->gpr[0] and of mem_io_pc in it."""
-    def __init__(self, cpu_before_gpr: int, mem_io_pc_offset: int):
-        self.cpu_before_gpr = cpu_before_gpr
+    """Offset in uc_struct of the CPUState pointer (uc->cpu), and of mem_io_pc in the
+    CPUState. Per engine it needs nothing else (not locate_gpr, whose search can miss)."""
+    def __init__(self, cpu_pointer_in_uc: int, mem_io_pc_offset: int):
+        self.cpu_pointer_in_uc = cpu_pointer_in_uc
         self.mem_io_pc_offset = mem_io_pc_offset
 
-    def addresses(self, gpr: int) -> tuple[int, int]:
-        cpu = gpr - self.cpu_before_gpr
+    def addresses(self, uc) -> tuple[int, int]:
+        import ctypes
+        cpu = ctypes.c_uint64.from_address(uc._uch.value + self.cpu_pointer_in_uc).value
         return cpu, cpu + self.mem_io_pc_offset
 
 
 @functools.cache
 def io_pc_layout() -> IoPcLayout | None:
-    try:
-        return _find_io_pc_layout()
-    except Exception:       # any surprise: PCs inside MMIO callbacks stay approximate
-        return None
+    for _ in range(3):      # a scratch engine whose registers cannot be located: try another
+        try:
+            layout = _find_io_pc_layout()
+        except Exception:   # any surprise: PCs inside MMIO callbacks stay approximate
+            return None
+        if layout is not None:
+            return layout
+    return None
 
 
 def restore_state_function():
@@ -266,16 +272,16 @@ def _find_io_pc_layout() -> IoPcLayout | None:
         ranges = _readable_ranges()
         uc_blob = _read(fd, uc._uch.value, _SCAN_STRUCT, ranges)
         # uc->cpu: a pointer shortly before env whose CPUState holds env_ptr == &env
-        cpus = []
+        cpus = {}               # pointer -> its offset in uc_struct
         for off in range(0, len(uc_blob) - 7, 8):
             p = struct.unpack_from("<Q", uc_blob, off)[0]
             if 0 < gpr - p <= 0x10000 and p not in cpus:
                 state = _read(fd, p, gpr - p, ranges)
                 if struct.pack("<Q", gpr) in state:
-                    cpus.append(p)
+                    cpus[p] = off
         if len(cpus) != 1:
             return None
-        cpu = cpus[0]
+        (cpu, cpu_pointer_in_uc), = cpus.items()
         before = _read(fd, cpu, gpr - cpu, ranges)
 
         def read(uc_, offset, size, data):
@@ -299,4 +305,4 @@ def _find_io_pc_layout() -> IoPcLayout | None:
         os.close(fd)
     if len(found) != 1 or seen_pcs != [_PROBE_BASE + 8, _PROBE_BASE + 16]:
         return None
-    return IoPcLayout(gpr - cpu, found[0])
+    return IoPcLayout(cpu_pointer_in_uc, found[0])
