@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="write machine-readable stats (JSON); '-' for stdout (the firmware's "
                           "own output then goes to stderr)")
     run.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    run.add_argument("--progress", type=_non_negative_float, default=1.0, metavar="SECONDS",
+                     help="on a terminal, show a progress line once the run has taken SECONDS "
+                          "of host time (default 1; 0 = from the first slice of simulation)")
     see = run.add_argument_group("profiles and traces (docs/profiling.md)")
     see.add_argument("--profile", action="store_true",
                      help="per-function profile: instructions, cycles, sleep and stall cycles by "
@@ -186,8 +189,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+    return value
+
+
 def _cmd_run(args) -> int:
-    from .simulator import Simulator
+    from .simulator import SLICE_SECONDS, Simulator
     # with --json -, stdout carries only the JSON: the firmware's output goes to stderr
     output = sys.stderr if args.json == "-" else None
     itrace = _open_itrace(args)
@@ -202,9 +215,11 @@ def _cmd_run(args) -> int:
         if args.trace:
             from .trace import Tracer
             sim.tracer = Tracer(sim)
-        progress = _ProgressLine() if sys.stderr.isatty() and not args.quiet else None
+        progress = (_ProgressLine(args.progress) if sys.stderr.isatty() and not args.quiet
+                    else None)
         result = sim.run(max_instructions=args.max_instructions, progress=progress,
-                         max_cycles=args.max_cycles)
+                         max_cycles=args.max_cycles,
+                         progress_seconds=min(args.progress, SLICE_SECONDS))
         if progress is not None:
             progress.clear()
     finally:
@@ -262,11 +277,12 @@ def _open_itrace(args):
 class _ProgressLine:
     """One self-overwriting status line on a terminal's stderr during long runs."""
 
-    def __init__(self):
+    def __init__(self, after: float):
+        self.after = after       # host seconds before the line first shows
         self.shown = False
 
     def __call__(self, sim, elapsed: float) -> None:
-        if elapsed < 1.0:
+        if elapsed < self.after:
             return
         n = sim.instructions
         sys.stderr.write(f"\r\x1b[Kiss: {sim.cycles:,} cycles, {n:,} instructions, {elapsed:.1f} s, "

@@ -228,11 +228,16 @@ class Simulator:
 
     # ---- running -----------------------------------------------------------------------
     def run(self, max_instructions: int | None = None, progress=None,
-            max_cycles: int | None = None) -> RunResult:
+            max_cycles: int | None = None,
+            progress_seconds: float = SLICE_SECONDS) -> RunResult:
+        """Run to the end. `progress(sim, elapsed_seconds)`, if given, is called between
+        slices of simulation at most every `progress_seconds` of host time (0: after
+        every slice)."""
         limit = max_instructions if max_instructions is not None else (1 << 62)
         t0 = time.perf_counter()
         try:
-            stop, hart = self.advance(limit, progress, max_cycles=max_cycles)
+            stop, hart = self.advance(limit, progress, max_cycles=max_cycles,
+                                      progress_seconds=progress_seconds)
         except KeyboardInterrupt:
             hart = self.harts[0]
             stop = Stop("interrupted", hart.pc, "interrupted by the user (Ctrl-C)")
@@ -252,7 +257,8 @@ class Simulator:
         return result
 
     def advance(self, limit: int = 1 << 62, progress=None, only=None,
-                max_cycles: int | None = None) -> tuple[Stop, Hart]:
+                max_cycles: int | None = None,
+                progress_seconds: float = SLICE_SECONDS) -> tuple[Stop, Hart]:
         """Run the harts in simulated-time order until one stops for good (exit, fault,
         limit, breakpoint...) or all sleep with nothing left to wake them. `limit` caps
         the instructions of all harts together, `max_cycles` the simulated time (a block
@@ -311,7 +317,7 @@ class Simulator:
             if len(runnable) == 1 and stop.reason == "slice":
                 rate = (hart.instret - before) / max(now - t_slice, 1e-6)
                 budget = max(100_000, min(200_000_000, int(rate * SLICE_SECONDS)))
-            if progress is not None and now - t_progress >= SLICE_SECONDS:
+            if progress is not None and now - t_progress >= progress_seconds:
                 t_progress = now
                 progress(self, now - t0)
 
