@@ -1,9 +1,9 @@
 """Firmware toolchain: the ``iss cc`` driver around ``python -m ziglang cc`` (clang).
 
-``iss cc [--isa corev|rv32imc] [clang args] -o OUT.elf SOURCES...`` compiles and links
-firmware for the simulated PULP cluster with the project's own runtime
+``iss cc [--isa corev|corev-bitmanip|rv32imc] [clang args] -o OUT.elf SOURCES...`` compiles and
+links firmware for the simulated PULP cluster with the project's own runtime
 (``firmware/runtime``: crt0.S, libc.c, cluster.c, link.ld, include/).  zig links its compiler_rt
-(64-bit division, soft float), so we link *without* ``-nostdlib``.
+(64-bit division, soft float), built for the same -mcpu, so we link *without* ``-nostdlib``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,25 @@ from pathlib import Path
 
 TARGET = "riscv32-freestanding-none"
 
+# -mcpu per --isa.  The default "corev" leaves out XCVbitmanip: with it, the clang of the ziglang
+# wheel lowers llvm.ctlz (__builtin_clz, and the clz inside compiler-rt's 64-bit division and
+# soft-float, which zig builds for the same -mcpu) to a bare cv.fl1, the index of the highest
+# set bit instead of the count of leading zeros (llvm/llvm-project#197006, fixed upstream by
+# PR #197288): __builtin_clz(0x10000) gives 16, printf("%f", 1.5) prints 1.000000 and
+# __udivmoddi4 loops forever.  "corev-bitmanip" is the full set, for a clang with the fix.
 ISA_MCPU = {
-    "corev": "generic_rv32+m+c+xcvalu+xcvmac+xcvmem+xcvbi+xcvbitmanip+xcvelw+xcvsimd",
+    "corev": "generic_rv32+m+c+xcvalu+xcvmac+xcvmem+xcvbi+xcvelw+xcvsimd",
+    "corev-bitmanip": "generic_rv32+m+c+xcvalu+xcvmac+xcvmem+xcvbi+xcvbitmanip+xcvelw+xcvsimd",
     "rv32imc": "generic_rv32+m+c",
 }
 DEFAULT_ISA = "corev"
+
+# Hand-written assembly keeps every CORE-V instruction: a header pre-included into every
+# source (runtime/include/corev_asm.h, `.option arch, +xcvbitmanip` under __ASSEMBLER__: .S
+# files only, C sees nothing), and the full -mcpu when only assembly is compiled (no code
+# generation, no compiler-rt: `iss cc -c x.s`).  Inline asm in C: XP_BITMANIP_ASM (xpulp.h).
+ASM_PRELUDE = {"corev": "corev_asm.h"}
+ASM_ONLY_MCPU = {"corev": ISA_MCPU["corev-bitmanip"]}
 
 RUNTIME_SOURCES = ("crt0.S", "libc.c", "cluster.c")
 LINKER_SCRIPT = "link.ld"
@@ -79,17 +93,26 @@ def _filter_output(text: str) -> str:
 
 
 def compiler_command(args: list[str], out: str | os.PathLike, isa: str = DEFAULT_ISA,
-                     link: bool = True) -> list[str]:
-    """Full command line for compiling ``args`` (user flags + sources) into ``out``."""
+                     link: bool = True, assemble_only: bool = False) -> list[str]:
+    """Full command line for compiling ``args`` (user flags + sources) into ``out``.
+
+    ``link`` adds the runtime (crt0.S, libc.c, cluster.c, link.ld).  ``assemble_only`` (no C
+    source, no link: nothing is code-generated) lets the assembler take every extension of
+    ``isa`` (see ASM_ONLY_MCPU)."""
     if isa not in ISA_MCPU:
         raise ToolchainError(f"unknown --isa '{isa}' (choose from {', '.join(ISA_MCPU)})")
     rt = runtime_dir()
-    cmd = [sys.executable, "-m", "ziglang", "cc", "-target", TARGET, f"-mcpu={ISA_MCPU[isa]}"]
+    mcpu = ASM_ONLY_MCPU.get(isa, ISA_MCPU[isa]) if assemble_only else ISA_MCPU[isa]
+    cmd = [sys.executable, "-m", "ziglang", "cc", "-target", TARGET, f"-mcpu={mcpu}"]
     if not any(a.startswith("-O") for a in args):
         cmd.append("-O2")
     if not any(a.startswith("-g") for a in args):
         cmd.append("-g")
     cmd += ["-ffreestanding", "-fno-sanitize=all", "-I", str(rt / "include")]
+    raw_asm_only = not link and all(a.endswith(".s") for a in args
+                                    if not a.startswith("-") and a.endswith(_SOURCE_SUFFIXES))
+    if isa in ASM_PRELUDE and not raw_asm_only:      # (.s is not preprocessed: no -include)
+        cmd += ["-include", str(rt / "include" / ASM_PRELUDE[isa])]
     cmd += list(args)
     if link:
         cmd += [str(rt / s) for s in RUNTIME_SOURCES]
@@ -107,7 +130,29 @@ def run_compiler(cmd: list[str]) -> tuple[int, str, str]:
     stderr = _filter_output(proc.stderr)
     if proc.returncode != 0 and "No module named ziglang" in stderr:
         raise ToolchainError("the ziglang package is not installed (pip install ziglang)", stderr)
+    if proc.returncode != 0 and "'XCVbitmanip'" in stderr and ASM_PRELUDE["corev"] in str(cmd):
+        stderr += _BITMANIP_HINT
     return proc.returncode, _filter_output(proc.stdout), stderr
+
+
+_BITMANIP_HINT = (
+    "iss cc: note: XCVbitmanip is not in the compiler's -mcpu (LLVM bug llvm/llvm-project#197006"
+    " miscompiles __builtin_clz with it): .S files get it from corev_asm.h; in a .s file add"
+    " `.option arch, +xcvbitmanip`, in inline asm wrap the instruction in XP_BITMANIP_ASM"
+    " (xpulp.h)\n")
+
+
+def toolchain_signature(args: list[str], isa: str = DEFAULT_ISA) -> str:
+    """What a cached build depends on besides file contents: the full compiler command
+    (-mcpu, default flags, pre-included header, runtime) and the ziglang (clang) version."""
+    try:
+        from importlib.metadata import version
+
+        zig = version("ziglang")
+    except Exception:  # noqa: BLE001 - not installed / no metadata: the build will say so
+        zig = "?"
+    cmd = compiler_command(list(args), "OUT", isa=isa)
+    return "\n".join([f"ziglang={zig}", *cmd[3:]]) + "\n"
 
 
 def compile_firmware(sources: list[str | os.PathLike], out: str | os.PathLike,
@@ -147,10 +192,11 @@ def _needs_rebuild(out: Path, deps: list[Path], stamp: Path, signature: str) -> 
 def build_cached(sources: list[Path], out: Path, isa: str = DEFAULT_ISA,
                  extra_args: list[str] | None = None, extra_deps: list[Path] | None = None) -> Path:
     """Build ``out`` unless it is newer than all sources/runtime files and was built
-    with the same isa/flags (recorded in ``OUT.cmd``)."""
+    with the same isa, flags and compiler command (recorded in ``OUT.cmd``)."""
     out = Path(out)
     stamp = out.with_name(out.name + ".cmd")
-    signature = "\n".join([f"isa={isa}", *(extra_args or []), *map(str, sources)]) + "\n"
+    signature = f"isa={isa}\n" + toolchain_signature([*(extra_args or []), *map(str, sources)],
+                                                      isa=isa)
     deps = [*sources, *(extra_deps or []), *runtime_files()]
     if not _needs_rebuild(out, deps, stamp, signature):
         return out
@@ -195,7 +241,8 @@ def build_isa_test(name: str, out_dir: Path, isa: str = DEFAULT_ISA) -> Path:
     return build_cached([src], out, isa=isa, extra_deps=sorted(src.parent.glob("*.inc")))
 
 
-_USAGE = "usage: iss cc [--isa corev|rv32imc] [clang args] -o OUT.elf SOURCES..."
+_USAGE = ("usage: iss cc [--isa corev|corev-bitmanip|rv32imc] [clang args] -o OUT.elf "
+          "SOURCES...")
 
 
 def cc_main(argv: list[str]) -> int:
@@ -207,15 +254,20 @@ def cc_main(argv: list[str]) -> int:
     for a in it:
         if a in ("-h", "--help"):
             print(_USAGE)
-            print(f"  --isa corev    -mcpu={ISA_MCPU['corev']} (default)")
-            print(f"  --isa rv32imc  -mcpu={ISA_MCPU['rv32imc']}")
+            print(f"  --isa corev           -mcpu={ISA_MCPU['corev']} (default;")
+            print("                        .S files also get +xcvbitmanip, see corev_asm.h)")
+            print(f"  --isa corev-bitmanip  -mcpu={ISA_MCPU['corev-bitmanip']}")
+            print("                        (miscompiles __builtin_clz, 64-bit division and")
+            print("                        soft-float with this clang: llvm-project#197006)")
+            print(f"  --isa rv32imc         -mcpu={ISA_MCPU['rv32imc']}")
             print("  adds -O2 -g (unless given), -ffreestanding, the runtime (crt0.S, libc.c,")
             print("  cluster.c, include/) and -T link.ld; other arguments go to clang unchanged.")
             return 0
         if a == "--isa":
             isa = next(it, None)
             if isa is None:
-                print("iss cc: error: --isa needs a value (corev or rv32imc)", file=sys.stderr)
+                print(f"iss cc: error: --isa needs a value ({', '.join(ISA_MCPU)})",
+                      file=sys.stderr)
                 return 2
         elif a.startswith("--isa="):
             isa = a.split("=", 1)[1]
@@ -243,8 +295,10 @@ def cc_main(argv: list[str]) -> int:
         return 1
     if out is None:
         out = Path(inputs[0]).with_suffix(".o" if compile_only else ".elf").name
+    assemble_only = compile_only and all(a.endswith((".S", ".s")) for a in inputs)
     try:
-        cmd = compiler_command(passthrough, out, isa=isa, link=not compile_only)
+        cmd = compiler_command(passthrough, out, isa=isa, link=not compile_only,
+                               assemble_only=assemble_only)
         rc, so, se = run_compiler(cmd)
     except ToolchainError as exc:
         if exc.output:

@@ -3,7 +3,8 @@
 /*
  * XpulpV2 / CORE-V (CV32E40P v2) helpers for the instruction groups clang 22 has no builtin
  * for: SIMD dot products, SIMD add/sub/min/max/avg, shuffles, packs, clip, extract/insert,
- * post-increment loads/stores and hardware loops.
+ * post-increment loads/stores, hardware loops, and the XCVbitmanip instructions (which the
+ * default `iss cc` keeps clang from emitting itself, see below).
  *
  * Everything is inline asm with the LLVM `cv.*` syntax, so it needs the `iss cc --isa corev`
  * build (clang defines __riscv_xcvsimd, __riscv_xcvalu, __riscv_xcvmem, ...).  Hardware loops
@@ -231,6 +232,32 @@ XP_INLINE uint32_t xp_lbu_incr(const void **pp, int32_t step)
     __asm__ volatile("cv.lbu %0, (%1), %2" : "=r"(v), "+r"(p) : "r"(step) : "memory");
     *pp = p;
     return v;
+}
+
+/* ---- bit manipulation (XCVbitmanip) ----
+ * `iss cc --isa corev` leaves XCVbitmanip out of the compiler's -mcpu (LLVM bug
+ * llvm/llvm-project#197006: clang lowers __builtin_clz to a bare cv.fl1), so clang neither
+ * emits these instructions nor accepts them in plain inline asm: wrap the instruction in
+ * XP_BITMANIP_ASM("cv.cnt %0, %1").  (.S files get them from corev_asm.h.)
+ */
+#define XP_BITMANIP_ASM(insn)                                                           \
+    ".option push\n\t.option arch, +xcvbitmanip\n\t" insn "\n\t.option pop"
+#define XP_BITMANIP_UNOP(name, insn)                                                    \
+    XP_INLINE uint32_t name(uint32_t a)                                                 \
+    {                                                                                   \
+        uint32_t r;                                                                     \
+        __asm__(XP_BITMANIP_ASM(insn " %0, %1") : "=r"(r) : "r"(a));                     \
+        return r;                                                                       \
+    }
+XP_BITMANIP_UNOP(xp_cnt, "cv.cnt")   /* number of set bits */
+XP_BITMANIP_UNOP(xp_ff1, "cv.ff1")   /* index of the lowest set bit; 32 if a == 0 */
+XP_BITMANIP_UNOP(xp_fl1, "cv.fl1")   /* index of the highest set bit (NOT clz); 32 if a == 0 */
+XP_BITMANIP_UNOP(xp_clb, "cv.clb")   /* leading redundant sign bits (clrsb); 0 if a == 0 */
+XP_INLINE uint32_t xp_ror(uint32_t a, uint32_t n)      /* rotate right by n & 31 */
+{
+    uint32_t r;
+    __asm__(XP_BITMANIP_ASM("cv.ror %0, %1, %2") : "=r"(r) : "r"(a), "r"(n));
+    return r;
 }
 
 /* ---- hardware loops (CV32E40P v2, xpulpv2.md 4.2) ----
