@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except IssError as e:
-        print(f"iss: error: {e}", file=sys.stderr)
+        message = " ".join(str(e).splitlines())      # one line, whatever a library said
+        print(f"iss: error: {message}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("iss: interrupted", file=sys.stderr)

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import PlatformError
+from .schema import Field
 
 # ---- published numbers the defaults come from (docs/energy.md, "Sources") ---------------
 # Vega (Rossi et al., IEEE JSSC 2022, abstract): 9-core PULP cluster, 32.2 GOPS peak at 49.4 mW.
@@ -91,6 +92,9 @@ DEFAULTS = {c.name: c for c in CONSTANTS}
 PLUGIN_KINDS = {"ima": "ima", "dw_accel": "dw", "cluster_dma": "dma"}
 
 
+_CONSTANT = Field(float, lo=0)       # an override: a finite number >= 0, never a boolean
+
+
 def check_overrides(table, where: str) -> dict:
     """The platform TOML's [energy] table: known constant names, non-negative numbers."""
     if not isinstance(table, dict):
@@ -100,7 +104,7 @@ def check_overrides(table, where: str) -> dict:
         raise PlatformError(f"{where}: unknown keys: {', '.join(unknown)} "
                             f"(known: {', '.join(DEFAULTS)})")
     for key, value in table.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        if not _CONSTANT.accepts(value):
             raise PlatformError(f"{where}: '{key}' must be a non-negative number, got {value!r}")
     return {key: float(value) for key, value in table.items()}
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from .energy import check_overrides
 from .errors import PlatformError
+from .inputfile import read_input
+from .schema import ADDRESS_SPACE, REQUIRED, Field, show
 
 DEFAULT_PLATFORM = "pulp_imc_cluster.toml"
 
@@ -53,65 +55,132 @@ class Platform:
         return None
 
 
+# The platform file's schema (README "Platform description (TOML)"); checked by load_platform
+# before anything is built. Peripheral tables carry plugin parameters besides PERIPHERAL_KEYS:
+# each plugin checks its own (Peripheral.param in iss/plugin.py).
+MAX_CORES = 16                   # core id field of mhartid: bits 3:0
+PAGE = 4096                      # memories are mapped in whole Unicorn pages
+TOP_KEYS = {
+    "name": Field(str, "unnamed"),
+    "cores": Field(int, 1, 1, MAX_CORES),
+    "cluster_id": Field(int, 0, 0, 63),              # mhartid bits 10:5
+    "clock_hz": Field(int, 500_000_000, 1, 10**12),
+    "memory": Field(list, [], what="an array of tables ([[memory]])"),
+    "peripheral": Field(list, [], what="an array of tables ([[peripheral]])"),
+    "energy": Field(dict, {}),                       # checked by energy.check_overrides
+}
+MEMORY_KEYS = {
+    "name": Field(str, None),                        # default: mem<index>
+    "base": Field(int, REQUIRED, 0, ADDRESS_SPACE - PAGE, align=PAGE, hex=True),
+    "size": Field(int, REQUIRED, PAGE, ADDRESS_SPACE, align=PAGE, hex=True),
+}
+PERIPHERAL_KEYS = {
+    "name": Field(str, None),                        # default: the plugin's name
+    "plugin": Field(str),
+    "base": Field(int, REQUIRED, 0, ADDRESS_SPACE - 1, hex=True),
+    "size": Field(int, REQUIRED, 1, ADDRESS_SPACE, hex=True),
+}
+
+
 def load_platform(path: str | Path | None = None) -> Platform:
     if path is None:
         text = resources.files("iss.platforms").joinpath(DEFAULT_PLATFORM).read_text()
         source = f"<default {DEFAULT_PLATFORM}>"
     else:
-        try:
-            text = Path(path).read_text()
-        except OSError as e:
-            raise PlatformError(f"{path}: cannot read platform file: {e.strerror}") from None
         source = str(path)
+        text = _decode(read_input(path, PlatformError, "a platform file"), source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise PlatformError(f"{source}: invalid TOML: {e}") from None
+    except RecursionError:          # tomllib recurses once per nested array or inline table
+        raise PlatformError(f"{source}: invalid TOML: arrays or tables nested too deeply") from None
     return _build(data, source)
 
 
-def _int(table: dict, key: str, where: str, default=None) -> int:
-    value = table.get(key, default)
-    if value is None:
-        raise PlatformError(f"{where}: missing '{key}'")
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise PlatformError(f"{where}: '{key}' must be a non-negative integer, got {value!r}")
-    return value
+def _decode(raw: bytes, source: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise PlatformError(f"{source}: line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x} at "
+                            f"offset {e.start}); TOML files are UTF-8") from None
 
 
 def _build(data: dict, source: str) -> Platform:
-    known = {"name", "cores", "cluster_id", "clock_hz", "memory", "peripheral", "energy"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise PlatformError(f"{source}: unknown keys: {', '.join(unknown)}")
-    memories = []
-    for i, m in enumerate(data.get("memory", [])):
-        where = f"{source}: memory[{i}]"
-        spec = MemorySpec(str(m.get("name", f"mem{i}")), _int(m, "base", where), _int(m, "size", where))
-        if spec.base % 4096 or spec.size % 4096 or spec.size == 0:
-            raise PlatformError(f"{where}: base and size must be non-zero multiples of 4096")
-        memories.append(spec)
+    _check_known(data, TOP_KEYS, source, "")
+    top = {key: field.read(data, key, source) for key, field in TOP_KEYS.items()
+           if key not in ("memory", "peripheral", "energy")}
+    memories = [_memory(t, i, source) for i, t in enumerate(_tables(data, "memory", source))]
     if not memories:
-        raise PlatformError(f"{source}: no [[memory]] defined")
-    peripherals = []
-    for i, p in enumerate(data.get("peripheral", [])):
-        where = f"{source}: peripheral[{i}]"
-        if "plugin" not in p:
-            raise PlatformError(f"{where}: missing 'plugin'")
-        params = {k: v for k, v in p.items() if k not in ("name", "plugin", "base", "size")}
-        peripherals.append(PeripheralSpec(str(p.get("name", p["plugin"])), str(p["plugin"]),
-                                          _int(p, "base", where), _int(p, "size", where), params))
-    regions = [(m.base, m.end, f"memory '{m.name}'") for m in memories]
-    regions += [(p.base, p.base + p.size, f"peripheral '{p.name}'") for p in peripherals]
-    regions.sort()
-    for (b0, e0, n0), (b1, e1, n1) in zip(regions, regions[1:]):
-        if b1 < e0:
-            raise PlatformError(f"{source}: {n0} overlaps {n1}")
-    cores = _int(data, "cores", source, 1)
-    if not 1 <= cores <= 16:
-        raise PlatformError(f"{source}: 'cores' must be 1..16, got {cores}")
-    return Platform(name=str(data.get("name", "unnamed")), cores=cores,
-                    cluster_id=_int(data, "cluster_id", source, 0),
-                    clock_hz=_int(data, "clock_hz", source, 500_000_000),
-                    memories=tuple(memories), peripherals=tuple(peripherals), source=source,
+        raise PlatformError(f"{source}: no [[memory]] table: a platform needs at least one memory")
+    peripherals = [_peripheral(t, i, source)
+                   for i, t in enumerate(_tables(data, "peripheral", source))]
+    _check_unique_names(memories, "memory", source)
+    _check_unique_names(peripherals, "peripheral", source)
+    check_disjoint(source, [(m.base, m.size, f"memory.{m.name}") for m in memories]
+                   + [(p.base, p.size, f"peripheral.{p.name}") for p in peripherals])
+    return Platform(name=top["name"], cores=top["cores"], cluster_id=top["cluster_id"],
+                    clock_hz=top["clock_hz"], memories=tuple(memories),
+                    peripherals=tuple(peripherals), source=source,
                     energy=check_overrides(data.get("energy", {}), f"{source}: [energy]"))
+
+
+def _check_known(table: dict, keys: dict, source: str, prefix: str) -> None:
+    unknown = sorted(set(table) - set(keys))
+    if unknown:
+        where = f"{source}: {prefix}" if prefix else source
+        raise PlatformError(f"{where}: unknown keys: {', '.join(unknown)} "
+                            f"(known: {', '.join(keys)})")
+
+
+def _tables(data: dict, key: str, source: str) -> list[dict]:
+    """The [[key]] array of tables (TOML also allows `key = [...]` of inline tables)."""
+    items = TOP_KEYS[key].read(data, key, source)
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise PlatformError(f"{source}: {key}[{i}] = {show(item)}: expected a table "
+                                f"([[{key}]])")
+    return items
+
+
+def _memory(table: dict, index: int, source: str) -> MemorySpec:
+    prefix = f"memory[{index}]"
+    _check_known(table, MEMORY_KEYS, source, prefix)
+    name = MEMORY_KEYS["name"].read(table, "name", source, prefix) or f"mem{index}"
+    prefix = f"memory.{name}"
+    return MemorySpec(name, MEMORY_KEYS["base"].read(table, "base", source, prefix),
+                      MEMORY_KEYS["size"].read(table, "size", source, prefix))
+
+
+def _peripheral(table: dict, index: int, source: str) -> PeripheralSpec:
+    prefix = f"peripheral[{index}]"
+    plugin = PERIPHERAL_KEYS["plugin"].read(table, "plugin", source, prefix)
+    name = PERIPHERAL_KEYS["name"].read(table, "name", source, prefix) or plugin
+    prefix = f"peripheral.{name}"
+    params = {k: v for k, v in table.items() if k not in PERIPHERAL_KEYS}
+    return PeripheralSpec(name, plugin, PERIPHERAL_KEYS["base"].read(table, "base", source, prefix),
+                          PERIPHERAL_KEYS["size"].read(table, "size", source, prefix), params)
+
+
+def _check_unique_names(specs: list, kind: str, source: str) -> None:
+    seen = set()
+    for spec in specs:
+        if spec.name in seen:
+            raise PlatformError(f"{source}: two [[{kind}]] tables named '{spec.name}': names "
+                                f"must be unique")
+        seen.add(spec.name)
+
+
+def check_disjoint(source: str, windows: list[tuple[int, int, str]]) -> None:
+    """Address windows (base, size, label) must lie in the 32-bit space without overlapping:
+    an overlap would shadow a memory or a device, or make Unicorn refuse the mapping."""
+    for base, size, label in windows:
+        if base + size > ADDRESS_SPACE:
+            raise PlatformError(f"{source}: {label} (0x{base:x}, 0x{size:x} bytes) ends beyond "
+                                f"the 32-bit address space")
+    ordered = sorted(windows)
+    for (b0, s0, n0), (b1, s1, n1) in zip(ordered, ordered[1:]):
+        if b1 < b0 + s0:
+            raise PlatformError(f"{source}: {n0} (0x{b0:08x}-0x{b0 + s0:08x}) overlaps {n1} "
+                                f"(0x{b1:08x}-0x{b1 + s1:08x})")
