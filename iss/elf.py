@@ -10,6 +10,8 @@ from elftools.common.exceptions import ELFError as _PyElfError
 from elftools.elf.elffile import ELFFile
 
 from .errors import ElfError
+from .inputfile import read_input
+from .schema import ADDRESS_SPACE
 
 EM_RISCV = 243
 
@@ -21,6 +23,10 @@ class Segment:
     memsize: int
     executable: bool
     writable: bool
+    index: int = 0       # program header number, to name the segment in errors
+
+    def describe(self) -> str:
+        return f"segment {self.index} at 0x{self.address:08x} ({self.memsize} bytes)"
 
 
 @dataclass
@@ -52,6 +58,17 @@ class ElfImage:
         name, off = hit
         return f"{name}+0x{off:x}" if off else name
 
+    def section_data(self, name: str) -> bytes | None:
+        """The bytes of section `name` (None if the image has none): for plugins that read
+        their own sections (the IMA's weights), parsed from the bytes already read."""
+        import io
+        try:
+            section = ELFFile(io.BytesIO(self._elf_bytes)).get_section_by_name(name)
+            return None if section is None else section.data()
+        except Exception as e:  # pyelftools raises assorted errors on corrupt input
+            raise ElfError(f"{self.path}: section {name}: malformed ELF ({type(e).__name__}: "
+                           f"{e})") from None
+
     def line_table(self) -> list[tuple[int, str, int]]:
         """Sorted (address, file, line) rows from DWARF .debug_line (empty if absent)."""
         if self._lines is None:
@@ -61,24 +78,19 @@ class ElfImage:
 
 def load_elf(path: str | Path) -> ElfImage:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ElfError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ElfError(f"{path}: is a directory, not an ELF file") from None
-    except OSError as e:
-        raise ElfError(f"{path}: cannot read: {e.strerror}") from None
+    raw = read_input(path, ElfError, "an ELF file")
     if raw[:4] != b"\x7fELF":
         raise ElfError(f"{path}: not an ELF file")
     try:
-        return _parse(path, raw)
+        image = _parse(path, raw)
     except ElfError:
         raise
     except (_PyElfError, ValueError, KeyError, IndexError, AssertionError) as e:
         raise ElfError(f"{path}: malformed or truncated ELF file ({e})") from None
     except Exception as e:  # pyelftools raises assorted errors on corrupt input
         raise ElfError(f"{path}: malformed or truncated ELF file ({type(e).__name__})") from None
+    _check_image(image)
+    return image
 
 
 def _parse(path: Path, raw: bytes) -> ElfImage:
@@ -91,19 +103,36 @@ def _parse(path: Path, raw: bytes) -> ElfImage:
     if elf["e_machine"] not in ("EM_RISCV", EM_RISCV):
         raise ElfError(f"{path}: machine {elf['e_machine']}, expected RISC-V (EM_RISCV)")
     segments = []
-    for seg in elf.iter_segments():
+    for index, seg in enumerate(elf.iter_segments()):
         if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
             continue
+        where = f"{path}: segment {index} at 0x{seg['p_paddr']:08x}"
+        if seg["p_filesz"] > seg["p_memsz"]:
+            raise ElfError(f"{where}: p_filesz ({seg['p_filesz']}) > p_memsz ({seg['p_memsz']})")
         data = seg.data()
         if len(data) != seg["p_filesz"]:
-            raise ElfError(f"{path}: truncated ELF file (segment at 0x{seg['p_paddr']:x})")
+            raise ElfError(f"{where}: truncated ELF file (file bytes end before the segment's)")
         segments.append(Segment(seg["p_paddr"], data, seg["p_memsz"],
-                                bool(seg["p_flags"] & 1), bool(seg["p_flags"] & 2)))
+                                bool(seg["p_flags"] & 1), bool(seg["p_flags"] & 2), index))
     if not segments:
         raise ElfError(f"{path}: no loadable segments")
     symbols, functions = _symbols(elf)
     return ElfImage(path=path, entry=elf["e_entry"], segments=segments, symbols=symbols,
                     functions=functions, arch=_riscv_arch(elf), _elf_bytes=raw)
+
+
+def _check_image(image: ElfImage) -> None:
+    """What the harts need of an image whatever the platform: code to run, from an even
+    entry (RISC-V instructions are 2-byte aligned with C), inside the 32-bit space."""
+    for s in image.segments:
+        if s.address + s.memsize > ADDRESS_SPACE:
+            raise ElfError(f"{image.path}: {s.describe()} ends beyond the 32-bit address space")
+    if not any(s.executable for s in image.segments):
+        raise ElfError(f"{image.path}: no executable segment (no PT_LOAD with PF_X): no code "
+                       f"to run")
+    if image.entry & 1:
+        raise ElfError(f"{image.path}: entry point 0x{image.entry:x} is odd: instructions are "
+                       f"2-byte aligned")
 
 
 # Elf32_Sym; read with numpy: pyelftools' per-symbol parsing took ~0.9 s for a 6,000-symbol

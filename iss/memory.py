@@ -48,13 +48,14 @@ class SharedMemory:
             m = self.platform.memory_at(seg.address)
             if m is None or seg.address + seg.memsize > m.end:
                 raise ElfError(
-                    f"{image.path}: segment at 0x{seg.address:08x} ({seg.memsize} bytes) lies "
-                    f"outside every memory of platform '{self.platform.name}' "
+                    f"{image.path}: {seg.describe()} lies outside every memory of platform "
+                    f"'{self.platform.name}' "
                     f"({', '.join(f'{x.name} 0x{x.base:08x}-0x{x.end:08x}' for x in self.platform.memories)})")
             view = self.view(seg.address, seg.memsize)
             view[:] = 0
             view[:len(seg.data)] = np.frombuffer(seg.data, dtype=np.uint8)
         code = [s for s in image.segments if s.executable]
+        self._check_code_in_one_memory(image, code)
         if code:
             self.code_base = min(s.address for s in code) & ~1
             self.code_end = (max(s.address + s.memsize for s in code) + 1) & ~1
@@ -63,3 +64,12 @@ class SharedMemory:
             for s in code:
                 first, last = s.address >> PAGE_BITS, (s.address + s.memsize - 1) >> PAGE_BITS
                 self.page_flags[first:last + 1] |= PAGE_CODE
+
+    def _check_code_in_one_memory(self, image: ElfImage, code: list) -> None:
+        """The load-time tables (prefix, timing, custom-instruction scan) cover one range
+        code_base..code_end, which must be one memory's bytes."""
+        homes = {self.platform.memory_at(s.address).name: s for s in code}
+        if len(homes) > 1:
+            where = ", ".join(f"{s.describe()} in {name}" for name, s in homes.items())
+            raise ElfError(f"{image.path}: executable segments in {len(homes)} memories "
+                           f"({where}): all code must lie in one memory")
