@@ -5,19 +5,30 @@ A peripheral model subclasses `Peripheral`, is registered under a name in the
 instantiated from a platform TOML `[[peripheral]]` table. Register accesses
 arrive through Unicorn MMIO callbacks (`read`/`write`, offsets relative to the
 peripheral's base); they are rare events, so plain Python is fine here.
+
+Parameters (the other keys of the `[[peripheral]]` table) are declared in the class's
+`PARAMS` table of `Field`s (type, default, range: iss/schema.py) and read with
+`self.param(key)`, so a wrong type, a value out of range or an unknown key is a one-line
+PlatformError naming `peripheral.<name>.<key>` before anything runs. A plugin that leaves
+`PARAMS` at None reads `self.params` itself and gets no checks.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from importlib.metadata import entry_points
+from typing import Any
 
 from .errors import PlatformError
+from .platform import MemorySpec, check_disjoint
+from .schema import Field, show
 
 
 class Peripheral:
     """Base class: override `read`/`write`; `stats` feeds the run's JSON stats."""
 
     accelerator = False     # True for HWPEs (listed by the debugger's `info accel`)
+    PARAMS: dict[str, Field] | None = None     # the parameters it takes, None: unchecked
 
     def __init__(self, sim, name: str, base: int, size: int, params: dict):
         self.sim = sim
@@ -25,6 +36,40 @@ class Peripheral:
         self.base = base
         self.size = size
         self.params = params
+        if self.PARAMS is not None:
+            unknown = sorted(set(params) - set(self.PARAMS))
+            if unknown:
+                raise PlatformError(f"{self._where()}: unknown parameters {', '.join(unknown)} "
+                                    f"(known: {', '.join(sorted(self.PARAMS)) or 'none'})")
+
+    def _source(self) -> str:
+        # stand-in simulators of the tests may carry a platform without a source file
+        return getattr(self.sim.platform, "source", "<platform>")
+
+    def _where(self) -> str:
+        return f"{self._source()}: peripheral.{self.name}"
+
+    def param(self, key: str, **narrower) -> Any:
+        """Parameter `key` checked against PARAMS[key] (or its default); `narrower` replaces
+        fields of the declared Field for bounds known only now (e.g. lo=size)."""
+        spec = self.PARAMS[key]
+        if narrower:
+            spec = replace(spec, **narrower)
+        return spec.read(self.params, key, self._source(), f"peripheral.{self.name}")
+
+    def memory_param(self, key: str) -> MemorySpec:
+        """A parameter naming one of the platform's memories (e.g. the TCDM a DMA uses)."""
+        name = self.param(key)
+        memory = self.sim.platform.memory_named(name)
+        if memory is None:
+            known = ", ".join(m.name for m in self.sim.platform.memories)
+            raise PlatformError(f"{self._where()}.{key} = {show(name)}: the platform has no "
+                                f"memory of that name (memories: {known})")
+        return memory
+
+    def bad_param(self, key: str, why: str) -> PlatformError:
+        """The error for a parameter that passed its Field but not a plugin-specific check."""
+        return PlatformError(f"{self._where()}.{key} = {show(self.params.get(key))}: {why}")
 
     def ranges(self) -> list[tuple[int, int]]:
         """Address windows (base, size) the peripheral answers in. Offsets given to
@@ -43,6 +88,26 @@ class Peripheral:
 
     def stats(self) -> dict:
         return {}
+
+
+def build_peripherals(sim) -> list[Peripheral]:
+    """The platform's peripherals, built in file order, then every address window they
+    answer in (alias windows included) checked against the memories and each other: an
+    overlap would shadow a device or make Unicorn refuse the mapping at the first hart."""
+    source = sim.platform.source
+    peripherals = []
+    for spec in sim.platform.peripherals:
+        try:
+            cls = find_plugin(spec.plugin)
+        except PlatformError as e:
+            raise PlatformError(f"{source}: peripheral.{spec.name}.plugin: {e}") from None
+        peripherals.append(cls(sim, spec.name, spec.base, spec.size, spec.params))
+    windows = [(m.base, m.size, f"memory.{m.name}") for m in sim.platform.memories]
+    for p in peripherals:
+        windows += [(base, size, f"peripheral.{p.name}" + (f" window {i}" if i else ""))
+                    for i, (base, size) in enumerate(p.ranges())]
+    check_disjoint(source, windows)
+    return peripherals
 
 
 def find_plugin(name: str) -> type[Peripheral]:

@@ -21,7 +21,7 @@ from .isa_flavour import select_flavour
 from .memory import SharedMemory
 from .perf import EVENT_NAMES, PerfCounters
 from .platform import Platform, load_platform
-from .plugin import find_plugin
+from .plugin import build_peripherals
 from .timing import StaticTiming
 
 SLICE_INSTRUCTIONS = 1_000_000    # first slice; later slices aim at SLICE_SECONDS of host time
@@ -86,8 +86,7 @@ class Simulator:
         self._order = 0
         self._time = 0
         self._running = None              # the hart inside hart.run, if any
-        self.peripherals = [find_plugin(p.plugin)(self, p.name, p.base, p.size, p.params)
-                            for p in self.platform.peripherals]
+        self.peripherals = build_peripherals(self)      # parameters and windows checked
         self.bus = Bus(self.peripherals)
         # debugger hook: watch(hart, address, size, is_write, old, new) for accesses done in
         # Python (custom loads/stores while watchpoints exist); None when not debugging

@@ -23,6 +23,8 @@ RETURN_VALID = 1 << 31
 
 
 class ClusterCtrl(Peripheral):
+    PARAMS: dict = {}                 # no parameters: any key is a typo
+
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
         self.regs: dict[int, int] = {FETCH_EN: (1 << sim.platform.cores) - 1}

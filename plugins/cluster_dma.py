@@ -37,9 +37,10 @@ or when no TID is free; here that is reported, as it is almost always a missing 
 """
 from __future__ import annotations
 
-from iss.errors import PeripheralError, PlatformError
+from iss.errors import PeripheralError
 from iss.hooks import PAGE_BITS, PAGE_CODE
 from iss.plugin import Peripheral
+from iss.schema import ADDRESS_SPACE, Field
 
 CMD, STATUS = 0x0, 0x4
 REG_MASK = 0x3FF                  # both windows are 0x400 long and 0x400-aligned
@@ -59,16 +60,22 @@ class _Transfer:
 
 
 class ClusterDma(Peripheral):
+    PARAMS = {
+        # 0x400-aligned like base: registers are decoded from the offset & REG_MASK
+        "alias": Field(int, DEFAULT_ALIAS, 0, ADDRESS_SPACE - 1, align=REG_MASK + 1, hex=True),
+        "latency": Field(int, DEFAULT_LATENCY, 0, 1 << 32),
+        "bandwidth": Field(int, DEFAULT_BANDWIDTH, 1, 1 << 32),     # bytes per cycle
+        "queue_depth": Field(int, DEFAULT_QUEUE_DEPTH, 1, 1 << 16),
+        "l1": Field(str, "l1"),                                      # the TCDM's memory name
+    }
+
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
-        self.alias = int(params.get("alias", DEFAULT_ALIAS))
-        self.latency = int(params.get("latency", DEFAULT_LATENCY))
-        self.bandwidth = int(params.get("bandwidth", DEFAULT_BANDWIDTH))
-        self.queue_depth = int(params.get("queue_depth", DEFAULT_QUEUE_DEPTH))
-        self.l1 = sim.platform.memory_named(params.get("l1", "l1"))
-        if self.l1 is None:
-            raise PlatformError(f"{name}: the platform has no memory named "
-                                f"'{params.get('l1', 'l1')}' for the DMA's L1 side")
+        self.alias = self.param("alias")
+        self.latency = self.param("latency")
+        self.bandwidth = self.param("bandwidth")
+        self.queue_depth = self.param("queue_depth")
+        self.l1 = self.memory_param("l1")
         self.allocated = 0                  # TID allocation bitmask
         self.pending = [0] * NB_TIDS        # bytes still to move, per TID
         self.channel_tid: dict[int, int] = {}

@@ -35,6 +35,8 @@ REF_CLOCK_HZ = 32768
 
 
 class ClusterTimer(Peripheral):
+    PARAMS: dict = {}                 # no parameters: any key is a typo
+
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
         self.cfg, self.cnt, self.cmp = [0, 0], [0, 0], [0, 0]

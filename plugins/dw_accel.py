@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from iss.errors import PlatformError
 from iss.hwpe import Hwpe, Job, JobError
+from iss.schema import Field
 
 from .dw_kernels import dw3x3_hwc
 
@@ -65,14 +65,15 @@ def job_cycles(ho: int, wo: int, c: int, stride: int, bias: bool) -> int:
 
 class DwAccel(Hwpe):
     register_names = REGISTER_NAMES
+    PARAMS = {
+        "event": Field(int, 12, 0, 31),     # hardware.md §1: accelerators 12-15
+        "l1": Field(str, "l1"),             # the memory of the accelerator's TCDM port
+    }
 
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
-        self.end_event = int(params.get("event", 12))      # hardware.md §1: accelerators 12-15
-        self.l1 = sim.platform.memory_named(params.get("l1", "l1"))
-        if self.l1 is None:
-            raise PlatformError(f"{name}: the platform has no memory named "
-                                f"'{params.get('l1', 'l1')}' for the accelerator's TCDM port")
+        self.end_event = self.param("event")
+        self.l1 = self.memory_param("l1")
         self.regs = dict.fromkeys(REGISTER_NAMES, 0)
         self.regs[STRIDE] = 1
         self.dw_counts = {"layers": 0, "macs": 0, "stream_in_bytes": 0, "stream_out_bytes": 0}

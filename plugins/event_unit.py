@@ -68,6 +68,7 @@ PULP firmware probes optional registers, so an error would be worse than a count
 from __future__ import annotations
 
 from iss.plugin import Peripheral
+from iss.schema import ADDRESS_SPACE, Field
 
 # event lines (hardware.md §1)
 EVENT_DMA = (8, 9)
@@ -89,6 +90,8 @@ DEMUX_DISPATCH = 0x080
 DEMUX_MUTEX = 0x0C0
 DEMUX_SW_EVENTS = 0x100
 DEMUX_BARRIER = 0x200
+MAX_BARRIERS = (DEMUX_SIZE - DEMUX_BARRIER) // BARRIER_SIZE      # 16
+MAX_MUTEXES = (DEMUX_SW_EVENTS - DEMUX_MUTEX) // 4                # 16
 # core registers
 MASK, MASK_AND, MASK_OR = 0x00, 0x04, 0x08
 MASK_IRQ, MASK_IRQ_AND, MASK_IRQ_OR = 0x0C, 0x10, 0x14
@@ -138,15 +141,23 @@ class Mutex:
 
 
 class EventUnit(Peripheral):
+    PARAMS = {
+        "demux": Field(int, DEMUX_BASE, 0, ADDRESS_SPACE - DEMUX_SIZE, align=4, hex=True),
+        "trigger_latency": Field(int, 1, 0, 1 << 32),
+        "barriers": Field(int, MAX_BARRIERS, 0, MAX_BARRIERS),
+        "mutexes": Field(int, MAX_MUTEXES, 0, MAX_MUTEXES),
+        "dispatch_depth": Field(int, 8, 1, 1024),        # eu_v3: an 8-entry FIFO
+    }
+
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
-        self.demux = int(params.get("demux", DEMUX_BASE))
+        self.demux = self.param("demux")
         self.demux_offset = self.demux - base
-        self.trigger_latency = int(params.get("trigger_latency", 1))
+        self.trigger_latency = self.param("trigger_latency")
         self.cores = [CoreState(i) for i in range(MAX_CORES)]
-        self.barriers = [Barrier() for _ in range(int(params.get("barriers", 16)))]
-        self.mutexes = [Mutex() for _ in range(int(params.get("mutexes", 16)))]
-        self.dispatch_depth = int(params.get("dispatch_depth", 8))
+        self.barriers = [Barrier() for _ in range(self.param("barriers"))]
+        self.mutexes = [Mutex() for _ in range(self.param("mutexes"))]
+        self.dispatch_depth = self.param("dispatch_depth")
         self.dispatch_ring = [(0, 0, 0)] * self.dispatch_depth   # (value, team mask, cycle)
         self.dispatch_pushes = 0
         self.team_config = 0

@@ -27,9 +27,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from iss.errors import ElfError, PlatformError
+from iss.errors import ElfError
 from iss.hwpe import ACQUIRE, SOFT_CLEAR, Hwpe, Job, JobError
 from iss.plugin import Peripheral
+from iss.schema import Field
 
 from . import ima_image
 from .ima_kernels import job_pointers, run_ideal, run_noisy
@@ -70,14 +71,12 @@ IDLE_CYCLES = 2            # GVSoC ima_v1_impl.cpp job_handler: "Two cycles per 
 FIFO_CYCLES = 2            # GVSoC ima_v1_impl.cpp: 2 cycles after each stream phase (FIFOs)
 ARRAY_STRIDE = 0x4000      # our choice: array 1 at 0x10206000 clears the demux alias window
 END_EVENT, ACQUIRE_EVENT = 14, 15     # hardware.md §1 (GVSoC irq_0 / irq_1)
+MAX_ARRAYS = 256           # sanity bounds on the crossbars built at start-up (MobileNetV2: 34)
+MAX_CELLS = 1 << 24        # in all arrays: 256 arrays of 256x256
+MAX_NS = 1e9               # a latency of one second per operation is far beyond any PCM
 MAX_JOBS = 1 << 20         # a sanity bound on NUM_JOBS (a 112x112 layer is 12544 jobs)
 NOISE_CHUNK = 4096         # jobs per noisy-kernel call: bounds the normals buffer
 MASK = 0xFFFFFFFF
-
-PARAMS = {"arrays", "array_stride", "rows", "cols", "analog_ns", "plot_write_ns",
-          "plot_read_ns", "bus_bits", "execution", "l1", "weights_file", "end_event",
-          "acquire_event", "pcm_noise", "pcm_seed", "pcm_age_s", "pcm_g_max_us",
-          "pcm_prog_scale", "pcm_drift_scale", "pcm_read_scale"}
 
 
 def ns_to_cycles(ns, clock_hz: int) -> int:
@@ -345,55 +344,53 @@ class Ima(Peripheral):
     (one window of `size` bytes each), sharing the HWPE streaming port (one active at a time)."""
     accelerator = True
 
+    PARAMS = {
+        "arrays": Field(int, 1, 1, MAX_ARRAYS),
+        "array_stride": Field(int, ARRAY_STRIDE, 1),      # at least `size`; windows: plugin.py
+        "rows": Field(int, XBAR, 1, 4096),
+        "cols": Field(int, XBAR, 1, 4096),
+        "analog_ns": Field(float, ANALOG_NS, 0, MAX_NS),
+        "plot_write_ns": Field(float, PLOT_WRITE_NS, 0, MAX_NS),
+        "plot_read_ns": Field(float, PLOT_READ_NS, 0, MAX_NS),
+        "bus_bits": Field(int, BUS_BITS, 32, 1 << 16, align=32),   # 32-bit streamer requests
+        "execution": Field(str, "pipelined", choices=("pipelined", "sequential")),
+        "l1": Field(str, "l1"),                                     # the streamer's memory
+        "weights_file": Field(str, ""),                             # .npy codes, "": none
+        "end_event": Field(int, END_EVENT, 0, 31),
+        "acquire_event": Field(int, ACQUIRE_EVENT, 0, 31),
+        "pcm_noise": Field(bool, False),
+        "pcm_seed": Field(int, 0, 0, (1 << 64) - 1),
+        "pcm_age_s": Field(float, 0.0, 0, 1e12),
+        "pcm_g_max_us": Field(float, G_MAX_US, 1e-3, 1e6),         # divides: never 0
+        "pcm_prog_scale": Field(float, 1.0, 0, 1e3),
+        "pcm_drift_scale": Field(float, 1.0, 0, 1e3),
+        "pcm_read_scale": Field(float, 1.0, 0, 1e3),
+    }
+
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
-        unknown = sorted(set(params) - PARAMS)
-        if unknown:
-            raise PlatformError(f"{name}: unknown parameters {', '.join(unknown)} "
-                                f"(known: {', '.join(sorted(PARAMS))})")
-        p = params
-        self.n = self._int("arrays", 1, 1)
-        self.stride = self._int("array_stride", ARRAY_STRIDE, size)
-        self.rows, self.cols = self._int("rows", XBAR, 1), self._int("cols", XBAR, 1)
+        self.n = self.param("arrays")
+        self.stride = self.param("array_stride", lo=size)
+        self.rows, self.cols = self.param("rows"), self.param("cols")
+        if self.n * self.rows * self.cols > MAX_CELLS:
+            raise self.bad_param("arrays", f"{self.n} arrays of {self.rows}x{self.cols} cells "
+                                           f"exceed {MAX_CELLS} cells in all")
         clock = sim.platform.clock_hz
-        self.compute_cycles = ns_to_cycles(self._number("analog_ns", ANALOG_NS), clock)
-        self.plot_write_cycles = ns_to_cycles(self._number("plot_write_ns", PLOT_WRITE_NS), clock)
-        self.plot_read_cycles = ns_to_cycles(self._number("plot_read_ns", PLOT_READ_NS), clock)
-        bus_bits = self._int("bus_bits", BUS_BITS, 32)
-        if bus_bits % 32:
-            raise PlatformError(f"{name}: bus_bits = {bus_bits}: the streamer issues 32-bit "
-                                f"requests, use a multiple of 32")
-        self.words_per_cycle = bus_bits // 32
-        execution = p.get("execution", "pipelined")
-        if execution not in ("pipelined", "sequential"):
-            raise PlatformError(f"{name}: execution = {execution!r}: 'pipelined' or 'sequential'")
-        self.pipelined = execution == "pipelined"
-        self.end_event = self._int("end_event", END_EVENT, 0)
-        self.acquire_event = self._int("acquire_event", ACQUIRE_EVENT, 0)
-        self.l1 = sim.platform.memory_named(p.get("l1", "l1"))
-        if self.l1 is None:
-            raise PlatformError(f"{name}: the platform has no memory named "
-                                f"'{p.get('l1', 'l1')}' for the IMA's streamer")
-        self.noise = bool(p.get("pcm_noise", False))
-        self.seed = self._int("pcm_seed", 0, 0)
-        self.age = self._number("pcm_age_s", 0.0)
-        self.g_max = self._number("pcm_g_max_us", G_MAX_US)
-        self.scales = tuple(self._number(f"pcm_{k}_scale", 1.0) for k in ("prog", "drift", "read"))
-        self._check_windows()
+        self.compute_cycles = ns_to_cycles(self.param("analog_ns"), clock)
+        self.plot_write_cycles = ns_to_cycles(self.param("plot_write_ns"), clock)
+        self.plot_read_cycles = ns_to_cycles(self.param("plot_read_ns"), clock)
+        self.words_per_cycle = self.param("bus_bits") // 32
+        self.pipelined = self.param("execution") == "pipelined"
+        self.end_event = self.param("end_event")
+        self.acquire_event = self.param("acquire_event")
+        self.l1 = self.memory_param("l1")
+        self.noise = self.param("pcm_noise")
+        self.seed = self.param("pcm_seed")
+        self.age = self.param("pcm_age_s")
+        self.g_max = self.param("pcm_g_max_us")
+        self.scales = tuple(self.param(f"pcm_{k}_scale") for k in ("prog", "drift", "read"))
         self.arrays = [Crossbar(self, i) for i in range(self.n)]
         self._preload()
-
-    def _int(self, key, default, minimum):
-        v = self.params.get(key, default)
-        if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-            raise PlatformError(f"{self.name}: {key} = {v!r}: expected an integer >= {minimum}")
-        return v
-
-    def _number(self, key, default):
-        v = self.params.get(key, default)
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v < float("inf"):
-            raise PlatformError(f"{self.name}: {key} = {v!r}: expected a number >= 0")
-        return v
 
     def window(self, i: int) -> int:
         return self.base + i * self.stride
@@ -401,34 +398,16 @@ class Ima(Peripheral):
     def ranges(self):
         return [(self.window(i), self.size) for i in range(self.n)]
 
-    def _check_windows(self):
-        """Register windows must not land on another device (the event unit/DMA demux
-        alias at 0x10204000-0x10204800 in particular): a clear error, not a silent shadow."""
-        taken = [(m.base, m.size, f"memory '{m.name}'") for m in self.sim.platform.memories]
-        for spec in self.sim.platform.peripherals:
-            if spec.name != self.name:
-                taken.append((spec.base, spec.size, f"peripheral '{spec.name}'"))
-                taken += [(int(spec.params[k]), spec.size, f"peripheral '{spec.name}' {k}")
-                          for k in ("alias", "demux") if isinstance(spec.params.get(k), int)]
-        for i, (b, s) in enumerate(self.ranges()):
-            if b + s > 1 << 32:
-                raise PlatformError(f"{self.name}: array {i} at 0x{b:x} is beyond 32 bits")
-            for tb, ts, what in taken:
-                if b < tb + ts and tb < b + s:
-                    raise PlatformError(
-                        f"{self.name}: the registers of array {i} (0x{b:08x}-0x{b + s:08x}) "
-                        f"overlap {what} (0x{tb:08x}-0x{tb + ts:08x}); change base, arrays or "
-                        f"array_stride")
-
     def _preload(self):
         """Crossbar contents of the firmware image (and weights_file), programmed at time 0."""
         records = []
-        path = getattr(self.sim.image, "path", None)
-        if path is not None:
-            records += [(str(path), r) for r in ima_image.elf_records(path)]
-        if self.params.get("weights_file"):
-            wf = self.params["weights_file"]
-            records += [(str(wf), r) for r in ima_image.file_records(wf)]
+        image = self.sim.image
+        if getattr(image, "path", None) is not None:
+            records += [(str(image.path), r) for r in ima_image.elf_records(image)]
+        wf = self.param("weights_file")
+        if wf:
+            records += [(wf, r) for r in
+                        ima_image.file_records(wf, f"{self._where()}.weights_file")]
         for where, r in records:
             h, w = r.weights.shape
             if r.array >= self.n:

@@ -16,12 +16,13 @@ A file named in the platform (`weights_file`): a NumPy .npy array of int8 codes 
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from iss.errors import ElfError, PlatformError
+from iss.inputfile import read_input
 
 SECTION = ".ima_weights"
 MAGIC = 0x57414D49            # b"IMAW" read as a little-endian word
@@ -77,24 +78,27 @@ def parse_records(data: bytes, where: str) -> list[Record]:
     return records
 
 
-def elf_records(path) -> list[Record]:
-    """Records of the ELF's .ima_weights section (none if it has no such section)."""
-    from elftools.elf.elffile import ELFFile
-    with open(path, "rb") as f:
-        section = ELFFile(f).get_section_by_name(SECTION)
-        return [] if section is None else parse_records(section.data(), str(path))
+def elf_records(image) -> list[Record]:
+    """Records of the ELF image's .ima_weights section (none if it has no such section)."""
+    data = image.section_data(SECTION)
+    return [] if data is None else parse_records(data, str(image.path))
 
 
-def file_records(path) -> list[Record]:
+def file_records(path, where: str) -> list[Record]:
+    """Records of a weights file; `where` names the platform key that gave `path`."""
     try:
-        data = np.load(Path(path), allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise PlatformError(f"weights_file {path}: cannot read a .npy array ({e})") from None
+        raw = read_input(path, PlatformError, "a .npy weights file")
+    except PlatformError as e:
+        raise PlatformError(f"{where}: {e}") from None
+    try:
+        data = np.load(io.BytesIO(raw), allow_pickle=False)
+    except (OSError, ValueError, EOFError) as e:
+        raise PlatformError(f"{where}: {path}: cannot read a .npy array ({e})") from None
     if data.ndim == 2:
         data = data[None]
     if data.ndim != 3 or data.dtype.kind not in "iu" or data.size and (
             data.min() < -8 or data.max() > 7):
-        raise PlatformError(f"weights_file {path}: expected integer codes in [-8, 7] of shape "
+        raise PlatformError(f"{where}: {path}: expected integer codes in [-8, 7] of shape "
                             f"(rows, cols) or (arrays, rows, cols), got {data.dtype} "
                             f"{data.shape}")
     return [Record(a, 0, 0, data[a].astype(np.int8)) for a in range(data.shape[0])]

@@ -14,6 +14,8 @@ EOC_BIT = 1 << 31
 
 
 class SocControl(Peripheral):
+    PARAMS: dict = {}                 # no parameters: any key is a typo
+
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
         self.corestatus = 0

@@ -10,6 +10,8 @@ PUTC_OFFSET_MASK = 0xFFF   # offsets 0x000..0xFFF: the putc channels of 16 cores
 
 
 class StdoutPeripheral(Peripheral):
+    PARAMS: dict = {}                 # no parameters: any key is a typo
+
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
         self._lines: dict[tuple[int, int], bytearray] = {}

@@ -21,6 +21,8 @@ MAX_NAME = 128
 
 
 class TraceMarker(Peripheral):
+    PARAMS: dict = {}                 # no parameters: any key is a typo
+
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
         self.counts = {"begins": 0, "ends": 0, "instants": 0}
