@@ -13,8 +13,11 @@ PAGE = 1 << PAGE_BITS
 
 
 class Bus:
-    def __init__(self, peripherals):
+    def __init__(self, peripherals, before_access=None):
         self.peripherals = list(peripherals)
+        # before_access(hart, is_read) -> bool: bring the peripherals up to the accessing
+        # instruction's cycle; False: the access is retried later (Simulator.fire_due)
+        self.before_access = before_access
         self.pages: dict[int, list] = {}    # page -> [(start, end, peripheral)]
         for p in self.peripherals:
             for start, size in p.ranges():
@@ -34,6 +37,8 @@ class Bus:
     def _reader(self, hart, page):
         def read(uc, offset, size, user_data):
             hart.sync_io_pc()
+            if self.before_access is not None and not self.before_access(hart, True):
+                return 0
             address = page + offset
             p = self.owner(address)
             if p is None:
@@ -45,6 +50,8 @@ class Bus:
     def _writer(self, hart, page):
         def write(uc, offset, size, value, user_data):
             hart.sync_io_pc()
+            if self.before_access is not None and not self.before_access(hart, False):
+                return
             address = page + offset
             p = self.owner(address)
             if p is None:

@@ -15,7 +15,8 @@ from .hooks import (CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CT
                     CTX_EXEC, CTX_FLAGS, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, PROF_PERIPHERAL, STOP_BREAK,
-                    STOP_LIMIT, STOP_SLOW, STOP_TRAP)
+                    STOP_LIMIT, STOP_SLOW, STOP_SPIN, STOP_TRAP, CTX_WRITES, CTX_HART,
+                    CTX_SPIN_LOOPS, CTX_WORK, CTX_YIELD_AFTER)
 from .errors import PeripheralError
 from .native import c_function_address
 from .xpulp_exec import trap_hook
@@ -50,7 +51,8 @@ _UC_FAULTS = {
 class Stop:
     """Why a hart stopped running."""
     reason: str              # "exit", "fault", "limit", "breakpoint", "watchpoint", "slice",
-    pc: int                  # "sleep" (an event wait: the load at pc runs again when woken)
+    pc: int                  # "sleep" (an event wait: the load at pc runs again when woken),
+                             # "retry" (the MMIO access at pc runs again: Hart.retry_access)
     message: str = ""
     exit_status: int | None = None
     fault_address: int | None = None
@@ -83,6 +85,8 @@ class Hart:
         self.ctx[CTX_CODE_END] = mem.code_end
         self.ctx[CTX_PREFIX] = mem.prefix.ctypes.data
         self.ctx[CTX_CYCLE_LIMIT] = NO_LIMIT
+        self.ctx[CTX_YIELD_AFTER] = NO_LIMIT
+        self.ctx[CTX_SPIN_LOOPS] = sim.spin_loops.ctypes.data
         timing = sim.timing
         self.ctx[CTX_CPREFIX] = timing.prefix.ctypes.data
         self.ctx[CTX_FLAGS] = timing.flags.ctypes.data
@@ -103,6 +107,8 @@ class Hart:
             l1 = sim.platform.memory_named("l1") or sim.platform.memories[0]
             self.ctx[CTX_BANKS] = sim.tcdm_banks.ctypes.data
             self.ctx[CTX_L1_BASE], self.ctx[CTX_L1_END] = l1.base, l1.end
+            self.ctx[CTX_WRITES] = sim.l1_writes.ctypes.data
+            self.ctx[CTX_HART] = index
             self._native_hook(UC.UC_HOOK_MEM_READ | UC.UC_HOOK_MEM_WRITE, hooks.memory_hook,
                               self.ctx.ctypes.data)
         # no UC_HOOK_MEM_UNMAPPED/PROT hook: registering one puts every load and store of
@@ -115,6 +121,7 @@ class Hart:
         self.sleep_start = 0
         self.wake_at: int | None = None
         self.dynamic = None      # --profile: int64 [halfwords, PROF_CAUSES] table (iss/profile.py)
+        self.spun = -1           # Simulator._epoch at which it last only spun (advance)
 
     def _native_hook(self, kind, fn, user_data, begin=1, end=0):
         handle = uc_hook_h()
@@ -184,19 +191,30 @@ class Hart:
             self.uc.reg_write(UC_RISCV_REG_X0 + index, value & 0xFFFFFFFF)
 
     # ---- running ----------------------------------------------------------------
-    def run(self, budget: int, limit: int, cycle_limit: int = NO_LIMIT) -> Stop:
+    def run(self, budget: int, limit: int, cycle_limit: int = NO_LIMIT,
+            yield_after: int = NO_LIMIT) -> Stop:
         """Run until an event, at most `budget` more instructions, never past `limit`,
-        and no block starting at or after `cycle_limit`.
+        and no block starting at or after `cycle_limit`; a spin loop (iss/spin.py) going
+        round once the hart's cycle passes `yield_after` ends the run (Stop "slice",
+        message "spin", or "spin after work" when it ran other code first).
 
         The block hook stops the engine before a block that would pass CTX_LIMIT; when
         that block would pass `limit` itself, its first instructions are run in
         Unicorn's exact counting mode so the run stops on the exact count."""
         self.ctx[CTX_LIMIT] = min(self.instret + budget, limit)
         self.ctx[CTX_CYCLE_LIMIT] = cycle_limit
+        self.ctx[CTX_YIELD_AFTER] = yield_after
+        self.ctx[CTX_WORK] = 0
         stop = self._emulate(0)
+        # the limit may have been lowered while running (an event scheduled, a hart woken)
+        cycle_limit = int(self.ctx[CTX_CYCLE_LIMIT])
         self.ctx[CTX_CYCLE_LIMIT] = NO_LIMIT
+        self.ctx[CTX_YIELD_AFTER] = NO_LIMIT
         if stop is not None:
             return stop
+        if self.ctx[CTX_STOP] == STOP_SPIN:
+            # "spin": it only went round its poll loop; "spin after work": it did more
+            return Stop("slice", self.pc, "spin" if self.ctx[CTX_WORK] == 0 else "spin after work")
         if self.ctx[CTX_LIMIT] == limit and self.ctx[CTX_STOP] == STOP_LIMIT \
                 and self.cycles < cycle_limit:
             return self._step_exactly(limit)
@@ -363,6 +381,16 @@ class Hart:
         if self.running:
             stop.restore = [self.reg(i) for i in range(32)]
             self.uc.emu_stop()
+        self.pending = stop
+
+    def retry_access(self, is_read: bool) -> None:
+        """From an MMIO callback: the access does not happen now; the hart stops at the
+        accessing instruction, which runs again when the hart next runs (the scheduler
+        first brings the other harts up to a peripheral event due before it)."""
+        stop = Stop("retry", None, "access retried after a peripheral event")
+        if is_read:      # the load's destination is put back, as for a sleeping load
+            stop.restore = [self.reg(i) for i in range(32)]
+        self.uc.emu_stop()
         self.pending = stop
 
     def stop_after_access(self, stop: Stop) -> None:

@@ -22,7 +22,8 @@ from .native import call_uc, load16, ptr_from_int, ptr_to_int
 PAGE_BITS = 12
 PAGE_CODE = 1          # page flag: holds code, needs execute permission
 
-UC_MEM_FETCH = 18      # uc_mem_type values of the TLB-fill hook
+UC_MEM_WRITE = 17      # uc_mem_type values of the memory and TLB-fill hooks
+UC_MEM_FETCH = 18
 UC_PROT_RW = 3
 UC_PROT_ALL = 7
 
@@ -89,12 +90,20 @@ CTX_PROFILE = 55        # --profile: address of the int64 [halfwords, PROF_CAUSE
 CTX_REDIRECT_PC = 56    # host addresses of env->pc, icount_decr.u16.high and
 CTX_REDIRECT_ICOUNT = 57    # uc->skip_sync_pc_on_exit (regfile.redirect_layout): jumps
 CTX_REDIRECT_SKIP = 58  # from a code hook without leaving the CPU loop; 0: uc_reg_write
-CTX_SIZE = 64
+CTX_WRITES = 59         # accurate timing: address of the shared int64 per-L1-word last-write
+                        # table (cycle << 5 | hart + 1; 0: not written by a core)
+CTX_HART = 60           # this hart's index (writes are tagged with it)
+CTX_STALL_SYNC = 61     # cycles waiting for a value another core writes at a later cycle
+CTX_SPIN_LOOPS = 70     # address of the uint8 per-halfword spin-loop starts (iss/spin.py), 0: none
+CTX_YIELD_AFTER = 71    # a spin loop stops the engine once the hart's cycle passes this
+                        # (the next runnable hart's; NO_LIMIT: never)
+CTX_WORK = 72           # blocks run other than a spin loop going round (Simulator.advance)
+CTX_SIZE = 80
 
 # columns of the CTX_PROFILE table: dynamic cycles by cause, at the instruction that caused them
 PROF_LOAD_USE, PROF_JUMP, PROF_BRANCH, PROF_DIV, PROF_MISALIGNED, PROF_TCDM, PROF_PERIPHERAL, \
-    PROF_SLEEP = range(8)
-PROF_CAUSES = 8
+    PROF_SLEEP, PROF_SYNC = range(9)
+PROF_CAUSES = 9
 
 
 STOP_NONE = 0
@@ -102,6 +111,7 @@ STOP_LIMIT = 1
 STOP_SLOW = 2           # a custom instruction needs Python (MMIO access, loop end not hooked)
 STOP_TRAP = 3           # an exception that is not a known custom instruction (CTX_SLOW_PC, cause)
 STOP_BREAK = 4          # a debugger breakpoint (CTX_SLOW_PC), before the instruction runs
+STOP_SPIN = 5           # a spin loop ran ahead of the other harts (CTX_YIELD_AFTER)
 
 # per-halfword timing flags (timing.StaticTiming)
 F_IS32 = 1
@@ -237,6 +247,15 @@ def block_hook(uc, address, size, user_data):
         if ctx[CTX_INSTRET] + n > ctx[CTX_LIMIT] or ctx[CTX_CYCLES] >= ctx[CTX_CYCLE_LIMIT]:
             _stop_before_block(ctx)
             return
+        if start == ctx[CTX_LAST_BLOCK] and ctx[CTX_SPIN_LOOPS] != 0 \
+                and carray(ptr_from_int(ctx[CTX_SPIN_LOOPS]), n_tables, np.uint8)[i0] != 0:
+            if ctx[CTX_CYCLES] > ctx[CTX_YIELD_AFTER]:
+                # a poll loop going round again, ahead of another hart: that one first
+                ctx[CTX_STOP] = STOP_SPIN
+                call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
+                return
+        else:
+            ctx[CTX_WORK] += 1
         if start != ctx[CTX_LAST_BLOCK_END]:
             _transfer_penalty(ctx, start)
         cprefix = carray(ptr_from_int(ctx[CTX_CPREFIX]), n_tables, np.uint32)
@@ -309,11 +328,39 @@ def memory_access_timing(ctx, address, size):
         profile_charge(ctx, ctx[CTX_LAST_BLOCK], PROF_TCDM, lost)
 
 
+@njit(cache=True, inline="always")
+def memory_causality(ctx, is_write, address, size):
+    """Accurate timing: a value is never seen before the cycle it was written. Harts run
+    in turns, so a core may find in L1 a word another core wrote at a later cycle than
+    the reader's; the reader then waits until that cycle (a spinning core sees a flag
+    when it is set, not a quantum earlier). Each L1 word remembers its last write by a
+    core: cycle and hart."""
+    if not (ctx[CTX_L1_BASE] <= address < ctx[CTX_L1_END]):
+        return
+    writes = carray(ptr_from_int(ctx[CTX_WRITES]),
+                    (ctx[CTX_L1_END] - ctx[CTX_L1_BASE]) >> 2, np.int64)
+    t = ctx[CTX_BLOCK_CYCLE] + ctx[CTX_ACCESS_SEQ]
+    me = ctx[CTX_HART] + 1
+    first = (address - ctx[CTX_L1_BASE]) >> 2
+    last = min((address + size - 1 - ctx[CTX_L1_BASE]) >> 2, len(writes) - 1)
+    for w in range(first, last + 1):
+        if is_write:
+            writes[w] = (t << 5) | me
+        elif writes[w] != 0 and (writes[w] & 31) != me and (writes[w] >> 5) > t:
+            wait = (writes[w] >> 5) - t
+            ctx[CTX_STALL_SYNC] += wait
+            ctx[CTX_CYCLES] += wait
+            ctx[CTX_ACCESS_SEQ] += wait
+            profile_charge(ctx, ctx[CTX_LAST_BLOCK], PROF_SYNC, wait)
+            t += wait
+
+
 @cfunc(types.void(types.uintp, types.int32, types.uint64, types.int32, types.int64, types.voidptr),
        cache=True)
 def memory_hook(uc, access, address, size, value, user_data):
     """UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, registered in the accurate timing mode only."""
     ctx = carray(user_data, CTX_SIZE, np.int64)
+    memory_causality(ctx, access == UC_MEM_WRITE, np.int64(address), np.int64(size))
     memory_access_timing(ctx, np.int64(address), np.int64(size))
 
 

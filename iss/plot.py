@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import IssError
 
 STALL_ORDER = ("load_use", "jump", "branch", "mulh", "div", "csr", "elw", "misaligned", "tcdm",
-               "peripheral")
+               "peripheral", "sync")
 
 
 def plot_stats(stats_path: str, out_dir: str = ".") -> list[Path]:

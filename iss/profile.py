@@ -19,11 +19,11 @@ import bisect
 import numpy as np
 
 from .hooks import (CTX_PROFILE, PROF_BRANCH, PROF_CAUSES, PROF_DIV, PROF_JUMP, PROF_LOAD_USE,
-                    PROF_MISALIGNED, PROF_PERIPHERAL, PROF_SLEEP, PROF_TCDM)
+                    PROF_MISALIGNED, PROF_PERIPHERAL, PROF_SLEEP, PROF_SYNC, PROF_TCDM)
 
 # the stats' stall causes (simulator._hart_stats), in that order
 STALLS = ("load_use", "jump", "branch", "mulh", "div", "csr", "elw", "misaligned", "tcdm",
-          "peripheral")
+          "peripheral", "sync")
 COLUMNS = ("instructions", "cycles", "sleep_cycles") + STALLS
 UNATTRIBUTED = "(unattributed)"
 
@@ -59,7 +59,8 @@ def per_instruction(sim, hart) -> tuple[np.ndarray, np.ndarray]:
     out[:, 2] = dyn[:, PROF_SLEEP]
     stalls = (static[:, 0] + dyn[:, PROF_LOAD_USE], static[:, 1] + dyn[:, PROF_JUMP],
               dyn[:, PROF_BRANCH], static[:, 2], dyn[:, PROF_DIV], static[:, 3], static[:, 4],
-              dyn[:, PROF_MISALIGNED], dyn[:, PROF_TCDM], dyn[:, PROF_PERIPHERAL])
+              dyn[:, PROF_MISALIGNED], dyn[:, PROF_TCDM], dyn[:, PROF_PERIPHERAL],
+              dyn[:, PROF_SYNC])
     for i, column in enumerate(stalls):
         out[:, 3 + i] = column
     return k, out

@@ -16,12 +16,13 @@ from .hart import FINISHED, HALTED, NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
 import numpy as np
 
 from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_CYCLE_LIMIT, CTX_SLEEP, CTX_STALL_LOAD_USE, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
-                    CTX_STALL_MISALIGNED, CTX_STALL_PERIPHERAL, CTX_STALL_TCDM, CTX_TAKEN, PROF_SLEEP)
+                    CTX_STALL_MISALIGNED, CTX_STALL_PERIPHERAL, CTX_STALL_SYNC, CTX_STALL_TCDM, CTX_TAKEN, PROF_SLEEP)
 from .isa_flavour import select_flavour
 from .memory import SharedMemory
 from .perf import EVENT_NAMES, PerfCounters
 from .platform import Platform, load_platform
 from .plugin import build_peripherals
+from .spin import spin_loop_starts
 from .timing import StaticTiming
 
 SLICE_INSTRUCTIONS = 1_000_000    # first slice; later slices aim at SLICE_SECONDS of host time
@@ -74,8 +75,9 @@ class Simulator:
         self.memory.load(self.image)
         mem = self.memory
         # from the original words: the custom-instruction scan patches some of them next
-        self.timing = StaticTiming(mem.read(mem.code_base, mem.code_end - mem.code_base),
-                                   mem.code_base, self.flavour)
+        code = mem.read(mem.code_base, mem.code_end - mem.code_base)
+        self.timing = StaticTiming(code, mem.code_base, self.flavour)
+        self.spin_loops = spin_loop_starts(bytes(code), self.flavour)
         self.custom = CustomCode(self, code_hooks)
         self.event_unit = None            # set by an event-unit plugin (raise_event target)
         # timeline tracing (iss/trace.py): None, or a Tracer the scheduler and peripherals
@@ -86,14 +88,20 @@ class Simulator:
         self._order = 0
         self._time = 0
         self._running = None              # the hart inside hart.run, if any
+        self._deferred_stop = None        # (Stop, Hart) of an event fired inside an access
+        self._epoch = 0                   # counts runs and events that may change memory
         self.peripherals = build_peripherals(self)      # parameters and windows checked
-        self.bus = Bus(self.peripherals)
+        self.bus = Bus(self.peripherals, self.fire_due)
         # debugger hook: watch(hart, address, size, is_write, old, new) for accesses done in
         # Python (custom loads/stores while watchpoints exist); None when not debugging
         self.watch = None
         # accurate timing: which cycles each TCDM bank is taken (hooks.memory_access_timing)
         self.tcdm_banks = (np.zeros((TCDM_BANKS, BANK_WINDOW), dtype=np.int64)
                            if timing == "accurate" else None)
+        # and the last write by a core of each L1 word (hooks.memory_causality)
+        l1 = self.platform.memory_named("l1") or self.platform.memories[0]
+        self.l1_writes = (np.zeros(l1.size >> 2, dtype=np.int64)
+                          if timing == "accurate" else None)
         cluster = self.platform.cluster_id << 5
         self.harts = [Hart(self, i, cluster | i) for i in range(cores)]
         for hart in self.harts:
@@ -130,6 +138,7 @@ class Simulator:
         p = self.bus.owner(address)
         if p is None:
             return 0, f"load from unmapped address 0x{address:08x}"
+        self.fire_due(hart)
         return p.read(hart, address - p.base, size) & ((1 << 8 * size) - 1), None
 
     def bus_write(self, hart, address: int, size: int, value: int) -> str | None:
@@ -139,6 +148,7 @@ class Simulator:
         p = self.bus.owner(address)
         if p is None:
             return f"store to unmapped address 0x{address:08x}"
+        self.fire_due(hart)
         p.write(hart, address - p.base, size, value & ((1 << 8 * size) - 1))
         return None
 
@@ -175,9 +185,38 @@ class Simulator:
         return self._time
 
     def schedule(self, at: int, callback) -> None:
-        """Call callback() once the cluster reaches cycle `at`."""
+        """Call callback() once the cluster reaches cycle `at`. A running hart stops at
+        its first block from `at` on, so the event takes effect before the hart goes
+        further; a register access inside that block sees it too (fire_due)."""
         heapq.heappush(self._events, (int(at), self._order, callback))
         self._order += 1
+        running = self._running
+        if running is not None and int(at) < int(running.ctx[CTX_CYCLE_LIMIT]):
+            running.ctx[CTX_CYCLE_LIMIT] = int(at)
+
+    def fire_due(self, hart, is_read: bool | None = None) -> bool:
+        """Before a register access: fire every event due at or before the accessing
+        instruction's cycle, so polling a status register sees what waiting for the
+        event would (docs/cluster.md, Peripheral events). An event must not fire before
+        the other running harts have reached its cycle (it may halt or wake them, or
+        change memory they read): then, for an access from inside the engine (is_read
+        given), the access is retried once they have (returns False)."""
+        if not self._events or self._running is not hart:
+            return True
+        now = hart.now()
+        due = self._events[0][0]
+        if due > now:
+            return True
+        if is_read is not None and any(h.cycles < due for h in self.harts
+                                       if h is not hart and h.state == RUNNING):
+            hart.retry_access(is_read)
+            return False
+        while self._events and self._events[0][0] <= now:
+            stop = self._fire(heapq.heappop(self._events))
+            if stop is not None and self._deferred_stop is None:
+                self._deferred_stop = stop
+        self._time = now
+        return True
 
     def sleep(self, hart, until: int | None = None) -> None:
         """From a register read: the load does not complete, the hart sleeps until woken
@@ -292,11 +331,22 @@ class Simulator:
                 cycle_limit = min(cycle_limit, self._events[0][0])
             self._time = hart.cycles
             t_slice, before = time.perf_counter(), hart.instret
+            # a spinning hart ahead of another that could write what it polls yields to
+            # it; not to a hart that only spun since anything else ran (they would bounce)
+            others = [h.cycles for h in runnable if h is not hart and h.spun != self._epoch]
             self._running = hart
             try:
-                stop = hart.run(budget, hart.instret + limit - self.instructions, cycle_limit)
+                stop = hart.run(budget, hart.instret + limit - self.instructions, cycle_limit,
+                                min(others, default=NO_LIMIT))
             finally:
                 self._running = None
+            if stop.reason == "slice" and stop.message == "spin":
+                hart.spun = self._epoch          # went round its poll loop, nothing else
+            else:
+                self._epoch += 1                  # may have changed what others poll
+            if self._deferred_stop is not None:      # a misprogrammed peripheral's event
+                deferred, self._deferred_stop = self._deferred_stop, None
+                return deferred
             if self.tracer is not None:
                 self.tracer.sample(hart)
             if self.custom.auto_pending and self.instructions >= AUTO_SAMPLE:
@@ -308,7 +358,7 @@ class Simulator:
                     self.tracer.sleep(hart)
                 if hart.wake_at is not None:
                     self.wake(hart, hart.wake_at)
-            elif stop.reason != "slice":
+            elif stop.reason not in ("slice", "retry"):
                 if stop.reason == "limit":
                     stop.message = f"instruction limit ({limit}) reached"
                 return stop, hart
@@ -328,6 +378,7 @@ class Simulator:
     def _fire(self, event):
         """Run a scheduled peripheral callback; a misprogrammed peripheral ends the run."""
         self._time = event[0]
+        self._epoch += 1
         try:
             event[2]()
         except PeripheralError as e:
@@ -370,7 +421,8 @@ class Simulator:
                   "branch": int(ctx[CTX_STALL_BRANCH]),
                   "mulh": static["mulh"], "div": int(ctx[CTX_STALL_DIV]), "csr": static["csr"],
                   "elw": static["elw"], "misaligned": int(ctx[CTX_STALL_MISALIGNED]),
-                  "tcdm": int(ctx[CTX_STALL_TCDM]), "peripheral": int(ctx[CTX_STALL_PERIPHERAL])}
+                  "tcdm": int(ctx[CTX_STALL_TCDM]), "peripheral": int(ctx[CTX_STALL_PERIPHERAL]),
+                  "sync": int(ctx[CTX_STALL_SYNC])}
         events = dict(zip(EVENT_NAMES, (int(v) for v in hart.perf.totals())))
         sleep = int(ctx[CTX_SLEEP])
         return {"hart": hart.index, "hartid": hart.hartid, "core_id": hart.core_id,

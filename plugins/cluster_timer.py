@@ -94,7 +94,7 @@ class ClusterTimer(Peripheral):
             self.generation[i] += 1
         for i in self._units():
             cfg = self.cfg[i]
-            if not (cfg & ENABLE and cfg & (IRQEN | MODE)):
+            if not (cfg & ENABLE and cfg & (IRQEN | MODE | ONE_S)):
                 continue
             wrap = 1 << self._bits(i)
             ticks = (self._get(self.cmp, i) - self._get(self.cnt, i)) % wrap or wrap
