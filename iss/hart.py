@@ -16,7 +16,7 @@ from .hooks import (CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CT
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, PROF_PERIPHERAL, STOP_BREAK,
                     STOP_LIMIT, STOP_SLOW, STOP_SPIN, STOP_TRAP, CTX_WRITES, CTX_HART,
-                    CTX_SPIN_LOOPS, CTX_WORK, CTX_YIELD_AFTER)
+                    CTX_SPIN_LOOPS, CTX_SPUN, CTX_YIELD_AFTER)
 from .errors import PeripheralError
 from .native import c_function_address
 from .xpulp_exec import trap_hook
@@ -204,7 +204,8 @@ class Hart:
         self.ctx[CTX_LIMIT] = min(self.instret + budget, limit)
         self.ctx[CTX_CYCLE_LIMIT] = cycle_limit
         self.ctx[CTX_YIELD_AFTER] = yield_after
-        self.ctx[CTX_WORK] = 0
+        self.ctx[CTX_SPUN] = 0
+        instret = self.instret
         stop = self._emulate(0)
         # the limit may have been lowered while running (an event scheduled, a hart woken)
         cycle_limit = int(self.ctx[CTX_CYCLE_LIMIT])
@@ -214,7 +215,8 @@ class Hart:
             return stop
         if self.ctx[CTX_STOP] == STOP_SPIN:
             # "spin": it only went round its poll loop; "spin after work": it did more
-            return Stop("slice", self.pc, "spin" if self.ctx[CTX_WORK] == 0 else "spin after work")
+            only_spun = self.instret - instret == self.ctx[CTX_SPUN]
+            return Stop("slice", self.pc, "spin" if only_spun else "spin after work")
         if self.ctx[CTX_LIMIT] == limit and self.ctx[CTX_STOP] == STOP_LIMIT \
                 and self.cycles < cycle_limit:
             return self._step_exactly(limit)

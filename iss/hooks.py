@@ -97,7 +97,7 @@ CTX_STALL_SYNC = 61     # cycles waiting for a value another core writes at a la
 CTX_SPIN_LOOPS = 70     # address of the uint8 per-halfword spin-loop starts (iss/spin.py), 0: none
 CTX_YIELD_AFTER = 71    # a spin loop stops the engine once the hart's cycle passes this
                         # (the next runnable hart's; NO_LIMIT: never)
-CTX_WORK = 72           # blocks run other than a spin loop going round (Simulator.advance)
+CTX_SPUN = 72           # instructions of poll loops going round (Hart.run: did it only spin?)
 CTX_SIZE = 80
 
 # columns of the CTX_PROFILE table: dynamic cycles by cause, at the instruction that caused them
@@ -254,8 +254,7 @@ def block_hook(uc, address, size, user_data):
                 ctx[CTX_STOP] = STOP_SPIN
                 call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
                 return
-        else:
-            ctx[CTX_WORK] += 1
+            ctx[CTX_SPUN] += n
         if start != ctx[CTX_LAST_BLOCK_END]:
             _transfer_penalty(ctx, start)
         cprefix = carray(ptr_from_int(ctx[CTX_CPREFIX]), n_tables, np.uint32)
