@@ -6,9 +6,23 @@ passed to the hooks as user_data (CTX_* slots).
 
 Instruction counting: a block hook adds the number of instructions of the
 translated block it is about to run. Counts come from a prefix table built at
-load time over the executable segments (idx[a] = instructions starting before
-address a), so a sub-range costs two loads; blocks outside it are counted by
-scanning the halfwords in guest memory (length bits [1:0] == 3 -> 32-bit).
+load time over the executable segments, so a sub-range costs two loads; blocks
+outside it are counted by scanning the halfwords in guest memory (length bits
+[1:0] == 3 -> 32-bit).
+
+The tables cover both ways of decoding the code (build_prefix_table): the linear
+decode from the start of the code, and the decode from any halfword that the linear
+one sees as the second half of a 32-bit instruction (a jump into the middle of a
+word). Decoding is deterministic from a given halfword and each halfword starts one
+instruction, so next(k) = k + length(k) is a function on halfwords; the decode from
+a "mid" halfword stays on mid halfwords until it lands on a linear start and from
+there on is the linear decode. A table value per halfword with
+table[next(k)] = table[k] + value(k) for every halfword k (a potential) gives every
+block on either decode its exact sum as table[end] - table[start], at no cost in the
+hook. The block's last instruction, which the next block's transfer penalty needs,
+is ambiguous only where a mid-entry branch or jump ends at the same halfword as a
+linear instruction of another kind (F_AMBIG, ~1 % of the branch ends of compiled
+code): there the hook decides from the last block's start.
 """
 from __future__ import annotations
 
@@ -113,10 +127,17 @@ STOP_TRAP = 3           # an exception that is not a known custom instruction (C
 STOP_BREAK = 4          # a debugger breakpoint (CTX_SLOW_PC), before the instruction runs
 STOP_SPIN = 5           # a spin loop ran ahead of the other harts (CTX_YIELD_AFTER)
 
-# per-halfword timing flags (timing.StaticTiming)
+# per-halfword timing flags (timing.StaticTiming). Of the instruction that STARTS at the
+# halfword (every halfword starts one: the linear decode's or a mid-entry decode's):
 F_IS32 = 1
+F_BRANCH = 32           # a conditional branch
+F_JUMP = 64             # jal, jalr
+# of the instruction that ENDS at the halfword (the linear one where both decodes end):
 F_ENDS_BRANCH = 2
 F_ENDS_JUMP = 4
+F_AMBIG = 8             # a mid-entry branch or jump ends here too (other F_ENDS_* bits)
+# of the halfword itself:
+F_MID = 16              # not an instruction start of the linear decode
 TAKEN_BRANCH_PENALTY = 2    # timing.md §1: taken branch 3 cycles = 1 + 2 (resolved in EX)
 TCDM_BANKS = 32             # hardware.md §1: 512 kB L1 in 32 word-interleaved banks
 BANK_WINDOW = 1 << 15       # cycles remembered per bank; > the scheduler's quantum
@@ -209,12 +230,35 @@ def taken_branch(ctx, pc):
     profile_charge(ctx, pc, PROF_BRANCH, TAKEN_BRANCH_PENALTY)
 
 
+@njit(cache=True)
+def _last_instruction_kind(ctx, ends):
+    """F_ENDS_* of the last block's last instruction where the flags at its end are
+    ambiguous (F_AMBIG): a block that starts on a linear instruction ends with the linear
+    one; one entered at a mid halfword ends with a mid-entry instruction unless its
+    decode reached a linear start before its end."""
+    base = ctx[CTX_CODE_BASE]
+    n = ((ctx[CTX_CODE_END] - base) >> 1) + 1
+    flags = carray(ptr_from_int(ctx[CTX_FLAGS]), n, np.uint8)
+    end = ctx[CTX_LAST_BLOCK_END]
+    a = ctx[CTX_LAST_BLOCK]
+    last = -1
+    while a < end and base <= a and flags[(a - base) >> 1] & F_MID:
+        last = a
+        a += 4 if flags[(a - base) >> 1] & F_IS32 else 2
+    if a != end or last < 0:     # (an empty block, cut at its start: as before it)
+        return ends & (F_ENDS_BRANCH | F_ENDS_JUMP)
+    kind = flags[(last - base) >> 1]
+    return (F_ENDS_BRANCH if kind & F_BRANCH else 0) | (F_ENDS_JUMP if kind & F_JUMP else 0)
+
+
 @njit(cache=True, inline="always")
 def _transfer_penalty(ctx, start):
     """Dynamic cost of arriving at `start` from the previous block's end (timing.md §1):
     a taken branch costs 2 more than a not-taken one; a jump or taken branch to a 32-bit
     instruction at a non-word-aligned address costs 1 more."""
     ends = _flags_at(ctx, ctx[CTX_LAST_BLOCK_END])
+    if ends & F_AMBIG:
+        ends = _last_instruction_kind(ctx, ends)
     if ends & F_ENDS_BRANCH:
         taken_branch(ctx, ctx[CTX_LAST_BLOCK_END] - 2)
     if ends & (F_ENDS_BRANCH | F_ENDS_JUMP) and start & 2 and _flags_at(ctx, start) & F_IS32:
@@ -391,26 +435,50 @@ def tlb_fill_hook(uc, vaddr, access, entry, user_data):
 
 
 def build_prefix_table(code: bytes, base: int) -> np.ndarray:
-    """idx[k] = instructions starting in [base, base + 2k) for a linear parse of code."""
+    """Instruction-count potential over the halfwords of code (module docstring):
+    idx[k] = instructions of the linear decode before halfword k at its instruction
+    starts; at mid halfwords the value that makes idx[end] - idx[start] exact for the
+    decode entered there."""
     halfwords = np.frombuffer(code[: len(code) & ~1], dtype=np.uint16)
-    return _prefix(halfwords)
+    nxt, linear = decode_graph(halfwords)
+    phi = potentials(nxt, linear, np.ones((len(halfwords), 1), np.int64))
+    return phi[:, 0].astype(np.uint32)
 
 
 @njit(cache=True)
-def _prefix(halfwords):
-    out = np.zeros(len(halfwords) + 1, np.uint32)
-    n = 0
-    i = 0
-    while i < len(halfwords):
-        out[i] = n
-        if (halfwords[i] & 3) == 3 and i + 1 < len(halfwords):
-            out[i + 1] = n + 1   # mid-instruction: never a block boundary
-            i += 2
-        else:
-            i += 1
-        n += 1
-    out[len(halfwords)] = n
-    return out
+def decode_graph(halfwords):
+    """(next, linear): next[k] = the halfword after the instruction starting at halfword
+    k (32-bit when bits [1:0] == 3, except in the last halfword); linear[k] = 1 where
+    the linear decode from halfword 0 starts an instruction."""
+    n = len(halfwords)
+    nxt = np.empty(n, np.int64)
+    linear = np.zeros(n, np.uint8)
+    for k in range(n):
+        nxt[k] = k + 2 if (halfwords[k] & 3) == 3 and k + 1 < n else k + 1
+    k = 0
+    while k < n:
+        linear[k] = 1
+        k = nxt[k]
+    return nxt, linear
+
+
+@njit(cache=True)
+def potentials(nxt, linear, values):
+    """phi[n + 1, c] with phi[nxt[k]] = phi[k] + values[k] for every halfword k: the
+    running sums of the linear decode at its starts (and the end), then each mid
+    halfword from the one its instruction ends at, last first (next[k] > k)."""
+    n, c = values.shape
+    phi = np.zeros((n + 1, c), np.int64)
+    acc = np.zeros(c, np.int64)
+    for k in range(n):
+        if linear[k]:
+            phi[k] = acc
+            acc += values[k]
+    phi[n] = acc
+    for k in range(n - 1, -1, -1):
+        if not linear[k]:
+            phi[k] = phi[min(nxt[k], n)] - values[k]
+    return phi
 
 
 def hook_address(fn) -> ctypes.c_void_p:

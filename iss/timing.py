@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .hooks import F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32
+from .hooks import (F_AMBIG, F_BRANCH, F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32, F_JUMP, F_MID,
+                    decode_graph, potentials)
 from .isa.decoder import decode
 from .isa.spec import KIND_ALU, KIND_BRANCH_IMM, KIND_ELW, KIND_LOAD, KIND_STORE
 
@@ -130,63 +131,107 @@ def _classify16(h: int) -> Insn:
 
 
 class StaticTiming:
-    """Per-halfword tables over [base, end) for the hooks, and event indicators."""
+    """Per-halfword tables over [base, end) for the hooks, and event indicators.
+
+    Every halfword starts one instruction: the linear decode's at its starts, and at the
+    other ("mid") halfwords the instruction a jump into the middle of a word runs. The
+    tables hold both (hooks module docstring): `prefix` is a static-cycle potential
+    (prefix[end] - prefix[start] is exact for a block on either decode), `events` and
+    `stalls` are per-halfword differences of potentials (their sums over the halfwords of
+    any instruction give its own values), `flags` and `reads` describe the instruction
+    starting at each halfword, and the F_ENDS_* bits and `load_end` the linear
+    instruction ending there (F_AMBIG where a mid-entry branch or jump ends there too),
+    or the mid-entry one where no linear instruction ends."""
 
     def __init__(self, code: bytes, base: int, flavour: str):
         halfwords = len(code) >> 1
         self.base = base
-        cost = np.zeros(halfwords, np.uint32)
-        self.flags = np.zeros(halfwords + 1, np.uint8)
+        hw = np.frombuffer(code[:2 * halfwords], dtype=np.uint16)
+        nxt, linear = decode_graph(hw)
+        h, nxts, lin = hw.tolist(), nxt.tolist(), linear.tolist()
+        known: dict[int, Insn] = {}
+        insns = []
+        for k in range(halfwords):
+            half = h[k]
+            word = half | h[k + 1] << 16 if half & 3 == 3 and k + 1 < halfwords else half
+            insn = known.get(word)
+            if insn is None:
+                insn = known[word] = classify(word, flavour)
+            insns.append(insn)
+        # per instruction start k, both decodes: cost, static stalls, events (columns below)
+        values = []
+        cost = []
+        flags = [0] * (halfwords + 1)
         # for hardware-loop back-edges (hooks.loop_back_edge_timing): registers each
         # instruction reads (at its start), and at the end of each load its destination
         # | 0x80 when the static table charged it a load-use stall
-        self.reads = np.zeros(halfwords + 1, np.uint32)
-        self.load_end = np.zeros(halfwords + 1, np.uint8)
-        self.events = np.zeros((halfwords, 17), np.int64)     # PCER events per instruction
-        self.stalls = np.zeros((halfwords, len(STATIC_STALLS)), np.int64)
-        insns = []
-        off = 0
-        while off + 2 <= len(code):
-            half = code[off] | code[off + 1] << 8
-            if half & 3 == 3 and off + 4 <= len(code):
-                word = int.from_bytes(code[off:off + 4], "little")
-            else:
-                word = half
-            insn = classify(word, flavour)
-            insns.append((off >> 1, insn))
-            off += insn.length
-        for n, (k, insn) in enumerate(insns):
-            nxt = insns[n + 1][1] if n + 1 < len(insns) else None
-            prev = insns[n - 1][1] if n else None
-            load_use = insn.load and insn.writes and nxt is not None and insn.writes in nxt.reads
+        reads = [0] * (halfwords + 1)
+        load_end = [0] * (halfwords + 1)
+        ends_mid = []               # (end, F_ENDS_* bits, load info) of mid-entry instructions
+        prev_linear = None
+        for k, insn in enumerate(insns):
+            n = nxts[k]
+            nxt_insn = insns[n] if n < halfwords else None
+            if lin[k]:
+                prev, prev_linear = prev_linear, insn
+            else:    # the mid-entry decode falls through only from a 32-bit one at k - 2
+                prev = insns[k - 2] if k >= 2 and not lin[k - 2] and nxts[k - 2] == k else None
+            load_use = int(bool(insn.load and insn.writes and nxt_insn is not None
+                                and insn.writes in nxt_insn.reads))
             jump = int(insn.jump) + int(bool(insn.jalr_rs1 and prev is not None
                                              and prev.writes == insn.jalr_rs1))
-            row = (int(load_use), jump, 4 * insn.mulh, 3 * insn.csr, 3 * insn.elw)
-            self.stalls[k] = row
-            cost[k] = 1 + sum(row)
-            ev = self.events[k]
-            ev[EV_LD_STALL], ev[EV_JMP_STALL] = row[0], jump
-            ev[EV_LD], ev[EV_ST], ev[EV_JUMP] = insn.load, insn.store, insn.jump
-            ev[EV_BRANCH], ev[EV_RVC] = insn.branch, insn.length == 2
-            end = k + (insn.length >> 1)
+            row = (load_use, jump, 4 * insn.mulh, 3 * insn.csr, 3 * insn.elw)
+            c = 1 + sum(row)
+            cost.append(c)
+            values.append((c, *row, insn.load, insn.store, insn.jump, insn.branch,
+                           insn.length == 2))
+            flags[k] |= ((F_IS32 if insn.length == 4 else 0) | (F_BRANCH if insn.branch else 0)
+                         | (F_JUMP if insn.jump else 0) | (0 if lin[k] else F_MID))
+            mask = 0
             for r in insn.reads:
-                self.reads[k] |= np.uint32(1 << r) if r else np.uint32(0)
-            if insn.load and insn.writes and end <= halfwords:
-                self.load_end[end] = insn.writes | (0x80 if load_use else 0)
-            if insn.length == 4:
-                self.flags[k] |= F_IS32
+                if r:
+                    mask |= 1 << r
+            reads[k] = mask
+            end = k + (insn.length >> 1)
             if end <= halfwords:
-                self.flags[end] |= (F_ENDS_BRANCH if insn.branch else 0) | (F_ENDS_JUMP if insn.jump else 0)
-        # prefix[k] = static cycles of the instructions starting before halfword k;
-        # mid-instruction halfwords repeat the value of the instruction's start
-        self.prefix = np.zeros(halfwords + 1, np.uint32)
-        np.cumsum(cost, out=self.prefix[1:])
+                kind = (F_ENDS_BRANCH if insn.branch else 0) | (F_ENDS_JUMP if insn.jump else 0)
+                info = insn.writes | (0x80 if load_use else 0) if insn.load and insn.writes else 0
+                if lin[k]:
+                    flags[end] |= kind
+                    if info:
+                        load_end[end] = info
+                else:
+                    ends_mid.append((end, kind, info))
+        for end, kind, info in ends_mid:
+            if end < halfwords and not lin[end]:    # only this instruction ends here
+                flags[end] |= kind
+                if info:
+                    load_end[end] = info
+            elif kind and kind != flags[end] & (F_ENDS_BRANCH | F_ENDS_JUMP):
+                # (a block that ends with a mid-entry instruction other than a branch or
+                # jump falls through to the next one: the transfer penalty is not asked)
+                flags[end] |= F_AMBIG
+        self.flags = np.array(flags, np.uint8)
+        self.reads = np.array(reads, np.uint32)
+        self.load_end = np.array(load_end, np.uint8)
+        self.cost = np.array(cost, np.uint32)      # of the instruction starting at each halfword
+        phi = potentials(nxt, linear, np.array(values, np.int64).reshape(halfwords, 11))
+        # prefix[k] = static cycles of the linear decode's instructions before halfword k at
+        # its starts (+ a constant keeping mid-halfword values >= 0)
+        self.prefix = (phi[:, 0] - min(int(phi[:, 0].min()), 0)).astype(np.uint32)
+        weights = np.diff(phi, axis=0)
+        self.stalls = np.ascontiguousarray(weights[:, 1:6])
+        self.events = np.zeros((halfwords, 17), np.int64)     # PCER events per instruction
+        for column, event in zip(range(1, 11), (EV_LD_STALL, EV_JMP_STALL, None, None, None,
+                                                EV_LD, EV_ST, EV_JUMP, EV_BRANCH, EV_RVC)):
+            if event is not None:
+                self.events[:, event] = weights[:, column]
 
     def cost_at(self, address: int) -> int:
         """Static cycles of the instruction at address (1 outside the tables)."""
         k = (address - self.base) >> 1
-        if 0 <= k < len(self.prefix) - 1:
-            return int(self.prefix[k + 1]) - int(self.prefix[k]) or 1
+        if 0 <= k < len(self.cost):
+            return int(self.cost[k])
         return 1
 
     def execution_counts(self, executed: np.ndarray) -> np.ndarray:
