@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
                           "= one hook per loop, faster when the hot loops are plain RV32 code; "
                           "auto (default) = span, then split after 5 M instructions if the "
                           "code run so far favours it (docs/unicorn-notes.md)")
+    run.add_argument("--xpulp-engine", default="on", choices=("on", "off"),
+                     help="run hardware-loop bodies of SIMD / dot-product / plain code in the "
+                          "native loop engine after their first iteration (speed only: the "
+                          "same output, counts, cycles, stalls and events; default on); off "
+                          "to compare. Not used with breakpoints, watchpoints, --profile, "
+                          "--itrace or --timing accurate")
     run.add_argument("--max-instructions", type=_positive_int, metavar="N",
                      help="stop after N retired instructions of all cores together (exit code 4)")
     run.add_argument("--max-cycles", type=_positive_int, metavar="N",
@@ -208,7 +214,8 @@ def _cmd_run(args) -> int:
     try:
         sim = Simulator(args.firmware, args.platform, isa=args.isa, cores=args.cores,
                         timing=args.timing, output=output,
-                        itrace=itrace[0] if itrace else None, code_hooks=args.code_hooks)
+                        itrace=itrace[0] if itrace else None, code_hooks=args.code_hooks,
+                        xpulp_engine=args.xpulp_engine == "on")
         profile = args.profile or args.profile_lines is not None
         if profile:
             from .profile import enable

@@ -7,6 +7,7 @@ import numpy as np
 from .hooks import (CTX_ACTIONS, CTX_END_INCLUSIVE, CTX_FN_REG_READ, CTX_FN_REG_WRITE,
                     CTX_GPR, CTX_HARTID, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_HOOKED, CTX_SITES,
                     CTX_REDIRECT_ICOUNT, CTX_REDIRECT_PC, CTX_REDIRECT_SKIP, CTX_SLOW_PC, account)
+from .hwloop_engine import LoopEngine
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
 from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND_LOAD,
                        KIND_STORE, MEM_POSTINC_IMM, MEM_REGREG)
@@ -71,6 +72,8 @@ class CustomCode:
                               *perf_csrs(self.flavour)}
         self.loop_csr_info = loop_base | (HWLOOP_CSR_WRITABLE[self.flavour] << 12)
         exits = self._scan(sim.image)
+        # hardware-loop bodies decoded for the loop engine (iss/hwloop_engine.py)
+        self.engine = LoopEngine(self, sim.timing)
         dense = _dense_runs(sorted(self.originals))[:MAX_DENSE_HOOKS]
         self.split_ranges = _merge(dense + [(a, a) for a in sorted(exits)])
         span = self.split_ranges[:1] and [(self.split_ranges[0][0], self.split_ranges[-1][1])]
@@ -201,6 +204,8 @@ class CustomCode:
         if layout is not None and ctx[CTX_GPR] != 0:
             ctx[[CTX_REDIRECT_PC, CTX_REDIRECT_ICOUNT, CTX_REDIRECT_SKIP]] = layout.addresses(
                 hart.uc, int(ctx[CTX_GPR]))
+        self.engine.attach(ctx, getattr(self.sim, "xpulp_engine", True)
+                           and getattr(self.sim, "itrace", None) is None and ctx[CTX_GPR] != 0)
         self.harts.append(hart)
         self.handles[hart.index] = [hart.add_code_hook(code_hook, lo, hi) for lo, hi in self.ranges]
 

@@ -56,7 +56,7 @@ class RunResult:
 class Simulator:
     def __init__(self, firmware, platform: Platform | str | None = None, output=None,
                  isa: str = "auto", cores: int | None = None, timing: str = "fast",
-                 itrace=None, code_hooks: str = "auto"):
+                 itrace=None, code_hooks: str = "auto", xpulp_engine: bool = True):
         self.platform = platform if isinstance(platform, Platform) else load_platform(platform)
         cores = self.platform.cores if cores is None else cores
         if not 1 <= cores <= 16:
@@ -78,6 +78,8 @@ class Simulator:
         code = mem.read(mem.code_base, mem.code_end - mem.code_base)
         self.timing = StaticTiming(code, mem.code_base, self.flavour)
         self.spin_loops = spin_loop_starts(bytes(code), self.flavour)
+        # hardware-loop bodies run by the loop engine (iss/hwloop_engine.py); off: compare
+        self.xpulp_engine = bool(xpulp_engine)
         self.custom = CustomCode(self, code_hooks)
         self.event_unit = None            # set by an event-unit plugin (raise_event target)
         # timeline tracing (iss/trace.py): None, or a Tracer the scheduler and peripherals

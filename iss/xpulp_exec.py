@@ -21,6 +21,7 @@ from .hooks import (CTX_ACTIONS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE, CTX_
                     STOP_SLOW, STOP_TRAP, CTX_BANKS, PROF_DIV, account, profile_charge, count_instructions, host_address,
                     loop_back_edge_timing, memory_access_timing, taken_branch,
                     static_cycles)
+from .hwloop_engine import CTX_HWLOOP, SOURCE_TAG, run as hwloop_run
 from .isa.semantics import alu_execute
 from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI,
                        HW_START, HW_STARTI, KIND_ALU, KIND_BRANCH_IMM, KIND_HWLOOP, KIND_LOAD,
@@ -432,15 +433,18 @@ def _loop_end(ctx, pc):
     return False
 
 
-@cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr), cache=True)
-def code_hook(uc, address, size, user_data):
+@njit(inline="always")
+def _code_hook(uc, address, size, user_data):
     """In front of NOP-patched custom instructions, at hardware-loop exits and at
     debugger breakpoints. ALU operations and in-memory loads/stores run inline here;
     every function call in this hot path costs a few ns (numba's calling convention),
-    so the rare cases go through one call to _execute."""
+    so the rare cases go through one call to _execute. After a back-edge the
+    hardware-loop engine may run further iterations (iss/hwloop_engine.py)."""
     ctx = carray(user_data, CTX_SIZE, np.int64)
     pc = np.int64(address)
     if (pc == ctx[CTX_LP_EXIT0] or pc == ctx[CTX_LP_EXIT1]) and _loop_end(ctx, pc):
+        if ctx[CTX_HWLOOP] != 0:
+            hwloop_run(ctx, pc)
         return
     if ctx[CTX_BREAKS] != 0 and _breakpoint_hit(ctx, pc):
         return
@@ -453,6 +457,20 @@ def code_hook(uc, address, size, user_data):
         _alu(ctx, site, sites)
     elif (kind != KIND_LOAD and kind != KIND_STORE) or not _memory(ctx, pc, site, sites):
         _execute(ctx, pc, site, False)
+
+
+def _build_code_hook():
+    """The code hook's cfunc, named after a hash of the sources it is compiled from
+    (hwloop_engine.SOURCE_TAG): numba's cache checks only this file, and the hook
+    embeds the engine from another module."""
+    name = f"code_hook_{SOURCE_TAG}"
+    src = f"def {name}(uc, address, size, user_data):\n    _code_hook(uc, address, size, user_data)\n"
+    exec(compile(src, __file__, "exec"), globals())
+    return cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr),
+                 cache=True)(globals()[name])
+
+
+code_hook = _build_code_hook()
 
 
 @cfunc(types.void(types.uintp, types.uint32, types.voidptr), cache=True)

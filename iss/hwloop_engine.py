@@ -1,0 +1,553 @@
+"""The hardware-loop engine: remaining iterations of a hardware loop in one native call.
+
+At load time every statically known hardware-loop body (cv.setup/cv.setupi and
+lp.setup/lp.setupi, cv.starti/lp.starti paired with an endi of the same loop nearby) is
+decoded once into micro-op rows (`build`). A body qualifies when every instruction in it
+is a custom ALU operation (SIMD, dot products, ... executed by the one semantic core
+`iss.isa.semantics.alu_execute`), a custom load/store (post-increment, register offset),
+or a plain RV32IMC ALU operation, multiplication (no division), load or store; and when
+its last instruction is neither a branch nor a jump (so the back-edge has no transfer
+penalty).
+
+At a loop's back-edge the code hook has already done what the normal path does (the
+iteration that just ended is accounted, PC is redirected to the loop start, the
+back-edge's load-use timing is applied). `run` then executes further iterations directly
+on Unicorn's register file (`env->gpr`, CTX_GPR) and the shared memory buffers, and
+accounts each one exactly as the block hook would (instructions, static cycles, the
+execution-count difference array from which per-hart events and static stalls come, and
+the back-edge's load-use correction, measured with the hooks' own function). It always
+leaves the loop's last iteration to the normal path, so leaving the loop, and the
+translation block Unicorn runs from the loop start, are the normal path's.
+
+An iteration runs here only when the normal path would run it whole, without a stop:
+before the block hook's instruction limit (checked with the longest translation block
+Unicorn can build, TB_MAX instructions, from any point of the body) and before the
+scheduler's cycle limit (at every block start inside the body). Otherwise, and on
+anything the engine does not do (an access outside RAM -- a peripheral or unmapped
+address --, a misaligned plain access, a store to a code page), the iteration is undone
+(registers and the stores it made) and left to the normal path, which handles it as if
+the engine did not exist. Not used for spin loops (iss/spin.py), nor with breakpoints, watchpoints, --profile, --itrace,
+Unicorn's exact counting mode (no CTX_LIMIT) or --timing accurate (per-access TCDM
+timing); `iss run --xpulp-engine off` turns it off.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from numba import carray, njit
+
+from .hooks import (CTX_BANKS, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX_CYCLE_LIMIT,
+                    CTX_CYCLES, CTX_EXEC, CTX_GPR, CTX_INSTRET, CTX_LAST_BLOCK, CTX_LIMIT,
+                    CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_LP_START0, CTX_NREGIONS, CTX_PROFILE,
+                    CTX_REGIONS, CTX_SPIN_LOOPS, CTX_STALL_LOAD_USE,
+                    CTX_WATCHING, F_AMBIG, F_ENDS_BRANCH, F_ENDS_JUMP, PAGE_BITS, PAGE_CODE,
+                    count_instructions, loop_back_edge_timing, static_cycles)
+from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
+from .isa.semantics import alu_execute, op_id, v_dot
+from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, HW_STARTI, KIND_ALU, KIND_HWLOOP,
+                       KIND_LOAD, KIND_STORE, MEM_NONE, MEM_POSTINC_IMM, MEM_POSTINC_REG,
+                       MEM_REGREG)
+from .native import load8, load16, load32, ptr_from_int, store8, store16, store32
+
+CTX_HWLOOP = 62        # address of this hart's engine descriptor (D_*), 0: engine off
+CTX_HWLOOP_RUN = 63    # iterations the engine ran (statistics, tests)
+NO_LIMIT = 1 << 62     # CTX_LIMIT outside Hart.run (Unicorn's exact counting mode)
+TB_MAX = 512           # QEMU's TCG_MAX_INSNS: no translation block is longer
+STARTI_WINDOW = 64     # bytes between a starti and the endi it is paired with
+
+# descriptor slots
+D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES, D_SIZE = 0, 1, 2, 3, 4, 8
+# body columns
+B_START, B_EXIT, B_FIRST, B_NUOPS, B_NSTORES, B_NEXT = range(6)
+B_FIELDS = 6
+# micro-op columns
+U_KIND, U_OP, U_RD, U_RS1, U_RS2, U_RS3, U_IMM, U_IMM2, U_SIZE, U_SIGNED, U_MODE = range(11)
+U_FIELDS = 11
+# micro-op kinds
+K_NOP, K_CALU, K_LOAD, K_STORE, K_OP = range(5)
+# K_OP operations (b = rs2 value, or imm when U_MODE = 1)
+OP_ADD, OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, \
+    OP_MUL, OP_MULH, OP_MULHSU, OP_MULHU = range(14)
+_OP_FUNCT3 = {0: OP_ADD, 1: OP_SLL, 2: OP_SLT, 3: OP_SLTU, 4: OP_XOR, 5: OP_SRL, 6: OP_OR, 7: OP_AND}
+_MUL_FUNCT3 = {0: OP_MUL, 1: OP_MULH, 2: OP_MULHSU, 3: OP_MULHU}
+
+
+# dot products with a direct call of their semantic function (iss.isa.semantics.v_dot, the
+# one OPS uses): the generated dispatcher costs more than the operation (U_SIGNED = code)
+FAST_DOTS = (("v.sdotsp", 8), ("v.sdotup", 8), ("v.sdotusp", 8), ("v.dotsp", 8),
+             ("v.dotup", 8), ("v.dotusp", 8), ("v.sdotsp", 16), ("v.dotsp", 16))
+_FAST_CODE = {op_id(name, w): i + 1 for i, (name, w) in enumerate(FAST_DOTS)}
+
+
+def _sext(value: int, bits: int) -> int:
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _row(kind, op=0, rd=0, rs1=0, rs2=0, rs3=0, imm=0, imm2=0, size=0, signed=0, mode=0):
+    return (kind, op, rd, rs1, rs2, rs3, imm, imm2, size, signed, mode)
+
+
+# ---------------------------------------------------------------- load-time decode
+def _decode32(word: int, pc: int, flavour: str):
+    """Micro-op row of a 32-bit instruction, None if the engine does not run it."""
+    d = decode(word, flavour)
+    if d is not None:
+        if d.kind == KIND_ALU:
+            return _row(K_CALU, d.op, d.rd, d.rs1, d.rs2, 0, d.imm, d.imm2,
+                        signed=_FAST_CODE.get(d.op, 0))
+        if d.kind == KIND_LOAD:
+            return _row(K_LOAD, 0, d.rd, d.rs1, 0, d.rs2, d.imm, 0, d.mem_size or 4,
+                        int(d.mem_signed), d.mem_mode)
+        if d.kind == KIND_STORE:
+            return _row(K_STORE, 0, 0, d.rs1, d.rs2, d.rs3, d.imm, 0, d.mem_size or 4, 0,
+                        d.mem_mode)
+        return None
+    opcode, rd, f3 = word & 0x7F, (word >> 7) & 31, (word >> 12) & 7
+    rs1, rs2, f7 = (word >> 15) & 31, (word >> 20) & 31, word >> 25
+    imm_i = _sext(word >> 20, 12)
+    if opcode == 0x03 and f3 in (0, 1, 2, 4, 5):
+        return _row(K_LOAD, 0, rd, rs1, 0, 0, imm_i, 0, 1 << (f3 & 3), int(f3 < 4), MEM_NONE)
+    if opcode == 0x23 and f3 in (0, 1, 2):
+        imm_s = _sext(((word >> 25) << 5) | ((word >> 7) & 31), 12)
+        return _row(K_STORE, 0, 0, rs1, rs2, 0, imm_s, 0, 1 << f3, 0, MEM_NONE)
+    if opcode == 0x13:
+        if f3 == 1:
+            return _row(K_OP, OP_SLL, rd, rs1, imm=rs2, mode=1) if f7 == 0 else None
+        if f3 == 5:
+            if f7 not in (0, 0x20):
+                return None
+            return _row(K_OP, OP_SRA if f7 else OP_SRL, rd, rs1, imm=rs2, mode=1)
+        return _row(K_OP, _OP_FUNCT3[f3], rd, rs1, imm=imm_i, mode=1)
+    if opcode == 0x33:
+        if f7 == 0:
+            return _row(K_OP, _OP_FUNCT3[f3], rd, rs1, rs2)
+        if f7 == 0x20 and f3 in (0, 5):
+            return _row(K_OP, OP_SUB if f3 == 0 else OP_SRA, rd, rs1, rs2)
+        if f7 == 1 and f3 in _MUL_FUNCT3:     # div/rem: data-dependent latency, not here
+            return _row(K_OP, _MUL_FUNCT3[f3], rd, rs1, rs2)
+        return None
+    if opcode == 0x37:
+        return _row(K_OP, OP_ADD, rd, 0, imm=_sext(word & 0xFFFFF000, 32), mode=1)
+    if opcode == 0x17:
+        return _row(K_OP, OP_ADD, rd, 0, imm=(pc + (word & 0xFFFFF000)) & 0xFFFFFFFF, mode=1)
+    return None
+
+
+def _decode16(h: int):
+    """Micro-op row of a compressed instruction (RV32C), None for the ones the engine
+    does not run (jumps, branches, ebreak, illegal)."""
+    q, f3 = h & 3, h >> 13
+    rd, rs2 = (h >> 7) & 31, (h >> 2) & 31
+    r1c, r2c = 8 + ((h >> 7) & 7), 8 + ((h >> 2) & 7)
+    ci = _sext(((h >> 12) & 1) << 5 | ((h >> 2) & 31), 6)
+    if q == 0:
+        clw = ((h >> 7) & 0x38) | ((h >> 4) & 4) | ((h << 1) & 0x40)
+        if f3 == 0:
+            nz = ((h >> 7) & 0x30) | ((h >> 1) & 0x3C0) | ((h >> 4) & 4) | ((h >> 2) & 8)
+            return _row(K_OP, OP_ADD, r2c, 2, imm=nz, mode=1) if nz else None
+        if f3 == 2:
+            return _row(K_LOAD, 0, r2c, r1c, 0, 0, clw, 0, 4, 1, MEM_NONE)
+        if f3 == 6:
+            return _row(K_STORE, 0, 0, r1c, r2c, 0, clw, 0, 4, 0, MEM_NONE)
+        return None
+    if q == 1:
+        if f3 == 0:
+            return _row(K_OP, OP_ADD, rd, rd, imm=ci, mode=1)             # c.addi / c.nop
+        if f3 == 2:
+            return _row(K_OP, OP_ADD, rd, 0, imm=ci, mode=1)              # c.li
+        if f3 == 3:
+            if rd == 2:                                                   # c.addi16sp
+                imm = _sext(((h >> 3) & 0x200) | ((h >> 2) & 0x10) | ((h << 1) & 0x40)
+                            | ((h << 4) & 0x180) | ((h << 3) & 0x20), 10)
+                return _row(K_OP, OP_ADD, 2, 2, imm=imm, mode=1) if imm else None
+            return _row(K_OP, OP_ADD, rd, 0, imm=_sext(ci << 12, 32), mode=1) if ci else None
+        if f3 == 4:
+            sub = (h >> 10) & 3
+            shamt = ((h >> 7) & 0x20) | ((h >> 2) & 31)
+            if sub == 0:
+                return _row(K_OP, OP_SRL, r1c, r1c, imm=shamt, mode=1) if shamt < 32 else None
+            if sub == 1:
+                return _row(K_OP, OP_SRA, r1c, r1c, imm=shamt, mode=1) if shamt < 32 else None
+            if sub == 2:
+                return _row(K_OP, OP_AND, r1c, r1c, imm=ci, mode=1)
+            if (h >> 12) & 1:
+                return None
+            op = (OP_SUB, OP_XOR, OP_OR, OP_AND)[(h >> 5) & 3]
+            return _row(K_OP, op, r1c, r1c, r2c)
+        return None                                                      # jumps, branches
+    if f3 == 0:
+        shamt = ((h >> 7) & 0x20) | rs2
+        return _row(K_OP, OP_SLL, rd, rd, imm=shamt, mode=1) if shamt < 32 else None
+    if f3 == 2 and rd:
+        off = ((h >> 7) & 0x20) | ((h >> 2) & 0x1C) | ((h << 4) & 0xC0)
+        return _row(K_LOAD, 0, rd, 2, 0, 0, off, 0, 4, 1, MEM_NONE)
+    if f3 == 6:
+        off = ((h >> 7) & 0x3C) | ((h >> 1) & 0xC0)
+        return _row(K_STORE, 0, 0, 2, rs2, 0, off, 0, 4, 0, MEM_NONE)
+    if f3 == 4 and rs2 != 0:
+        if (h >> 12) & 1:
+            return _row(K_OP, OP_ADD, rd, rd, rs2)                       # c.add
+        return _row(K_OP, OP_ADD, rd, 0, rs2)                            # c.mv
+    return None
+
+
+def _decode_body(read_original, start: int, exit_address: int, flavour: str):
+    """Micro-op rows of [start, exit_address), None if the body does not qualify."""
+    rows = []
+    pc = start
+    while pc < exit_address:
+        half = read_original(pc, 2)
+        if half is None:
+            return None
+        if half & 3 == 3:
+            word = read_original(pc, 4)
+            row = None if word is None else _decode32(word, pc, flavour)
+            pc += 4
+        else:
+            row = _decode16(half)
+            pc += 2
+        if row is None:
+            return None
+        rows.append(row)
+    return rows if pc == exit_address and rows else None
+
+
+def _candidates(custom) -> list[tuple[int, int]]:
+    """(start, exit) of every statically known hardware loop."""
+    inclusive = HWLOOP_END_INCLUSIVE[custom.flavour]
+    sim = custom.sim
+
+    def exit_of(end):
+        return end + sim.memory_instruction_length(end) if inclusive else end
+
+    found, startis, endis = set(), [], []
+    for pc in sorted(custom.originals):
+        row = custom.sites[custom.actions[(pc - custom.base) >> 1] - 1]
+        if row[0] != KIND_HWLOOP:           # S_KIND
+            continue
+        op, loop, imm = int(row[1]), int(row[2]), int(row[6])   # S_OP, S_RD, S_IMM
+        if op in (HW_SETUP, HW_SETUPI):
+            found.add((pc + 4, exit_of(pc + imm)))
+        elif op == HW_STARTI:
+            startis.append((pc, loop, pc + imm))
+        elif op == HW_ENDI:
+            endis.append((pc, loop, exit_of(pc + imm)))
+    for spc, sloop, start in startis:
+        for epc, eloop, exit_address in endis:
+            if sloop == eloop and abs(spc - epc) <= STARTI_WINDOW:
+                found.add((start, exit_address))
+    return sorted((s, e) for s, e in found if custom.base <= s < e <= custom.end)
+
+
+class LoopEngine:
+    """The decoded bodies of one firmware image and the descriptor the harts point to."""
+
+    def __init__(self, custom, timing):
+        memory = custom.sim.memory
+
+        def read_original(pc, size):
+            if size == 4 and pc in custom.originals:
+                return custom.originals[pc]
+            if size == 2 and pc in custom.originals:
+                return custom.originals[pc] & 0xFFFF
+            try:
+                return int.from_bytes(memory.read(pc, size), "little")
+            except IndexError:
+                return None
+
+        bodies, uops = [], []
+        base = custom.base
+        for start, exit_address in _candidates(custom):
+            if timing.flags[(exit_address - base) >> 1] & (F_ENDS_BRANCH | F_ENDS_JUMP | F_AMBIG):
+                continue
+            rows = _decode_body(read_original, start, exit_address, custom.flavour)
+            if rows is None:
+                continue
+            stores = sum(1 for r in rows if r[U_KIND] == K_STORE)
+            bodies.append([start, exit_address, len(uops), len(rows), stores, 0])
+            uops.extend(rows)
+        self.loops = [(b[B_START], b[B_EXIT]) for b in bodies]
+        self.bodies = np.array(bodies or [[0] * B_FIELDS], dtype=np.int64).reshape(-1, B_FIELDS)
+        self.uops = np.array(uops or [[0] * U_FIELDS], dtype=np.int64).reshape(-1, U_FIELDS)
+        self.exits = np.zeros(len(custom.actions) + 1, dtype=np.int32)   # body index + 1
+        for i in range(len(bodies) - 1, -1, -1):      # chained by exit address
+            k = (bodies[i][B_EXIT] - base) >> 1
+            self.bodies[i, B_NEXT] = self.exits[k]
+            self.exits[k] = i + 1
+        self.descriptor = np.zeros(D_SIZE, dtype=np.int64)
+        self.descriptor[[D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES]] = (
+            self.bodies.ctypes.data, len(bodies), self.uops.ctypes.data, self.exits.ctypes.data,
+            memory.page_flags.ctypes.data)
+
+    def attach(self, ctx, enabled: bool) -> None:
+        ctx[CTX_HWLOOP] = self.descriptor.ctypes.data if enabled and len(self.loops) else 0
+
+
+# ---------------------------------------------------------------- native
+@njit(inline="always")
+def _s32(x):
+    return ((x & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
+
+
+@njit(inline="always")
+def _rv_op(op, a, b):
+    """RV32IM register operation on uint32 bit patterns held in int64 (no division)."""
+    if op == OP_ADD:
+        return (a + b) & 0xFFFFFFFF
+    if op == OP_SUB:
+        return (a - b) & 0xFFFFFFFF
+    if op == OP_XOR:
+        return a ^ b
+    if op == OP_OR:
+        return a | b
+    if op == OP_AND:
+        return a & b & 0xFFFFFFFF
+    if op == OP_SLL:
+        return (a << (b & 31)) & 0xFFFFFFFF
+    if op == OP_SRL:
+        return a >> (b & 31)
+    if op == OP_SRA:
+        return (_s32(a) >> (b & 31)) & 0xFFFFFFFF
+    if op == OP_SLT:
+        return np.int64(1) if _s32(a) < _s32(b) else np.int64(0)
+    if op == OP_SLTU:
+        return np.int64(1) if a < b else np.int64(0)
+    if op == OP_MUL:
+        return np.int64((np.uint64(a) * np.uint64(b)) & np.uint64(0xFFFFFFFF))
+    if op == OP_MULH:
+        return ((_s32(a) * _s32(b)) >> 32) & 0xFFFFFFFF
+    if op == OP_MULHSU:
+        return ((_s32(a) * b) >> 32) & 0xFFFFFFFF
+    return np.int64((np.uint64(a) * np.uint64(b)) >> np.uint64(32))
+
+
+@njit(inline="always")
+def _host(ctx, region, pages, address, size, store):
+    """Host pointer of a plain RAM access the engine may do itself, 0 otherwise.
+    region: (base, end, host pointer) of the memory the last access hit."""
+    if not (region[0] <= address and address + size <= region[1]):
+        regions = carray(ptr_from_int(ctx[CTX_REGIONS]), (ctx[CTX_NREGIONS], 3), np.int64)
+        found = False
+        for i in range(ctx[CTX_NREGIONS]):
+            if regions[i, 0] <= address and address + size <= regions[i, 0] + regions[i, 1]:
+                region[0], region[1], region[2] = regions[i, 0], regions[i, 0] + regions[i, 1], regions[i, 2]
+                found = True
+                break
+        if not found:
+            return np.int64(0)    # a peripheral, unmapped, or across two memories
+    if store and (pages[address >> PAGE_BITS] & PAGE_CODE or
+                  pages[(address + size - 1) >> PAGE_BITS] & PAGE_CODE):
+        return np.int64(0)        # Unicorn must see it (translated code on that page)
+    return region[2] + (address - region[0])
+
+
+@njit(inline="always")
+def _iteration(ctx, gpr, region, pages, uops, first, n, undo_addr, undo_size, undo_old):
+    """One pass over the body; returns False (with the stores it made undone, registers
+    left for the caller to restore) where the normal path must take over."""
+    stores = 0
+    ok = True
+    for u in range(first, first + n):
+        kind = uops[u, U_KIND]
+        if kind == K_OP:
+            rd = uops[u, U_RD]
+            a = np.int64(gpr[uops[u, U_RS1]])
+            b = uops[u, U_IMM] & 0xFFFFFFFF if uops[u, U_MODE] else np.int64(gpr[uops[u, U_RS2]])
+            if rd != 0:
+                gpr[rd] = np.uint32(_rv_op(uops[u, U_OP], a, b))
+        elif kind == K_CALU:
+            rd = uops[u, U_RD]
+            a = np.int64(gpr[uops[u, U_RS1]])
+            b = np.int64(gpr[uops[u, U_RS2]])
+            d = np.int64(gpr[rd])
+            fast = uops[u, U_SIGNED]
+            if fast == 1:
+                v = v_dot(a, b, d, 8, True, True, True)
+            elif fast == 2:
+                v = v_dot(a, b, d, 8, False, False, True)
+            elif fast == 3:
+                v = v_dot(a, b, d, 8, False, True, True)
+            elif fast == 4:
+                v = v_dot(a, b, d, 8, True, True, False)
+            elif fast == 5:
+                v = v_dot(a, b, d, 8, False, False, False)
+            elif fast == 6:
+                v = v_dot(a, b, d, 8, False, True, False)
+            elif fast == 7:
+                v = v_dot(a, b, d, 16, True, True, True)
+            elif fast == 8:
+                v = v_dot(a, b, d, 16, True, True, False)
+            else:
+                v = alu_execute(uops[u, U_OP], a, b, d, uops[u, U_IMM], uops[u, U_IMM2])
+            if rd != 0:
+                gpr[rd] = np.uint32(v & 0xFFFFFFFF)
+        elif kind == K_LOAD or kind == K_STORE:
+            mode = uops[u, U_MODE]
+            size = uops[u, U_SIZE]
+            rs1 = uops[u, U_RS1]
+            base = np.int64(gpr[rs1])
+            if mode == MEM_NONE:
+                address = (base + uops[u, U_IMM]) & 0xFFFFFFFF
+                if address & (size - 1):        # misaligned plain access: Unicorn's business
+                    ok = False
+                    break
+            elif mode == MEM_REGREG:
+                address = (base + np.int64(gpr[uops[u, U_RS3]])) & 0xFFFFFFFF
+            else:
+                address = base
+            if mode == MEM_POSTINC_IMM:
+                new_base = base + uops[u, U_IMM]
+            else:
+                new_base = base + np.int64(gpr[uops[u, U_RS3]])
+            host = _host(ctx, region, pages, address, size, kind == K_STORE)
+            if host == 0:
+                ok = False
+                break
+            h = np.uint64(host)
+            if kind == K_LOAD:
+                if size == 1:
+                    value = np.int64(load8(h))
+                    if uops[u, U_SIGNED]:
+                        value = (value ^ 0x80) - 0x80
+                elif size == 2:
+                    value = np.int64(load16(h))
+                    if uops[u, U_SIGNED]:
+                        value = (value ^ 0x8000) - 0x8000
+                else:
+                    value = np.int64(load32(h))
+                if mode == MEM_POSTINC_IMM or mode == MEM_POSTINC_REG:
+                    if rs1 != 0:
+                        gpr[rs1] = np.uint32(new_base & 0xFFFFFFFF)
+                rd = uops[u, U_RD]
+                if rd != 0:                     # loaded data wins when rd == rs1
+                    gpr[rd] = np.uint32(value & 0xFFFFFFFF)
+            else:
+                value = np.uint64(gpr[uops[u, U_RS2]])
+                undo_addr[stores] = host
+                undo_size[stores] = size
+                if size == 1:
+                    undo_old[stores] = np.int64(load8(h))
+                    store8(h, value)
+                elif size == 2:
+                    undo_old[stores] = np.int64(load16(h))
+                    store16(h, value)
+                else:
+                    undo_old[stores] = np.int64(load32(h))
+                    store32(h, value)
+                stores += 1
+                if mode == MEM_POSTINC_IMM or mode == MEM_POSTINC_REG:
+                    if rs1 != 0:
+                        gpr[rs1] = np.uint32(new_base & 0xFFFFFFFF)
+    if not ok:
+        for s in range(stores - 1, -1, -1):
+            h = np.uint64(undo_addr[s])
+            old = np.uint64(undo_old[s])
+            if undo_size[s] == 1:
+                store8(h, old)
+            elif undo_size[s] == 2:
+                store16(h, old)
+            else:
+                store32(h, old)
+    return ok
+
+
+@njit(inline="always")
+def _run(ctx, exit_address):
+    """After a back-edge taken at exit_address (PC already redirected to the start):
+    run the iterations the normal path would run without a stop, but the last."""
+    if (ctx[CTX_BREAKS] != 0 or ctx[CTX_WATCHING] != 0 or ctx[CTX_PROFILE] != 0
+            or ctx[CTX_BANKS] != 0 or ctx[CTX_GPR] == 0 or ctx[CTX_LIMIT] >= NO_LIMIT):
+        return
+    loop = 0 if exit_address == ctx[CTX_LP_EXIT0] and ctx[CTX_LP_COUNT0] > 0 else 1
+    slot = CTX_LP_START0 + 4 * loop
+    start = ctx[slot]
+    if ctx[slot + 3] < 2:
+        return
+    other = CTX_LP_START0 + 4 * (1 - loop)
+    if ctx[other + 3] > 0 and start <= ctx[other + 2] < exit_address:
+        return                  # the other loop's back-edge lies inside this body
+    desc = carray(ptr_from_int(ctx[CTX_HWLOOP]), D_SIZE, np.int64)
+    base = ctx[CTX_CODE_BASE]
+    halfwords = (ctx[CTX_CODE_END] - base) >> 1
+    if not (base <= exit_address < ctx[CTX_CODE_END]):
+        return
+    exits = carray(ptr_from_int(desc[D_EXITS]), halfwords + 1, np.int32)
+    bodies = carray(ptr_from_int(desc[D_BODIES]), (desc[D_NBODIES], B_FIELDS), np.int64)
+    b = np.int64(exits[(exit_address - base) >> 1]) - 1
+    while b >= 0 and bodies[b, B_START] != start:
+        b = bodies[b, B_NEXT] - 1
+    if b < 0:
+        return
+    if ctx[CTX_SPIN_LOOPS] != 0 and carray(ptr_from_int(ctx[CTX_SPIN_LOOPS]), halfwords + 1,
+                                           np.uint8)[(start - base) >> 1] != 0:
+        return                  # the block hook's spin yields see every round of it
+    first, n = bodies[b, B_FIRST], bodies[b, B_NUOPS]
+    uops = carray(ptr_from_int(desc[D_UOPS]), (first + n, U_FIELDS), np.int64)
+    pages = carray(ptr_from_int(desc[D_PAGES]), 1 << (32 - PAGE_BITS), np.uint8)
+    gpr = carray(ptr_from_int(ctx[CTX_GPR]), 32, np.uint32)
+    instructions = count_instructions(ctx, start, exit_address)
+    cycles = static_cycles(ctx, start, exit_address)
+    # the back-edge's load-use correction, from the hooks' own rule (then undone)
+    c0, s0 = ctx[CTX_CYCLES], ctx[CTX_STALL_LOAD_USE]
+    loop_back_edge_timing(ctx, exit_address, start)
+    delta = ctx[CTX_CYCLES] - c0
+    ctx[CTX_CYCLES], ctx[CTX_STALL_LOAD_USE] = c0, s0
+    nstores = max(bodies[b, B_NSTORES], 1)
+    undo_addr = np.empty(nstores, np.int64)
+    undo_size = np.empty(nstores, np.int64)
+    undo_old = np.empty(nstores, np.int64)
+    # iteration j (from 0) runs here iff the normal path would run it whole: every block
+    # the block hook sees in it passes the instruction limit (none is longer than
+    # TB_MAX) and starts before the cycle limit (the last starts before its end)
+    by_limit = (ctx[CTX_LIMIT] - TB_MAX - instructions - ctx[CTX_INSTRET]) // instructions + 1
+    by_cycles = (ctx[CTX_CYCLE_LIMIT] - cycles - ctx[CTX_CYCLES]) // (cycles + delta) + 1
+    iterations = min(ctx[slot + 3] - 1, by_limit, by_cycles)
+    saved = np.empty(32, np.uint32)
+    region = np.zeros(3, np.int64)
+    done = 0
+    while done < iterations:
+        for r in range(32):
+            saved[r] = gpr[r]
+        if not _iteration(ctx, gpr, region, pages, uops, first, n, undo_addr, undo_size, undo_old):
+            for r in range(32):
+                gpr[r] = saved[r]
+            break
+        done += 1
+    if done > 0:
+        ctx[CTX_INSTRET] += done * instructions
+        ctx[CTX_CYCLES] += done * (cycles + delta)
+        ctx[CTX_STALL_LOAD_USE] += done * delta
+        ctx[slot + 3] -= done
+        ctx[CTX_HWLOOP_RUN] += done
+        diff = carray(ptr_from_int(ctx[CTX_EXEC]), halfwords + 1, np.int64)
+        diff[(start - base) >> 1] += done
+        diff[(exit_address - base) >> 1] -= done
+        ctx[CTX_LAST_BLOCK] = start
+
+
+def _source_tag() -> str:
+    """A hash of the sources the native code depends on: numba's cache tracks only the
+    file a function is defined in, so the entry point's name carries it."""
+    here = Path(__file__).parent
+    digest = hashlib.sha1()
+    for name in ("hwloop_engine.py", "hooks.py", "native.py", "xpulp_exec.py",
+                 "isa/semantics.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+SOURCE_TAG = _source_tag()
+
+
+def _build_entry():
+    ns = globals()
+    src = f"def run_{SOURCE_TAG}(ctx, exit_address):\n    _run(ctx, exit_address)\n"
+    exec(compile(src, __file__, "exec"), ns)
+    return njit(cache=True)(ns[f"run_{SOURCE_TAG}"])
+
+
+run = _build_entry()
+"""run(ctx, exit_address): the engine entry, called by the code hook after a back-edge."""
