@@ -1,0 +1,90 @@
+"""The hardware-loop engine (iss/hwloop_engine.py) changes nothing but speed.
+
+Every firmware with hardware loops runs with the engine on and off (Simulator
+xpulp_engine=True/False, `iss run --xpulp-engine on|off`); the two runs must agree on
+the firmware's output, the exit code, instructions and cycles (cluster and per hart),
+per-hart stalls and events, the stop (reason, PC, message) and every hart's registers.
+Also stopped by --max-instructions at a seeded set of limits, many of which land in
+loops the engine runs (it must hand the last iterations back so the stop is exact).
+"""
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+
+from iss.hwloop_engine import CTX_HWLOOP_RUN
+from iss.simulator import Simulator
+
+import test_xpulp_engine as xe
+
+APPS = ["xpulp_selftest", "kernels_selftest", "bench_matmul_xpulp", "matmul_parallel"]
+ISA_TESTS = ["timing_hwloop"]
+SEED = 15
+LIMITS = 20
+
+
+def fingerprint(elf, engine, cores=1, max_instructions=None, isa="auto"):
+    out = io.StringIO()
+    sim = Simulator(elf, output=out, cores=cores, isa=isa, xpulp_engine=engine)
+    result = sim.run(max_instructions=max_instructions)
+    stats = {k: v for k, v in result.stats.items() if k not in ("wall_seconds", "mips", "energy")}
+    stats["energy"] = result.stats.get("energy")
+    registers = [[hart.reg(i) for i in range(32)] + [hart.pc] for hart in sim.harts]
+    ran = sum(int(hart.ctx[CTX_HWLOOP_RUN]) for hart in sim.harts)
+    stop = (result.stop.reason, result.stop.pc, result.stop.message)
+    return {"stdout": out.getvalue(), "exit": result.exit_code, "stats": stats,
+            "registers": registers, "stop": stop}, ran
+
+
+def assert_same(elf, cores, max_instructions=None, isa="auto", need_engine=False):
+    off, ran_off = fingerprint(elf, False, cores, max_instructions, isa)
+    on, ran_on = fingerprint(elf, True, cores, max_instructions, isa)
+    assert ran_off == 0
+    if need_engine:
+        assert ran_on > 0, "the engine ran no iteration"
+    for key in off:
+        assert on[key] == off[key], f"{key} differs (limit {max_instructions}, {cores} cores)"
+    return off["stats"]["instructions"], ran_on
+
+
+@pytest.mark.parametrize("cores", [1, 8])
+@pytest.mark.parametrize("name", APPS + ISA_TESTS)
+def test_full_runs_identical(firmware_elf, name, cores):
+    elf = firmware_elf(name)
+    assert_same(elf, cores, need_engine=name != "matmul_parallel" or cores == 8)
+
+
+@pytest.mark.parametrize("cores", [1, 8])
+@pytest.mark.parametrize("name", APPS + ISA_TESTS)
+def test_instruction_limits_identical(firmware_elf, name, cores):
+    """A seeded sweep of --max-instructions stops; most land inside engine-run loops."""
+    elf = firmware_elf(name)
+    total, _ = fingerprint(elf, False, cores)
+    total = total["stats"]["instructions"]
+    rng = random.Random(f"{SEED}-{name}-{cores}")
+    count = LIMITS if total < 5_000_000 else LIMITS // 4     # the long benchmark: fewer
+    limits = sorted({rng.randrange(1, total) for _ in range(count)})
+    for limit in limits:
+        assert_same(elf, cores, max_instructions=limit)
+
+
+@pytest.mark.parametrize("flavour", xe.FLAVOURS)
+def test_isa_hwloop_blocks_identical(tmp_path, flavour):
+    """The hardware-loop cases of the ISA tests (nested, shared ends, RVC bodies, custom
+    instructions last, post-increment loads), both encodings, every limit in the run."""
+    blocks = xe.hwloop_blocks(flavour)
+    elf = xe.build(tmp_path, f"hwloop_{flavour}", xe.delta_program([b[0] for b in blocks]), flavour)
+    total, ran = assert_same(elf, 1, isa=flavour, need_engine=True)
+    rng = random.Random(f"{SEED}-{flavour}")
+    for limit in sorted({rng.randrange(1, total) for _ in range(LIMITS)}):
+        assert_same(elf, 1, max_instructions=limit, isa=flavour)
+
+
+def test_switch_in_help():
+    import subprocess
+    import sys
+    text = subprocess.run([sys.executable, "-c", "from iss.cli import main; main()", "run",
+                           "--help"], capture_output=True, text=True).stdout
+    assert "--xpulp-engine" in text
