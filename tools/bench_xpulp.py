@@ -7,7 +7,8 @@ Builds firmware/apps/bench_matmul_xpulp twice (iss cc --isa corev: cv.sdotsp.b, 
 loads, hardware loops; --isa rv32imc: the same algorithm in plain C), runs the XpulpV2 build
 with each code-hook layout (`--code-hooks auto|span|split`, iss/custom_code.py), the plain build
 with the simulator and on raw Unicorn (tools/bench_rv32.py's setup), and prints instructions,
-seconds and simulated MIPS of each.
+seconds and simulated MIPS of each; the XpulpV2 build also with the hardware-loop engine off
+(`--xpulp-engine off`, best of 3 runs each, same counts asserted) and the on/off ratio.
 
 Then "where the time goes" (unless --skip-probes): small generated loops that isolate
   - Unicorn's own cost of one hooked instruction (the same loop with an empty code hook:
@@ -40,15 +41,18 @@ PROBE_ITERATIONS = 1_000_000
 PROBE_BODY = 12                     # custom instructions per probe loop body
 
 
-def simulate(elf: Path, code_hooks: str = "auto") -> dict:
-    sim = Simulator(elf, output=io.StringIO(), code_hooks=code_hooks)
-    t0 = time.perf_counter()
-    result = sim.run()
-    seconds = time.perf_counter() - t0
+def simulate(elf: Path, code_hooks: str = "auto", engine: bool = True, repeat: int = 1) -> dict:
+    """Best of `repeat` runs (the machine is noisy)."""
+    seconds = float("inf")
+    for _ in range(repeat):
+        sim = Simulator(elf, output=io.StringIO(), code_hooks=code_hooks, xpulp_engine=engine)
+        t0 = time.perf_counter()
+        result = sim.run()
+        seconds = min(seconds, time.perf_counter() - t0)
     n = result.stats["instructions"]
     return {"instructions": n, "seconds": seconds, "mips": n / seconds / 1e6,
-            "exit_code": result.exit_code, "code_hooks": len(sim.custom.ranges),
-            "custom_sites": sim.custom.count}
+            "cycles": result.stats["cycles"], "exit_code": result.exit_code,
+            "code_hooks": len(sim.custom.ranges), "custom_sites": sim.custom.count}
 
 
 # ------------------------------------------------------------------ probes
@@ -134,7 +138,13 @@ def main() -> int:
     args = parser.parse_args()
     out = REPO / "firmware" / "build"
     elfs = {isa: build_app(APP, out / isa, isa=isa) for isa in ("corev", "rv32imc")}
-    rows = {"iss-corev-auto": simulate(elfs["corev"], "auto"),     # the default
+    # the hardware-loop engine (iss/hwloop_engine.py) on (default) and off, interleaved
+    engine_on = simulate(elfs["corev"], "auto", True, repeat=3)
+    engine_off = simulate(elfs["corev"], "auto", False, repeat=3)
+    assert (engine_on["instructions"], engine_on["cycles"]) == (engine_off["instructions"],
+                                                                engine_off["cycles"])
+    rows = {"iss-corev-auto": engine_on,                          # the default
+            "iss-corev-engine-off": engine_off,
             "iss-corev-span": simulate(elfs["corev"], "span"),
             "iss-corev-split": simulate(elfs["corev"], "split"),
             "iss-rv32imc": simulate(elfs["rv32imc"])}
@@ -144,7 +154,8 @@ def main() -> int:
     rows["raw-unicorn-rv32imc"] = {"instructions": n, "seconds": raw["seconds"],
                                    "mips": n / raw["seconds"] / 1e6}
     report = {"rows": rows,
-              "instruction_ratio": n / rows["iss-corev-auto"]["instructions"]}
+              "instruction_ratio": n / rows["iss-corev-auto"]["instructions"],
+              "engine_speedup": engine_on["mips"] / engine_off["mips"]}
     if not args.skip_probes:
         report["probes"] = probes(out / "probes")
         report["ceiling"] = ceiling(report["probes"])
@@ -153,6 +164,8 @@ def main() -> int:
     for name, r in rows.items():
         print(f"{name:22s} {r['instructions']:14,d} {r['seconds']:9.3f} {r['mips']:8.1f}", file=text)
     print(f"instruction-count ratio plain / XpulpV2: {report['instruction_ratio']:.2f}x", file=text)
+    print(f"hardware-loop engine on / off (same run, best of 3 each): "
+          f"{report['engine_speedup']:.2f}x", file=text)
     if "probes" in report:
         p, c = report["probes"], report["ceiling"]
         print("where the time goes (ns):", file=text)
