@@ -230,12 +230,13 @@ def taken_branch(ctx, pc):
     profile_charge(ctx, pc, PROF_BRANCH, TAKEN_BRANCH_PENALTY)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _last_instruction_kind(ctx, ends):
     """F_ENDS_* of the last block's last instruction where the flags at its end are
     ambiguous (F_AMBIG): a block that starts on a linear instruction ends with the linear
     one; one entered at a mid halfword ends with a mid-entry instruction unless its
-    decode reached a linear start before its end."""
+    decode reached a linear start before its end. Inlined: a call that takes ctx makes
+    numba set up its arguments in the block hook's prologue, for every block (~0.8 ns)."""
     base = ctx[CTX_CODE_BASE]
     n = ((ctx[CTX_CODE_END] - base) >> 1) + 1
     flags = carray(ptr_from_int(ctx[CTX_FLAGS]), n, np.uint8)
