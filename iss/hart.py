@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 from unicorn import Uc, UcError
 from unicorn import unicorn_const as UC
-from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X0
+from unicorn.riscv_const import (UC_RISCV_REG_MCAUSE, UC_RISCV_REG_MEPC, UC_RISCV_REG_MSTATUS,
+                                 UC_RISCV_REG_MTVAL, UC_RISCV_REG_MTVEC, UC_RISCV_REG_PC,
+                                 UC_RISCV_REG_X0)
 from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 
 from . import hooks, regfile
@@ -16,17 +18,26 @@ from .hooks import (CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CT
                     CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, PROF_PERIPHERAL, STOP_BREAK,
                     STOP_LIMIT, STOP_SLOW, STOP_SPIN, STOP_TRAP, CTX_WRITES, CTX_HART,
-                    CTX_SPIN_LOOPS, CTX_SPUN, CTX_YIELD_AFTER)
+                    CTX_SPIN_LOOPS, CTX_SPUN, CTX_YIELD_AFTER, CTX_STALL_JUMP, CTX_BREAKS)
 from .errors import PeripheralError
 from .native import c_function_address
 from .xpulp_exec import trap_hook
 
 NO_LIMIT = (1 << 62)
 
-# RISC-V exception causes delivered to UC_HOOK_INTR (Unicorn does not enter mtvec itself)
+# RISC-V exception causes delivered to UC_HOOK_INTR (Unicorn does not enter mtvec itself:
+# our hook catches the exception, so QEMU's own trap entry never runs; Hart._enter_trap does it)
+EXC_MISALIGNED_FETCH = 0
 EXC_ILLEGAL = 2
 EXC_BREAKPOINT = 3
+EXC_ECALL_U = 8          # QEMU raises U_ECALL and adds the privilege level: from M it is 11
 EXC_ECALL_M = 11
+# synchronous exceptions a handler installed in mtvec receives (Hart._enter_trap)
+TRAP_CAUSES = (EXC_MISALIGNED_FETCH, EXC_ILLEGAL, EXC_BREAKPOINT, EXC_ECALL_M)
+MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP = 1 << 3, 1 << 7, 3 << 11
+# trap entry costs what a taken jump costs (1 cycle + 1 jump stall, timing.py): the
+# faulting instruction does not retire, its slot and the refetch at the handler do
+TRAP_ENTRY_CYCLES = 2
 _EXC_NAMES = {0: "misaligned instruction fetch", 1: "instruction access fault",
               EXC_ILLEGAL: "illegal instruction", EXC_BREAKPOINT: "ebreak without handler",
               4: "misaligned load", 5: "load access fault", 6: "misaligned store",
@@ -58,6 +69,7 @@ class Stop:
     fault_address: int | None = None
     retired: bool = False    # the instruction at pc completed (MMIO access that ended the run)
     restore: list | None = None    # registers before a load that went to sleep (to undo its write)
+    trap_cause: int | None = None  # a fault a handler in mtvec may take (mcause; Hart._enter_trap)
 
 
 RUNNING, SLEEPING, HALTED, FINISHED = "running", "sleeping", "halted", "finished"
@@ -122,6 +134,8 @@ class Hart:
         self.wake_at: int | None = None
         self.dynamic = None      # --profile: int64 [halfwords, PROF_CAUSES] table (iss/profile.py)
         self.spun = -1           # Simulator._epoch at which it last only spun (advance)
+        self.traps = 0           # synchronous exceptions delivered to a handler in mtvec
+        self._trap_instret = -1  # instret at the last trap entry (a trap loop ends the run)
 
     def _native_hook(self, kind, fn, user_data, begin=1, end=0):
         handle = uc_hook_h()
@@ -260,7 +274,11 @@ class Hart:
                 self.running = False
             pc = self._read_pc()
             if self.pending is not None:
-                return self._settle(self.pending, pc)
+                stop = self._settle(self.pending, pc)
+                if stop.trap_cause is None or not self._enter_trap(stop.trap_cause, stop.pc):
+                    if stop.trap_cause is not None:
+                        stop.message = self._trap_message(stop.trap_cause, stop.pc)
+                    return stop
             elif self.ctx[CTX_STOP] == STOP_BREAK:
                 self.pc = int(self.ctx[CTX_SLOW_PC])
                 return Stop("breakpoint", self.pc, "breakpoint")
@@ -269,7 +287,10 @@ class Hart:
                 cause = int(self.ctx[CTX_TRAP_CAUSE])
                 self.pc = pc
                 if not (cause == EXC_ILLEGAL and self.sim.custom.on_illegal(self, pc)):
-                    return Stop("fault", pc, _EXC_NAMES.get(cause, f"exception {cause}"))
+                    if cause == EXC_ECALL_U:
+                        cause = EXC_ECALL_M
+                    if not self._enter_trap(cause, pc):
+                        return Stop("fault", pc, self._trap_message(cause, pc))
             elif self.ctx[CTX_STOP] == STOP_SLOW:
                 self.pc = pc
                 slow_pc = int(self.ctx[CTX_SLOW_PC])
@@ -291,10 +312,71 @@ class Hart:
                 if count <= 0:
                     return None
 
+    def _enter_trap(self, cause: int, pc: int) -> bool:
+        """Machine-mode entry of the synchronous exception `cause` raised by the instruction
+        at pc (which does not retire; its block was already cut there), as CV32E40P does:
+        mepc = pc, mcause, mtval, mstatus.MPIE = MIE, MIE = 0, MPP = M, continue at
+        mtvec's BASE (synchronous exceptions ignore the vectored mode). The CSRs are QEMU's
+        own, so firmware csrr/csrw and QEMU's mret see the same values. False (nothing
+        changed) when mtvec's BASE is 0 (its reset value: no handler), when a debugger
+        breakpoint owns an ebreak's address, or for causes not delivered yet."""
+        if cause not in TRAP_CAUSES:
+            return False
+        base = self.uc.reg_read(UC_RISCV_REG_MTVEC) & 0xFFFFFFFC
+        if base == 0:
+            return False
+        if cause == EXC_BREAKPOINT and self._debugger_breakpoint(pc):
+            return False
+        if pc == base and self.instret == self._trap_instret:
+            return False       # the handler's first instruction traps: it would loop forever
+        if cause == EXC_ILLEGAL:       # the faulting instruction word (16 bits if compressed)
+            word = self._instruction_at(pc)
+            tval = 0 if word is None else word
+        elif cause in (EXC_BREAKPOINT, EXC_MISALIGNED_FETCH):
+            tval = pc
+        else:
+            tval = 0
+        mstatus = self.uc.reg_read(UC_RISCV_REG_MSTATUS) & 0xFFFFFFFF
+        mpie = MSTATUS_MPIE if mstatus & MSTATUS_MIE else 0
+        mstatus = (mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP)) | mpie | MSTATUS_MPP
+        self.uc.reg_write(UC_RISCV_REG_MEPC, pc)
+        self.uc.reg_write(UC_RISCV_REG_MCAUSE, cause)
+        self.uc.reg_write(UC_RISCV_REG_MTVAL, tval)
+        self.uc.reg_write(UC_RISCV_REG_MSTATUS, mstatus)
+        self.ctx[CTX_CYCLES] += TRAP_ENTRY_CYCLES
+        self.ctx[CTX_STALL_JUMP] += TRAP_ENTRY_CYCLES - 1
+        self.traps += 1
+        self._trap_instret = self.instret
+        self.pc = base
+        return True
+
+    def _trap_message(self, cause: int, pc: int) -> str:
+        """The fault report of an exception no handler took."""
+        name = _EXC_NAMES.get(cause, f"exception {cause}")
+        if self.traps and pc == self.uc.reg_read(UC_RISCV_REG_MTVEC) & 0xFFFFFFFC \
+                and self.instret == self._trap_instret:
+            return f"{name} at the trap handler's first instruction (mtvec): trap loop"
+        return name
+
+    def _debugger_breakpoint(self, pc: int) -> bool:
+        """A debugger (iss debug, gdbserver) has a breakpoint at pc (its per-halfword table)."""
+        table = int(self.ctx[CTX_BREAKS])
+        base, end = int(self.ctx[CTX_CODE_BASE]), int(self.ctx[CTX_CODE_END])
+        if table == 0 or not base <= pc < end:
+            return False
+        return ctypes.c_uint8.from_address(table + ((pc - base) >> 1)).value != 0
+
+    def _instruction_at(self, pc: int) -> int | None:
+        try:
+            half = int.from_bytes(self.sim.memory.read(pc, 2), "little")
+            return half if half & 3 != 3 else self.sim.memory.read_u32(pc)
+        except IndexError:
+            return None
+
     def _fault_from_error(self, error: UcError) -> Stop:
         word = self._word_at_pc()
         if word in (0x00100073, 0x9002):   # Unicorn stops on ebreak with a bare exception
-            return Stop("fault", None, "ebreak without handler")
+            return Stop("fault", None, "ebreak without handler", trap_cause=EXC_BREAKPOINT)
         what = _UC_FAULTS.get(error.errno, f"emulation error: {error}")
         if error.errno in (UC.UC_ERR_FETCH_UNMAPPED, UC.UC_ERR_FETCH_PROT):
             address = self._read_pc()
@@ -331,12 +413,7 @@ class Hart:
         return (self.reg(rs1) + imm) & 0xFFFFFFFF
 
     def _word_at_pc(self) -> int | None:
-        pc = self._read_pc()
-        try:
-            half = int.from_bytes(self.sim.memory.read(pc, 2), "little")
-            return half if half & 3 != 3 else self.sim.memory.read_u32(pc)
-        except IndexError:
-            return None
+        return self._instruction_at(self._read_pc())
 
     def _read_pc(self) -> int:
         return self.uc.reg_read(UC_RISCV_REG_PC) & 0xFFFFFFFF
