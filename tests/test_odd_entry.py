@@ -35,6 +35,8 @@ import pytest
 from iss.hooks import F_MID
 from iss.simulator import Simulator
 
+from ptyio import read_to_end
+
 # main: s2 = minstret, s3 = mcycle, then jr to the upper half of the word at odd_word
 FOREVER = """
     .option norelax
@@ -188,20 +190,6 @@ def _read_until_instructions(master: int, count: int, timeout: float) -> bytes:
         seen += chunk
 
 
-def _read_to_end(master: int) -> bytes:
-    data = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:       # EIO: the child's side is closed
-            break
-        if not chunk:
-            break
-        data += chunk
-    os.close(master)
-    return data
-
-
 def test_ctrl_c_stops_a_loop_in_one_block(forever, tmp_path):
     """All 8 cores (the others asleep), the loop never leaves its block: once the progress
     line (`--progress 0`: after every slice) shows that slices of the loop end, SIGINT
@@ -215,7 +203,7 @@ def test_ctrl_c_stops_a_loop_in_one_block(forever, tmp_path):
     try:
         seen = _read_until_instructions(master, 3_000_000, 300)
         proc.send_signal(signal.SIGINT)
-        seen += _read_to_end(master)
+        seen += read_to_end(master)
         assert proc.wait(timeout=120) == 130
     finally:
         if proc.poll() is None:

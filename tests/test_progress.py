@@ -15,6 +15,8 @@ import sys
 
 import pytest
 
+from ptyio import read_to_end
+
 # bench_compute on one core: far more than the first slice's 1 M instructions
 LONG = ("--cores", "1")
 FOREVER = "int main(void) { volatile int n = 0; for (;;) n++; }\n"
@@ -39,21 +41,6 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(firmware_elf):
     assert r.stderr.startswith("iss: hart 0 stopped")
 
 
-def _read_to_end(master: int) -> bytes:
-    """What the pty still delivers until the child closes it; closes it."""
-    data = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:       # EIO: the child's side is closed
-            break
-        if not chunk:
-            break
-        data += chunk
-    os.close(master)
-    return data
-
-
 def test_progress_line_on_a_terminal(firmware_elf):
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "iss.cli", "run",
@@ -61,7 +48,7 @@ def test_progress_line_on_a_terminal(firmware_elf):
                              "--max-instructions", "25000000"],
                             stdout=subprocess.DEVNULL, stderr=slave)
     os.close(slave)
-    seen = _read_to_end(master)
+    seen = read_to_end(master)
     assert proc.wait(timeout=300) == 4
     text = seen.decode(errors="replace")
     assert "\r\x1b[Kiss: " in text and "MIPS (Ctrl-C stops with the stats so far)" in text
@@ -83,7 +70,7 @@ def test_ctrl_c_stops_with_the_stats(forever_elf, tmp_path):
         assert chunk, seen
         seen += chunk
     proc.send_signal(signal.SIGINT)
-    seen += _read_to_end(master)
+    seen += read_to_end(master)
     assert proc.wait(timeout=120) == 130
     err = seen.decode(errors="replace")
     s = json.loads(stats.read_text())
