@@ -333,12 +333,16 @@ class Simulator:
                 cycle_limit = min(cycle_limit, self._events[0][0])
             self._time = hart.cycles
             t_slice, before = time.perf_counter(), hart.instret
+            # the --code-hooks auto sample ends at an exact count, never at a slice end
+            # (those follow host time), so the layout chosen is the same on every machine
+            sampling = self.custom.auto_pending and AUTO_SAMPLE < limit
+            run_limit = AUTO_SAMPLE if sampling else limit
             # a spinning hart ahead of another that could write what it polls yields to
             # it; not to a hart that only spun since anything else ran (they would bounce)
             others = [h.cycles for h in runnable if h is not hart and h.spun != self._epoch]
             self._running = hart
             try:
-                stop = hart.run(budget, hart.instret + limit - self.instructions, cycle_limit,
+                stop = hart.run(budget, hart.instret + run_limit - self.instructions, cycle_limit,
                                 min(others, default=NO_LIMIT))
             finally:
                 self._running = None
@@ -351,8 +355,10 @@ class Simulator:
                 return deferred
             if self.tracer is not None:
                 self.tracer.sample(hart)
-            if self.custom.auto_pending and self.instructions >= AUTO_SAMPLE:
+            if sampling and self.instructions >= AUTO_SAMPLE:
                 self.custom.settle_layout()
+                if stop.reason == "limit":
+                    stop = Stop("slice", hart.pc)
             if stop.reason == "sleep":
                 hart.state = SLEEPING
                 hart.sleep_start = hart.cycles
@@ -365,7 +371,8 @@ class Simulator:
                     stop.message = f"instruction limit ({limit}) reached"
                 return stop, hart
             now = time.perf_counter()
-            if len(runnable) == 1 and stop.reason == "slice":
+            # a trace samples IPC at slice ends: host-time slices would change the file
+            if len(runnable) == 1 and stop.reason == "slice" and self.tracer is None:
                 rate = (hart.instret - before) / max(now - t_slice, 1e-6)
                 budget = max(100_000, min(200_000_000, int(rate * SLICE_SECONDS)))
             if progress is not None and now - t_progress >= progress_seconds:

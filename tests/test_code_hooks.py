@@ -61,10 +61,15 @@ def test_layouts_and_jumps_agree(firmware_elf, monkeypatch, name, cores):
     ("bench_matmul_xpulp", 1, "corev", "span"),   # cv.lw/cv.sdotsp.b loops in one function
     ("bench_parallel", 8, "corev", "split"),      # hot loops: plain RV32 between the runs
 ])
-def test_auto_layout_choice(firmware_elf, name, cores, isa, layout):
+@pytest.mark.parametrize("host_slice_seconds", [0.0, 1e6])
+def test_auto_layout_choice(firmware_elf, monkeypatch, name, cores, isa, layout,
+                            host_slice_seconds):
     """auto keeps the span for an XpulpV2 kernel and splits it for a program whose hot
-    loops are ordinary instructions inside the span (decided from execution counts only,
-    so the choice is deterministic)."""
+    loops are ordinary instructions inside the span, decided from the execution counts
+    at exactly AUTO_SAMPLE instructions: the same whether the host's slices are as
+    short (0 s: 100,000 instructions) or as long (200 M) as the scheduler allows."""
+    import iss.simulator
+    monkeypatch.setattr(iss.simulator, "SLICE_SECONDS", host_slice_seconds)
     sim = Simulator(firmware_elf(name, isa), output=io.StringIO(), cores=cores)
     assert sim.run().exit_code == 0
     assert sim.custom.layout == layout

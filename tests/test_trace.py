@@ -207,3 +207,16 @@ def test_accelerator_tracks_of_real_apps(firmware_elf, app, accel):
     assert triggers > 0 and len(jobs) == triggers
     assert sum(e["args"]["jobs"] for e in jobs) == stats["peripherals"][accel]["jobs"]
     assert all(e["args"]["phases"] for e in jobs)
+
+
+def test_trace_does_not_depend_on_host_speed(firmware_elf, monkeypatch):
+    """The IPC counter is sampled at scheduler turns; with one core those would end after
+    a host-time budget, so a trace ends them at fixed counts: the file is the same
+    whether the host's slices would be as short or as long as the scheduler allows."""
+    import iss.simulator
+    docs = []
+    for host_slice_seconds in (0.0, 1e6):
+        monkeypatch.setattr(iss.simulator, "SLICE_SECONDS", host_slice_seconds)
+        docs.append(traced(firmware_elf("bench_matmul_xpulp"), cores=1)[2])
+    assert len([e for e in docs[0]["traceEvents"] if e["name"] == "core 0 IPC"]) > 2
+    assert docs[0] == docs[1]
