@@ -25,12 +25,19 @@ def _assemble(tmp_path, lines, mcpu):
 
 
 def _objdump(path, extra):
-    out = subprocess.run(['llvm-objdump', '-d', *extra, str(path)], capture_output=True, text=True).stdout
+    # decimal immediates whatever the version (llvm-objdump 15+ defaults to hex); the
+    # upper immediates of lui / auipc / c.lui then go to hex, as GNU objdump prints them
+    out = subprocess.run(['llvm-objdump', '-d', '--no-print-imm-hex', *extra, str(path)],
+                         capture_output=True, text=True).stdout
     res = []
     for line in out.splitlines():
         parts = line.split('\t')
         if line.startswith('  ') and len(parts) >= 2 and ':' in parts[0]:
-            res.append((parts[1].strip(), parts[2].strip() if len(parts) > 2 else ''))
+            mnemonic, operands = parts[1].strip(), parts[2].strip() if len(parts) > 2 else ''
+            if mnemonic in ('lui', 'auipc', 'c.lui'):
+                rd, imm = operands.split(', ')
+                operands = f'{rd}, {int(imm):#x}'
+            res.append((mnemonic, operands))
     return res
 
 
@@ -48,6 +55,20 @@ def test_against_llvm_objdump(tmp_path, lines, mcpu, extra):
         pc += n
         i += 1
     assert i == len(ref) == len([l for l in lines if l])
+
+
+def test_upper_immediates_in_hex():
+    # lui a1, 0x10000 = imm[31:12] 0x10000 | rd 11 << 7 | opcode 0x37 (RISC-V spec, U-type)
+    assert disassemble((0x10000 << 12 | 11 << 7 | 0x37).to_bytes(4, 'little'), 0, 'corev') \
+        == (4, 'lui', 'a1, 0x10000')
+    assert disassemble((0x1 << 12 | 11 << 7 | 0x17).to_bytes(4, 'little'), 0, 'corev') \
+        == (4, 'auipc', 'a1, 0x1')
+    # c.lui a0, 0xfffff: funct3 011, imm[17] = 1 (bit 12), rd = 10, imm[16:12] = 11111, op 01
+    assert disassemble((0b011 << 13 | 1 << 12 | 10 << 7 | 0b11111 << 2 | 1).to_bytes(2, 'little'),
+                       0, 'corev') == (2, 'c.lui', 'a0, 0xfffff')
+    # everything else stays decimal: addi a0, a1, -3 / lw a0, 16(a1)
+    assert disassemble(bytes.fromhex('1385d5ff'), 0, 'corev')[1:] == ('addi', 'a0, a1, -3')
+    assert disassemble(bytes.fromhex('03a50501'), 0, 'corev')[1:] == ('lw', 'a0, 16(a1)')
 
 
 def test_literals():

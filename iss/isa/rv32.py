@@ -3,6 +3,9 @@
 Output follows llvm-objdump: 32-bit instructions with its default aliases
 (li, mv, nop, ret, j, jr, beqz, csrr, ...), compressed instructions with
 their ``c.`` mnemonic as ``llvm-objdump -M no-aliases`` prints them.
+Immediates are decimal (``llvm-objdump --no-print-imm-hex``) except the upper
+immediates of lui / auipc / c.lui, in hex as GNU objdump prints them
+(``lui a1, 0x10000``; llvm-objdump 15+ prints every immediate in hex by default).
 Every entry = encoding (match/mask) + assembly text in one place.
 """
 from . import fields as F
@@ -152,8 +155,8 @@ def _fixed(mn):
 
 _MI, _MR, _MF = 0x707F, 0xFE00707F, 0xFFFFFFFF
 BASE32 = [
-    (0x37, 0x7F, lambda w, pc, s: ('lui', f'{R(F.rd(w))}, {F.bits(w, 31, 12)}')),
-    (0x17, 0x7F, lambda w, pc, s: ('auipc', f'{R(F.rd(w))}, {F.bits(w, 31, 12)}')),
+    (0x37, 0x7F, lambda w, pc, s: ('lui', f'{R(F.rd(w))}, {F.bits(w, 31, 12):#x}')),
+    (0x17, 0x7F, lambda w, pc, s: ('auipc', f'{R(F.rd(w))}, {F.bits(w, 31, 12):#x}')),
     (0x6F, 0x7F, _jal),
     (0x67, _MI, _jalr),
     (0x0073, _MF, _fixed('ecall')), (0x00100073, _MF, _fixed('ebreak')),
@@ -215,7 +218,7 @@ RVC = [
     (0x2001, 0xE003, lambda h, pc, s: ('c.jal', fmt_target(pc + _cj(h), s))),
     (0x4001, 0xE003, lambda h, pc, s: ('c.li', f'{R(crd(h))}, {_ci(h)}')),
     (0x6101, 0xEF83, lambda h, pc, s: ('c.addi16sp', f'sp, {_c16sp(h)}') if _c16sp(h) else None),
-    (0x6001, 0xE003, lambda h, pc, s: ('c.lui', f'{R(crd(h))}, {_ci(h) & 0xFFFFF}') if _ci(h) else None),
+    (0x6001, 0xE003, lambda h, pc, s: ('c.lui', f'{R(crd(h))}, {_ci(h) & 0xFFFFF:#x}') if _ci(h) else None),
     (0x8001, 0xEC03, lambda h, pc, s: ('c.srli', f'{R(rs1p(h))}, {_shamt(h)}')),
     (0x8401, 0xEC03, lambda h, pc, s: ('c.srai', f'{R(rs1p(h))}, {_shamt(h)}')),
     (0x8801, 0xEC03, lambda h, pc, s: ('c.andi', f'{R(rs1p(h))}, {_ci(h)}')),
