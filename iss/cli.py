@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import __version__
 from .jsonout import write_json
 from .errors import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_LIMIT, EXIT_USAGE, IssError
 
@@ -31,7 +32,16 @@ def main(argv: list[str] | None = None) -> int:
         from .toolchain import cc_main
         return cc_main(argv[1:])
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse reports a subcommand's unknown flags with the top-level usage: use the
+        # subcommand's own usage, unless the flag came before the subcommand
+        command = getattr(args, "command", None)
+        target = parser
+        if command is not None and command in argv and unknown[0] in argv \
+                and argv.index(unknown[0]) > argv.index(command):
+            target = parser.commands[command]
+        target.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
@@ -49,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="iss", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"iss (pulp-imc-iss) {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.commands = sub.choices            # name -> subcommand parser (its usage for errors)
 
     run = sub.add_parser("run", help="run a firmware ELF",
                          description="Run FIRMWARE.elf on the simulated cluster. Firmware output "
