@@ -293,8 +293,13 @@ def cc_main(argv: list[str]) -> int:
     if missing:
         print(f"iss cc: error: no such file: {missing[0]}", file=sys.stderr)
         return 1
-    if out is None:
+    guessed = out is None
+    if guessed:      # next to nothing the user named: the current directory, never over a file
         out = Path(inputs[0]).with_suffix(".o" if compile_only else ".elf").name
+        if Path(out).exists():
+            print(f"iss cc: error: no -o given and {out} exists: pass -o {out} to overwrite it",
+                  file=sys.stderr)
+            return 2
     assemble_only = compile_only and all(a.endswith((".S", ".s")) for a in inputs)
     try:
         cmd = compiler_command(passthrough, out, isa=isa, link=not compile_only,
@@ -313,6 +318,8 @@ def cc_main(argv: list[str]) -> int:
         print(f"iss cc: error: compilation failed (clang exit {rc}), no output written",
               file=sys.stderr)
         return 1
+    if guessed:
+        print(f"iss cc: wrote {out} (no -o given)", file=sys.stderr)
     return 0
 
 

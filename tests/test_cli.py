@@ -39,3 +39,22 @@ def test_bad_flag_prints_that_subcommands_usage(capsys, argv, usage, flag):
     err = capsys.readouterr().err
     assert err.startswith(usage), err
     assert err.rstrip().splitlines()[-1].endswith(f"error: unrecognized arguments: {flag}")
+
+
+def test_cc_without_output_says_where_and_never_overwrites(tmp_path):
+    src = tmp_path / "x.c"
+    src.write_text("int main(void) { return 7; }\n")
+    r = _iss("cc", "x.c", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "iss cc: wrote x.elf (no -o given)"
+    elf = tmp_path / "x.elf"
+    assert elf.read_bytes()[:4] == b"\x7fELF"
+    elf.write_bytes(b"mine")                         # a file of the user's: left alone
+    r = _iss("cc", "x.c", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.strip() == ("iss cc: error: no -o given and x.elf exists: pass -o x.elf "
+                                "to overwrite it")
+    assert elf.read_bytes() == b"mine"
+    r = _iss("cc", "-o", "x.elf", "x.c", cwd=tmp_path)   # explicit -o: overwrite, no message
+    assert r.returncode == 0 and "wrote" not in r.stderr
+    assert elf.read_bytes()[:4] == b"\x7fELF"
