@@ -192,6 +192,7 @@ def render(profile: dict, stats: dict, console=None, top: int = 25) -> None:
     source lines of `--profile-lines`."""
     from rich.console import Console
     from rich.table import Table
+    from .plot import busiest as most_cycles
     if console is None:
         import sys
         console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -219,7 +220,7 @@ def render(profile: dict, stats: dict, console=None, top: int = 25) -> None:
     for h in profile["harts"]:
         total = max(h["cycles"], 1)
         busiest = ", ".join(f"{r['function']} {100 * r['cycles'] / total:.0f}%"
-                            for r in h["functions"][:3])
+                            for r in most_cycles(h["functions"], 3))
         sleep = sum(r["sleep_cycles"] for r in h["functions"])
         per_hart.add_row(str(h["hart"]), f"{h['instructions']:,}", f"{h['cycles']:,}",
                          f"{sleep:,}", busiest)
