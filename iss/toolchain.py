@@ -36,7 +36,7 @@ DEFAULT_ISA = "corev"
 ASM_PRELUDE = {"corev": "corev_asm.h"}
 ASM_ONLY_MCPU = {"corev": ISA_MCPU["corev-bitmanip"]}
 
-RUNTIME_SOURCES = ("crt0.S", "libc.c", "cluster.c")
+RUNTIME_SOURCES = ("crt0.S", "libc.c", "cluster.c", "pmsis.c")
 LINKER_SCRIPT = "link.ld"
 
 # zig cc prints this on stderr for every compile; it is noise.
