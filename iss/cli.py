@@ -261,7 +261,9 @@ def _cmd_run(args) -> int:
     if args.json:
         write_json(stats, args.json)
     if stop.reason in ("fault", "limit", "interrupted", "deadlock"):
-        print(f"iss: {sim.describe_stop(stop, stats['stop_hart'])}", file=sys.stderr)
+        from .isa_hint import flavour_hint
+        print(f"iss: {sim.describe_stop(stop, stats['stop_hart'])}{flavour_hint(sim, stop)}",
+              file=sys.stderr)
     if not args.quiet:
         seconds = stats["time_seconds"]
         print(f"iss: {stop.reason}"

@@ -85,7 +85,8 @@ def _simulate(task, elf, platform, output, record) -> None:
         raise KeyboardInterrupt
     record["stats"] = stats
     if stop.reason != "exit":
-        record["error"] = sim.describe_stop(stop, stats["stop_hart"])
+        from ..isa_hint import flavour_hint
+        record["error"] = sim.describe_stop(stop, stats["stop_hart"]) + flavour_hint(sim, stop)
     elif task["require_exit_zero"] and result.exit_code:
         last = output.getvalue().strip().splitlines()[-1:] or [""]
         record["error"] = f"exit status {result.exit_code}" + (f": {last[0]}" if last[0] else "")
