@@ -3,7 +3,9 @@
 gdb's command names, abbreviations and output habits (break/tbreak/watch/run/continue/
 stepi/nexti/step/next/finish/until/info .../print/x/set/disassemble/list/backtrace/display):
 a gdb user reads it without thinking.  Source-level stepping uses the DWARF line table;
-frames are unwound by prologue analysis (no DWARF CFI needed).
+frames are unwound from DWARF CFI (frames.py, cfi.py; prologue analysis where there is
+none); variables, types and scopes come from dwarf_vars.py, expressions are evaluated by
+expressions.py and printed by valueprint.py.
 
 Programmatic use: ``run_script(firmware, ["break main", "run", "info registers"]) -> str``.
 Command files (-x) stop at the first failing command, like gdb; with --batch the exit
@@ -22,11 +24,17 @@ from pathlib import Path
 
 from ..errors import IssError
 from ..isa.decoder import disassemble as _disassemble
+from .cfi import FrameState
+from .dwarf_vars import DwarfError, DwarfVars, FrameContext, evaluate as dwarf_evaluate
+from .dwarf_vars import int_type, pointer_to
+from .expressions import Evaluator, ExprError, Value, optimized_out
+from .frames import Unwinder
 from .target import HWLOOP_REGISTERS, DebugTarget, Event
+from .valueprint import FormatError, TypedPrinter, char_literal as _char_literal
+from .valueprint import c_string as _c_string, format_int, wrap as _wrap
 
 
-class ShellError(Exception):
-    """A command failed: one line for the user, never a traceback."""
+ShellError = ExprError       # a command failed: one line for the user, never a traceback
 
 
 # ============================================================================ debug info
@@ -42,18 +50,6 @@ class Row:
     end: int = 0       # first address after this row's range
 
 
-@dataclass
-class VarType:
-    """A (much) simplified C type from DWARF."""
-    kind: str                    # int, float, ptr, array, struct, func
-    size: int = 4
-    signed: bool = True
-    char: bool = False
-    name: str = "int"
-    target: "VarType | None" = None   # element type (array) / pointee (ptr)
-    count: int = 0
-
-
 class DebugInfo:
     """Symbols, sections, line table, functions and global variables of the firmware."""
 
@@ -64,6 +60,7 @@ class DebugInfo:
                             if s.executable]
         with open(image.path, "rb") as f:
             elf = ELFFile(io.BytesIO(f.read()))
+        self.elf = elf
         self.sections = []
         for sec in elf.iter_sections():
             if sec["sh_flags"] & 2 and sec["sh_size"]:        # SHF_ALLOC
@@ -84,7 +81,6 @@ class DebugInfo:
         self._object_starts = [o[0] for o in self.objects]
         self.rows: list[Row] = []
         self.returns_value: dict[int, bool] = {}     # function low_pc -> non-void
-        self.variables: dict[str, VarType] = {}
         self.function_lines: dict[str, tuple[str, str, int]] = {}   # name -> (file, path, line)
         if elf.has_dwarf_info():
             try:
@@ -169,14 +165,6 @@ class DebugInfo:
                 line = origin.attributes.get("DW_AT_decl_line")
                 if name and line is not None and low is not None:
                     self.function_lines[name] = (None, None, line.value)
-            elif die.tag == "DW_TAG_variable":
-                name = _attr_str(die, "DW_AT_name")
-                if not name or "DW_AT_location" not in die.attributes:
-                    continue
-                try:
-                    self.variables[name] = _var_type(die.get_DIE_from_attribute("DW_AT_type"))
-                except Exception:
-                    pass
 
     # ---- lines ------------------------------------------------------------------------
     def row_at(self, address: int) -> Row | None:
@@ -270,313 +258,6 @@ def _attr_str(die, name: str) -> str | None:
     return v.decode(errors="replace") if isinstance(v, bytes) else str(v)
 
 
-def _var_type(die, depth: int = 0) -> VarType:
-    if depth > 16:
-        return VarType("int")
-    tag = die.tag
-    if tag in ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type",
-               "DW_TAG_restrict_type", "DW_TAG_atomic_type"):
-        if "DW_AT_type" not in die.attributes:
-            return VarType("int", 0, name="void")
-        inner = _var_type(die.get_DIE_from_attribute("DW_AT_type"), depth + 1)
-        if tag == "DW_TAG_typedef":
-            inner = VarType(**{**inner.__dict__, "name": _attr_str(die, "DW_AT_name") or inner.name})
-        return inner
-    if tag == "DW_TAG_base_type":
-        size = die.attributes["DW_AT_byte_size"].value
-        enc = die.attributes["DW_AT_encoding"].value
-        name = _attr_str(die, "DW_AT_name") or "int"
-        if enc == 4:                     # DW_ATE_float
-            return VarType("float", size, name=name)
-        signed = enc in (5, 6, 13)       # signed, signed_char, signed_fixed
-        return VarType("int", size, signed, char=enc in (6, 8), name=name)
-    if tag == "DW_TAG_enumeration_type":
-        return VarType("int", die.attributes.get("DW_AT_byte_size").value, True, name="enum")
-    if tag == "DW_TAG_pointer_type":
-        target = _var_type(die.get_DIE_from_attribute("DW_AT_type"), depth + 1) \
-            if "DW_AT_type" in die.attributes else VarType("int", 0, name="void")
-        return VarType("ptr", 4, False, name=target.name + " *", target=target)
-    if tag == "DW_TAG_array_type":
-        elem = _var_type(die.get_DIE_from_attribute("DW_AT_type"), depth + 1)
-        dims = []
-        for child in die.iter_children():
-            if child.tag == "DW_TAG_subrange_type":
-                if "DW_AT_count" in child.attributes:
-                    dims.append(child.attributes["DW_AT_count"].value)
-                elif "DW_AT_upper_bound" in child.attributes:
-                    dims.append(child.attributes["DW_AT_upper_bound"].value + 1)
-                else:
-                    dims.append(0)
-        for n in reversed(dims or [0]):
-            elem = VarType("array", elem.size * n, name=f"{elem.name} [{n}]", target=elem, count=n)
-        return elem
-    if tag in ("DW_TAG_structure_type", "DW_TAG_union_type", "DW_TAG_class_type"):
-        size = die.attributes.get("DW_AT_byte_size")
-        return VarType("struct", size.value if size else 0, name=f"struct {_attr_str(die, 'DW_AT_name') or ''}")
-    return VarType("int")
-
-
-# ============================================================================ expressions
-
-_TYPE_NAMES = {
-    "char": (1, True), "signed char": (1, True), "unsigned char": (1, False),
-    "int8_t": (1, True), "uint8_t": (1, False),
-    "short": (2, True), "unsigned short": (2, False), "short int": (2, True),
-    "int16_t": (2, True), "uint16_t": (2, False),
-    "int": (4, True), "unsigned": (4, False), "unsigned int": (4, False), "long": (4, True),
-    "unsigned long": (4, False), "int32_t": (4, True), "uint32_t": (4, False),
-    "long long": (8, True), "unsigned long long": (8, False), "int64_t": (8, True),
-    "uint64_t": (8, False), "void": (1, False), "size_t": (4, False),
-}
-
-
-@dataclass
-class Value:
-    value: int
-    kind: str = "int"        # int, code (code pointer), data (data pointer), func, array
-    size: int = 4
-    signed: bool = True
-    lval: tuple | None = None     # ("reg", name) or ("mem", address, size)
-    pointee: tuple | None = None  # (size, signed) of *value for typed pointers
-    vtype: VarType | None = None  # DWARF type of a variable (arrays, chars)
-    char: bool = False
-
-
-class Evaluator:
-    """gdb-ish C expressions: registers ($a0, $pc), $N history, symbols, literals,
-    casts ((char*)X, {int}X), unary - ~ ! * &, binary arithmetic/logic, assignment."""
-
-    TOKEN = re.compile(r"\s*(0x[0-9a-fA-F]+|0b[01]+|\d+[uUlL]*|'(?:\\.|[^'])'|\$\$?\w*|"
-                       r"[A-Za-z_.][\w.$]*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^~!()<>={}\[\],])")
-
-    def __init__(self, shell: "Shell"):
-        self.shell = shell
-
-    def tokenize(self, text: str) -> list[str]:
-        tokens, pos = [], 0
-        text = text.rstrip()
-        while pos < len(text):
-            m = self.TOKEN.match(text, pos)
-            if m is None or m.end() == pos:
-                raise ShellError(f"Invalid character '{text[pos:].strip()[:1]}' in expression.")
-            tokens.append(m.group(1))
-            pos = m.end()
-        return tokens
-
-    def evaluate(self, text: str) -> Value:
-        self.tokens = self.tokenize(text)
-        if not self.tokens:
-            raise ShellError("Argument required (expression to compute).")
-        self.pos = 0
-        v = self.assign()
-        if self.pos != len(self.tokens):
-            raise ShellError(f"A syntax error in expression, near `{' '.join(self.tokens[self.pos:])}'.")
-        return v
-
-    def peek(self):
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self, expected=None):
-        tok = self.peek()
-        if tok is None or (expected is not None and tok != expected):
-            raise ShellError("A syntax error in expression, near `'." if tok is None else
-                             f"A syntax error in expression, near `{' '.join(self.tokens[self.pos:])}'.")
-        self.pos += 1
-        return tok
-
-    def assign(self) -> Value:
-        left = self.binary(0)
-        if self.peek() == "=":
-            self.take()
-            right = self.assign()
-            self.shell.store(left, right.value)
-            return self.shell.reread(left)
-        return left
-
-    LEVELS = [("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", ">", "<=", ">="),
-              ("<<", ">>"), ("+", "-"), ("*", "/", "%")]
-
-    def binary(self, level: int) -> Value:
-        if level == len(self.LEVELS):
-            return self.unary()
-        left = self.binary(level + 1)
-        while self.peek() in self.LEVELS[level]:
-            op = self.take()
-            right = self.binary(level + 1)
-            left = self.apply(op, left, right)
-        return left
-
-    def apply(self, op: str, a: Value, b: Value) -> Value:
-        x, y = self.rvalue(a), self.rvalue(b)
-        if op in ("/", "%") and y == 0:
-            raise ShellError("Division by zero")
-        r = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y,
-             "/": lambda: int(x / y), "%": lambda: x - int(x / y) * y,
-             "<<": lambda: x << y, ">>": lambda: x >> y, "&": lambda: x & y, "|": lambda: x | y,
-             "^": lambda: x ^ y, "==": lambda: int(x == y), "!=": lambda: int(x != y),
-             "<": lambda: int(x < y), ">": lambda: int(x > y), "<=": lambda: int(x <= y),
-             ">=": lambda: int(x >= y), "&&": lambda: int(bool(x) and bool(y)),
-             "||": lambda: int(bool(x) or bool(y))}[op]()
-        kind = a.kind if a.kind in ("code", "data") and op in "+-" else "int"
-        if kind != "int":
-            return Value(r & 0xFFFFFFFF, kind, 4, False, pointee=a.pointee)
-        size = max(a.size if a.kind == "int" else 4, b.size if b.kind == "int" else 4, 4)
-        signed = (a.signed or a.kind != "int") and (b.signed or b.kind != "int")
-        return Value(_wrap(r, size, signed), "int", size, signed)
-
-    def rvalue(self, v: Value) -> int:
-        return v.value
-
-    def cast_type(self):
-        """After '(' or '{': a type name and '*'s, or None (not a cast)."""
-        start = self.pos
-        words = []
-        while self.peek() is not None and re.fullmatch(r"[A-Za-z_]\w*", self.peek() or "") and \
-                self.peek() in {"unsigned", "signed", "char", "short", "int", "long", "void",
-                                "const", "volatile", "struct"} | set(_TYPE_NAMES):
-            w = self.take()
-            if w not in ("const", "volatile"):
-                words.append(w)
-        if not words:
-            self.pos = start
-            return None
-        stars = 0
-        while self.peek() == "*":
-            self.take()
-            stars += 1
-        name = " ".join(words)
-        if name == "signed":
-            name = "int"
-        if name not in _TYPE_NAMES:
-            name = name.replace(" int", "") if name.replace(" int", "") in _TYPE_NAMES else "int"
-        size, signed = _TYPE_NAMES[name]
-        return size, signed, stars, name == "char" or name.endswith(" char")
-
-    def unary(self) -> Value:
-        tok = self.peek()
-        if tok == "-":
-            self.take()
-            v = self.unary()
-            return Value(_wrap(-v.value, max(v.size, 4), True), "int", max(v.size, 4), True)
-        if tok == "+":
-            self.take()
-            return self.unary()
-        if tok == "~":
-            self.take()
-            v = self.unary()
-            return Value(_wrap(~v.value, max(v.size, 4), v.signed), "int", max(v.size, 4), v.signed)
-        if tok == "!":
-            self.take()
-            return Value(int(not self.unary().value))
-        if tok == "*":
-            self.take()
-            v = self.unary()
-            if v.kind == "array" and v.vtype is not None:
-                return self.shell.variable_value(v.vtype.target, v.value)
-            size, signed = (v.pointee or (4, True))[:2]
-            if v.kind == "data" and v.vtype is not None and v.vtype.target is not None:
-                return self.shell.variable_value(v.vtype.target, v.value & 0xFFFFFFFF)
-            return self.shell.load(v.value & 0xFFFFFFFF, size, signed, char=size == 1 and
-                                   bool(v.pointee and len(v.pointee) > 2 and v.pointee[2]))
-        if tok == "&":
-            self.take()
-            v = self.unary()
-            if v.lval is None or v.lval[0] != "mem":
-                raise ShellError("Attempt to take address of value not located in memory.")
-            return Value(v.lval[1], "data", 4, False, pointee=(v.lval[2], v.signed),
-                         vtype=VarType("ptr", 4, False, target=v.vtype) if v.vtype else None)
-        if tok == "(":
-            save = self.pos
-            self.take()
-            cast = self.cast_type()
-            if cast is not None and self.peek() == ")":
-                self.take()
-                size, signed, stars, char = cast
-                v = self.unary()
-                if stars:
-                    return Value(v.value & 0xFFFFFFFF, "data", 4, False,
-                                 pointee=(size, signed, char) if stars == 1 else (4, False))
-                return Value(_wrap(v.value, size, signed), "int", size, signed, char=char)
-            self.pos = save
-        if tok == "{":
-            self.take()
-            cast = self.cast_type()
-            if cast is None:
-                raise ShellError(f"No symbol \"{self.peek()}\" in current context.")
-            self.take("}")
-            size, signed, stars, char = cast
-            address = self.unary().value & 0xFFFFFFFF
-            return self.shell.load(address, 4 if stars else size, signed and not stars, char=char)
-        return self.postfix()
-
-    def postfix(self) -> Value:
-        v = self.primary()
-        while self.peek() == "[":
-            self.take()
-            index = self.assign().value
-            self.take("]")
-            if v.kind == "array" and v.vtype is not None and v.vtype.target is not None:
-                elem = v.vtype.target
-                if v.vtype.count and not 0 <= index < v.vtype.count:
-                    pass    # gdb does not check bounds either
-                v = self.shell.variable_value(elem, v.value + index * elem.size)
-            elif v.kind == "data":
-                if v.vtype is not None and v.vtype.target is not None and v.vtype.target.size:
-                    elem = v.vtype.target
-                    v = self.shell.variable_value(elem, (v.value + index * elem.size) & 0xFFFFFFFF)
-                else:
-                    size, signed = (v.pointee or (4, True))[:2]
-                    v = self.shell.load((v.value + index * size) & 0xFFFFFFFF, size, signed)
-            else:
-                raise ShellError("cannot subscript something of type `int'")
-        return v
-
-    def primary(self) -> Value:
-        tok = self.take()
-        if tok == "(":
-            v = self.assign()
-            self.take(")")
-            return v
-        if tok.startswith("$"):
-            return self.shell.convenience(tok)
-        if tok[0].isdigit():
-            text = tok.rstrip("uUlL")
-            try:
-                value = int(text, 0) if not (len(text) > 1 and text[0] == "0" and text[1].isdigit()) \
-                    else int(text, 8)
-            except ValueError:
-                raise ShellError(f"Invalid number \"{tok}\".") from None
-            if value < 1 << 31:
-                return Value(value, "int", 4, True)
-            if value < 1 << 32 and (tok[:2].lower() in ("0x", "0b") or tok[-1] in "uU"):
-                return Value(value, "int", 4, False)        # C: unsigned int
-            return Value(value, "int", 8, True)
-        if tok.startswith("'"):
-            body = tok[1:-1]
-            ch = {"\\n": "\n", "\\t": "\t", "\\0": "\0", "\\\\": "\\", "\\'": "'"}.get(body, body)
-            return Value(ord(ch[0]), "int", 1, True, char=True)
-        if tok == "sizeof":
-            self.take("(")
-            cast = self.cast_type()
-            if cast is not None:
-                self.take(")")
-                return Value(4 if cast[2] else cast[0], "int", 4, False)
-            v = self.assign()
-            self.take(")")
-            return Value(v.vtype.size if v.vtype else v.size, "int", 4, False)
-        if re.fullmatch(r"[A-Za-z_.][\w.$]*", tok):
-            return self.shell.symbol_value(tok)
-        raise ShellError(f"A syntax error in expression, near `{tok}'.")
-
-
-def _wrap(value: int, size: int, signed: bool) -> int:
-    bits = 8 * size
-    value &= (1 << bits) - 1
-    if signed and value >> (bits - 1):
-        value -= 1 << bits
-    return value
-
-
 # ============================================================================ breakpoints
 
 @dataclass
@@ -603,15 +284,6 @@ class Breakpoint:
     @property
     def kind(self) -> str:
         return {"hw watchpoint": "w", "read watchpoint": "r", "acc watchpoint": "a"}[self.type]
-
-
-@dataclass
-class Frame:
-    pc: int
-    sp: int            # the frame's sp (CFA of the callee)
-    cfa: int           # the caller's sp
-    fp: int
-    ra_address: int | None
 
 
 SIGNALS = {
@@ -647,7 +319,12 @@ class Shell:
         except IssError as e:
             raise ShellError(str(e)) from None
         self.info = DebugInfo(self.target.image)
+        self.dvars = DwarfVars(self.info.elf)
+        self.unwinder = Unwinder(self.info.elf, self._insn, self._word,
+                                 self.target.image.function_at, self.info.in_text)
+        self.printer = TypedPrinter(self.sym_suffix, self.c_string)
         self.eval = Evaluator(self)
+        self.selected = 0             # selected frame (up/down/frame N), 0 after every stop
         self.running = False          # gdb: "The program is not being run."
         self.breakpoints: dict[int, Breakpoint] = {}
         self.next_number = 1
@@ -661,7 +338,6 @@ class Shell:
         self.exit_code: int | None = None
         self.quit_requested = False
         self.failed = False
-        self._frame_cache: dict[int, tuple] = {}
 
     # ---- output helpers --------------------------------------------------------------
     def say(self, text: str = "") -> None:
@@ -790,39 +466,179 @@ class Shell:
             raise ShellError(f"Cannot access memory at address 0x{address:x}")
         return self.target.read_memory(address, size)
 
-    def variable_value(self, vtype: VarType | None, address: int) -> Value:
+    # ---- frames ------------------------------------------------------------------------
+    def frame_states(self, limit: int = 64) -> list[FrameState]:
+        """The current hart's frames, innermost first (DWARF CFI, prologue analysis)."""
+        hart = self.target.hart
+        regs = {i: hart.reg(i) for i in range(1, 32)}
+        regs[0] = 0
+        return self.unwinder.frames(hart.pc, regs, limit)
+
+    def frames(self, limit: int = 64) -> list[tuple[int, int]]:
+        """[(pc, sp)] from the innermost frame outwards."""
+        return [(f.pc, f.sp) for f in self.frame_states(limit)]
+
+    def frame_context(self, frames: list[FrameState], level: int) -> "_FrameCtx":
+        return _FrameCtx(self, frames, level)
+
+    def selected_frames(self) -> tuple[list[FrameState], int]:
+        frames = self.frame_states(self.selected + 2)
+        if self.selected >= len(frames):
+            self.selected = len(frames) - 1
+        return frames, self.selected
+
+    def frame_scope(self, frames: list[FrameState], level: int):
+        pc = frames[level].pc if level == 0 else frames[level].pc - 1
+        return self.dvars.scope_at(pc)
+
+    # ---- variables -----------------------------------------------------------------------
+    def var_value(self, var, frames: list[FrameState] | None, level: int = 0) -> Value:
+        """The value of a DWARF variable in frame `level` (<optimized out> if its location
+        cannot be computed at that pc)."""
+        ctype = self.dvars.var_type(var)
+        ctx = _FrameCtx(self, frames, level) if frames else _FrameCtx(self, None, 0)
+        ops = self.dvars.location_expr(var.die, "DW_AT_location", ctx.pc)
+        if ops is None:
+            cv = var.die.attributes.get("DW_AT_const_value")
+            if cv is not None:
+                data = cv.value if isinstance(cv.value, (bytes, list)) else \
+                    (cv.value & ((1 << 8 * max(ctype.size, 1)) - 1)).to_bytes(max(ctype.size, 1), "little")
+                return self.typed_bytes(ctype, bytes(data))
+            return optimized_out(ctype)
+        try:
+            loc = dwarf_evaluate(ops, ctx)
+            return self.located_value(ctype, loc, ctx, var.name)
+        except (DwarfError, IndexError, ShellError):
+            return optimized_out(ctype)
+
+    def located_value(self, ctype, loc, ctx: "_FrameCtx", name: str) -> Value:
+        kind = loc[0]
+        size = ctype.size
+        if kind == "mem":
+            return self.variable_value(ctype, loc[1])
+        if kind == "reg":
+            if size > 4:
+                raise DwarfError("value in a register pair")
+            value = ctx.reg(loc[1])
+            v = self.typed_bytes(ctype, value.to_bytes(4, "little")[:max(size, 1)])
+            from ..isa.spec import ABI
+            v.lval = ("frame", ctx.level, loc[1], name, ABI[loc[1]] if loc[1] < 32 else str(loc[1]))
+            return v
+        if kind == "value":
+            n = max(size, 4)
+            return self.typed_bytes(ctype, (loc[1] & ((1 << 8 * n) - 1)).to_bytes(n, "little")[:max(size, 1)])
+        if kind == "bytes":
+            return self.typed_bytes(ctype, loc[1][:size].ljust(size, b"\0"))
+        if kind == "pieces":
+            data = b""
+            for ploc, psize in loc[1]:
+                if ploc[0] == "mem":
+                    data += self.read_memory(ploc[1], psize)
+                elif ploc[0] == "reg":
+                    data += ctx.reg(ploc[1]).to_bytes(4, "little")[:psize].ljust(psize, b"\0")
+                elif ploc[0] == "value":
+                    data += (ploc[1] & ((1 << 8 * psize) - 1)).to_bytes(psize, "little")
+                elif ploc[0] == "bytes":
+                    data += ploc[1][:psize].ljust(psize, b"\0")
+                else:
+                    raise DwarfError("optimized-out piece")
+            return self.typed_bytes(ctype, data[:size].ljust(size, b"\0"))
+        raise DwarfError("optimized out")
+
+    def typed_bytes(self, ctype, data: bytes) -> Value:
+        """A value of C type ctype with the given contents (not an lvalue)."""
+        kind = ctype.kind
+        size = ctype.size
+        if kind in ("struct", "array"):
+            return Value(0, kind, size, False, vtype=ctype, raw=bytes(data))
+        if kind == "func":
+            return Value(0, "func", 4, False, vtype=ctype)
+        if kind == "void":
+            return Value(0, "void")
+        value = int.from_bytes(data[:size], "little", signed=ctype.signed and kind != "float")
+        if kind == "ptr":
+            elem = ctype.element.strip()
+            pointee = (elem.size, elem.signed, elem.char) if elem.tag in ("base", "enum") else (4, True)
+            return Value(value & 0xFFFFFFFF, "data", 4, False, vtype=ctype, pointee=pointee)
+        if kind == "float":
+            return Value(value, "float", size, False, vtype=ctype)
+        return Value(value, "int", size, ctype.signed, vtype=ctype, char=ctype.char)
+
+    def variable_value(self, vtype, address: int) -> Value:
+        """The object of C type vtype at address (an lvalue in memory)."""
+        address &= 0xFFFFFFFF
         if vtype is None:
             return self.load(address, 4)
-        if vtype.kind == "array":
-            return Value(address, "array", vtype.size, False, lval=("mem", address, vtype.size),
-                         vtype=vtype)
-        if vtype.kind == "struct":
-            return Value(address, "struct", vtype.size, False, lval=("mem", address, vtype.size),
-                         vtype=vtype)
-        if vtype.kind == "ptr":
-            v = self.load(address, 4, False)
-            t = vtype.target
-            v.kind, v.vtype = "data", vtype
-            v.pointee = (t.size or 1, t.signed, t.char) if t is not None and t.kind == "int" else (4, True)
-            return v
-        if vtype.kind == "float":
-            v = self.load(address, vtype.size, False)
-            v.kind = "float"
-            return v
-        size = vtype.size if vtype.size in (1, 2, 4, 8) else 4
-        v = self.load(address, size, vtype.signed, vtype.char)
-        v.vtype = vtype
+        kind = vtype.kind
+        size = vtype.size
+        if kind in ("array", "struct"):
+            return Value(address, kind, size, False, lval=("mem", address, size), vtype=vtype)
+        if kind == "func":
+            return Value(address, "func", 4, False, vtype=vtype)
+        if kind == "void":
+            raise ShellError("Attempt to take contents of a non-pointer value.")
+        v = self.typed_bytes(vtype, self.read_memory(address, max(size, 1)))
+        v.lval = ("mem", address, size)
         return v
 
+    def value_bytes(self, v: Value) -> bytes:
+        if v.raw is not None:
+            return v.raw
+        if v.vtype is not None and v.kind in ("struct", "array"):
+            size = v.vtype.size
+            if v.kind == "array":
+                elem = v.vtype.element
+                size = min(size, max(elem.size, 1) * 201)
+            return self.read_memory(v.value, size) if size else b""
+        size = v.vtype.size if v.vtype is not None else v.size
+        return (v.value & ((1 << 8 * size) - 1)).to_bytes(size, "little")
+
+    def member_value(self, v: Value, m) -> Value:
+        if m.bit_size or v.raw is not None or v.lval is None or v.lval[0] != "mem":
+            data = self.value_bytes(v)
+            if m.bit_size:
+                word = int.from_bytes(data, "little")
+                x = (word >> m.bit_offset) & ((1 << m.bit_size) - 1)
+                if m.ctype.signed and x >> (m.bit_size - 1):
+                    x -= 1 << m.bit_size
+                size = max(m.ctype.size, 1)
+                return self.typed_bytes(m.ctype, (x & ((1 << 8 * size) - 1)).to_bytes(size, "little"))
+            return self.typed_bytes(m.ctype, data[m.offset:m.offset + m.ctype.size])
+        return self.variable_value(m.ctype, v.lval[1] + m.offset)
+
+    def lookup_type(self, words: list[str]):
+        name = " ".join(words)
+        t = self.dvars.named_type(name)
+        if t is None and name in ("unsigned", "signed"):
+            t = self.dvars.named_type(name + " int")
+        return t
+
     def symbol_value(self, name: str) -> Value:
+        if self.running:
+            frames, level = self.selected_frames()
+            scope = self.frame_scope(frames, level)
+            for block in scope.blocks:
+                for var in block:
+                    if var.name == name:
+                        return self.var_value(var, frames, level)
+            for var in scope.params:
+                if var.name == name:
+                    return self.var_value(var, frames, level)
+        var = self.dvars.global_named(name)
+        if var is not None:
+            return self.var_value(var, None)
+        enum = self.dvars.enumerator(name)
+        if enum is not None:
+            t, value = enum
+            return Value(value, "int", t.size, t.signed, vtype=t)
         sym = self.info.symbols.get(name)
         if sym is None:
             raise ShellError(f"No symbol \"{name}\" in current context.")
         address, size, kind = sym
         if kind == "STT_FUNC" or (kind == "STT_NOTYPE" and self.info.in_text(address)):
-            return Value(address, "func", 4, False)
-        if name in self.info.variables:
-            return self.variable_value(self.info.variables[name], address)
+            func = self.dvars.function_named(name)
+            vtype = self.dvars.function_type(func) if func is not None and func.low == address else None
+            return Value(address, "func", 4, False, vtype=vtype)
         if kind == "STT_NOTYPE":       # linker symbols (__bss_start...): their address
             return Value(address, "data", 4, False, pointee=(4, True))
         if size in (1, 2, 4, 8):
@@ -860,6 +676,13 @@ class Shell:
                              f"Invalid register `{name}'") from None
         if not self.running:
             raise ShellError("The program has no registers now.")
+        if self.selected:                 # an outer frame: its pc and unwound registers
+            from ..isa.spec import ABI
+            frames, level = self.selected_frames()
+            if reg == "pc":
+                value = frames[level].pc
+            elif reg in ABI and ABI.index(reg) in frames[level].regs:
+                value = frames[level].regs[ABI.index(reg)]
         kind = {"pc": "code", "ra": "code", "sp": "data", "gp": "data", "tp": "data",
                 "fp": "data"}.get(lname, "int")
         if lname.startswith(("lpstart", "lpend")):
@@ -868,25 +691,54 @@ class Shell:
             return Value(_wrap(value, 4, True), "int", 4, True, lval=("reg", reg))
         return Value(value, kind, 4, False, lval=("reg", reg))
 
-    def store(self, target: Value, value: int) -> None:
+    def store(self, target: Value, source: Value) -> None:
+        if target.optimized:
+            raise ShellError("value has been optimized out")
         if target.lval is None:
             raise ShellError("Left operand of assignment is not an lvalue.")
+        if target.kind in ("struct", "array") or source.kind in ("struct", "array"):
+            if not (target.vtype is not None and source.vtype is not None and
+                    target.vtype.strip() is source.vtype.strip()):
+                raise ShellError("Invalid cast.")
+            data = self.value_bytes(source)
+        elif target.kind == "float" and source.kind != "float":
+            import struct
+            data = struct.pack("<f" if target.size == 4 else "<d", float(source.value))
+        else:
+            size = min(target.size, 8)
+            data = (source.value & ((1 << 8 * size) - 1)).to_bytes(size, "little")
+        value = int.from_bytes(data[:4].ljust(4, b"\0"), "little")
         if target.lval[0] == "reg":
             if not self.running:
                 raise ShellError("The program has no registers now.")
             self.target.write_register(target.lval[1], value & 0xFFFFFFFF)
-            self._frame_cache.clear()
+            self.unwinder.clear()
+        elif target.lval[0] == "frame":
+            level, regno = target.lval[1], target.lval[2]
+            frames = self.frame_states(level + 1)
+            saved = frames[level].saved.get(regno) if level < len(frames) else None
+            if saved is not None:
+                self.target.write_memory(saved, value.to_bytes(4, "little"))
+            else:
+                from ..isa.spec import ABI
+                self.target.write_register(ABI[regno], value & 0xFFFFFFFF)
+            self.unwinder.clear()
         else:
             _, address, size = target.lval
-            size = min(size, 8)
-            self.read_memory(address, size)       # checks the address
-            self.target.write_memory(address, (value & ((1 << 8 * size) - 1)).to_bytes(size, "little"))
+            data = data[:size]
+            self.read_memory(address, len(data))       # checks the address
+            self.target.write_memory(address, data)
 
     def reread(self, v: Value) -> Value:
         if v.lval is None:
             return v
         if v.lval[0] == "reg":
             return self.convenience("$" + v.lval[1])
+        if v.lval[0] == "frame":
+            level, regno = v.lval[1], v.lval[2]
+            frames = self.frame_states(level + 2)
+            ctx = _FrameCtx(self, frames, level)
+            return self.located_value(v.vtype, ("reg", regno), ctx, v.lval[3])
         _, address, size = v.lval
         if v.vtype is not None:
             return self.variable_value(v.vtype, address)
@@ -909,63 +761,34 @@ class Shell:
         return f" <{name}>" if name else ""
 
     def format_value(self, v: Value, fmt: str | None = None, top: bool = True) -> str:
+        if v.optimized:
+            return "<optimized out>"
         if v.kind == "void":
             return "void"
-        if v.kind == "array" and v.vtype is not None:
-            return self.format_array(v, fmt)
-        if v.kind == "struct":
-            raw = self.read_memory(v.value, max(v.size, 1))
-            return "{" + ", ".join(f"0x{b:02x}" for b in raw[:64]) + "}"
+        if v.kind == "func":
+            if v.vtype is not None and fmt is None:
+                return f"{{{v.vtype.decl()}}} 0x{v.value:x}{self.sym_suffix(v.value, True)}"
+            if fmt is None:
+                return f"{{<text variable, no debug info>}} 0x{v.value:x}{self.sym_suffix(v.value, True)}"
+            return _format_int(v.value, fmt, 4, self)
+        if v.vtype is not None:
+            return self.printer.format(v.vtype, self.value_bytes(v), fmt, top)
         if v.kind == "float" and fmt is None:
-            import struct
-            raw = (v.value & ((1 << 8 * v.size) - 1)).to_bytes(v.size, "little")
-            return repr(struct.unpack("<f" if v.size == 4 else "<d", raw)[0])
+            from .valueprint import float_text
+            return float_text((v.value & ((1 << 8 * v.size) - 1)).to_bytes(v.size, "little"))
         if fmt is None:
             if v.kind == "code":
                 prefix = "(void (*)()) " if top else ""
                 return f"{prefix}0x{v.value:x}{self.sym_suffix(v.value, True)}"
             if v.kind == "data":
-                if v.vtype is not None and v.vtype.kind == "ptr":
-                    t = v.vtype
-                    s = f"({t.name}) 0x{v.value:x}{self.sym_suffix(v.value)}"
-                    if t.target is not None and t.target.char and v.value:
-                        s += " " + self.c_string(v.value)
-                    return s
                 prefix = "(void *) " if top and v.lval and v.lval[0] == "reg" else ""
                 if top and v.pointee and not (v.lval and v.lval[0] == "reg"):
                     prefix = f"({_type_name(v.pointee)} *) "
                 return f"{prefix}0x{v.value:x}{self.sym_suffix(v.value)}"
-            if v.kind == "func":
-                return f"{{<text variable>}} 0x{v.value:x}{self.sym_suffix(v.value, True)}"
             if v.char:
                 return f"{v.value} {_char_literal(v.value)}"
             return str(v.value)
         return _format_int(v.value, fmt, v.size if v.kind == "int" else 4, self)
-
-    def format_array(self, v: Value, fmt: str | None) -> str:
-        t = v.vtype
-        elem = t.target
-        if elem.kind == "int" and elem.char and fmt is None:
-            raw = self.read_memory(v.value, t.size)
-            return _c_string(raw, limit=200, full=True)
-        parts = []
-        limit = 200
-        for i in range(min(t.count, limit)):
-            ev = self.variable_value(elem, v.value + i * elem.size)
-            parts.append(self.format_value(ev, fmt, top=False))
-        # gdb collapses runs: <repeats N times>
-        out, i = [], 0
-        while i < len(parts):
-            j = i
-            while j < len(parts) and parts[j] == parts[i]:
-                j += 1
-            if j - i >= 10:
-                out.append(f"{parts[i]} <repeats {j - i} times>")
-            else:
-                out.extend(parts[i:j])
-            i = j
-        text = "{" + ", ".join(out) + ("..." if t.count > limit else "") + "}"
-        return text
 
     def c_string(self, address: int, limit: int = 200) -> str:
         data = bytearray()
@@ -1226,7 +1049,8 @@ class Shell:
     # ---- running -----------------------------------------------------------------------------
     def _reload(self) -> None:
         self.target.restart()
-        self._frame_cache.clear()
+        self.unwinder.clear()
+        self.selected = 0
         self.exit_code = None
         for bp in self.breakpoints.values():
             if bp.is_watch:
@@ -1308,7 +1132,8 @@ class Shell:
         try:
             return self.target.cont()
         finally:
-            self._frame_cache.clear()
+            self.unwinder.clear()
+            self.selected = 0
 
     def classify(self, event: Event, stepping: bool = False):
         """None to keep going, else what to report: ('breakpoint', [bps]) etc."""
@@ -1426,8 +1251,8 @@ class Shell:
 
     def watch_format(self, bp: Breakpoint, value: int) -> str:
         if bp.watch_size == 1 and bp.watch_signed is not None:
-            var = self.info.variables.get(bp.what)
-            if var is not None and var.char:
+            var = self.dvars.global_named(bp.what)
+            if var is not None and self.dvars.var_type(var).char:
                 return f"{value} {_char_literal(value)}"
         return str(value)
 
@@ -1515,134 +1340,19 @@ class Shell:
             return True, length
         return False, length
 
-    def _analyze(self, func_start: int, pc: int) -> dict:
-        """Prologue effects executed before pc: frame size, ra/s0 save slots, fp setup."""
-        key = (func_start, pc)
-        if key in self._frame_cache:
-            return self._frame_cache[key]
-        state = {"frame": 0, "ra": None, "s0": None, "fp": None}
-        a = func_start
-        n = 0
-        while a < pc and n < 64:
-            length, mnem, ops = self._insn(a)
-            args = [x.strip() for x in ops.split(",")]
-            m = mnem.removeprefix("c.")
-            if m in ("addi", "addi16sp") and args[0] == "sp" and (len(args) == 2 or args[1] == "sp"):
-                imm = int(args[-1], 0)
-                if imm < 0:
-                    state["frame"] -= imm
-            elif m in ("sw", "swsp") and len(args) == 2:
-                mm = re.fullmatch(r"(-?\w+)\((\w+)\)", args[1])
-                if mm and mm.group(2) == "sp" and args[0] in ("ra", "s0", "fp"):
-                    slot = "ra" if args[0] == "ra" else "s0"
-                    if state[slot] is None:
-                        state[slot] = int(mm.group(1), 0) - 0   # relative to sp after the adjust
-                        state[slot + "_frame"] = state["frame"]
-            elif m in ("addi", "addi4spn") and args[0] in ("s0", "fp") and len(args) == 3 and args[1] == "sp":
-                state["fp"] = int(args[2], 0)
-            elif m in ("beq", "bne", "blt", "bge", "bltu", "bgeu", "j", "jr", "beqz", "bnez",
-                       "ret") or mnem.startswith(("cv.b", "cv.setup", "cv.start", "cv.end",
-                                                  "cv.count")):
-                break                 # end of the straight-line prologue
-            a += length
-            n += 1
-        self._frame_cache[key] = state
-        return state
-
-    def unwind(self, pc: int, sp: int, fp: int, ra: int | None, innermost: bool):
-        """(caller pc, caller sp, caller fp) of the frame at pc, or None."""
-        func = self.target.image.function_at(pc)
-        if func is None:
-            return None
-        start = pc - func[1]
-        epilogue = self._epilogue(pc) if innermost else None
-        if epilogue is not None:
-            frame, ra_off, s0_off = epilogue
-            ret = self._word(sp + ra_off) if ra_off is not None else ra
-            s0 = self._word(sp + s0_off) if s0_off is not None else fp
-            return ret, sp + frame, s0
-        st = self._analyze(start, pc)
-        cfa = sp + st["frame"]
-        if st["ra"] is not None:
-            base = cfa - st["ra_frame"]
-            ret = self._word(base + st["ra"])
-        else:
-            if not innermost:
-                return None
-            ret = ra
-        s0 = self._word(cfa - st["s0_frame"] + st["s0"]) if st["s0"] is not None else fp
-        if ret is None or not self.info.in_text(ret):
-            return None
-        return ret, cfa, s0
-
-    def _epilogue(self, pc: int):
-        """If pc is in an epilogue (only loads/sp adjust until ret): (frame, ra slot, s0 slot)."""
-        frame, ra_off, s0_off = 0, None, None
-        a = pc
-        for _ in range(24):
-            length, mnem, ops = self._insn(a)
-            args = [x.strip() for x in ops.split(",")]
-            m = mnem.removeprefix("c.")
-            if (m == "jr" and args[0] == "ra") or m == "ret" or \
-                    (m == "jalr" and args[0] in ("zero", "x0") and "ra" in ops):
-                return frame, ra_off, s0_off
-            if (m in ("jr", "j") or (m == "jalr" and args[0] in ("zero", "x0"))) and \
-                    (ra_off is not None or frame):
-                return frame, ra_off, s0_off          # tail call after the epilogue
-            if m in ("lw", "lwsp") and len(args) == 2:
-                mm = re.fullmatch(r"(-?\w+)\((\w+)\)", args[1])
-                if not mm or mm.group(2) != "sp":
-                    if args[0] in ("ra", "sp"):
-                        return None
-                    a += length
-                    continue
-                if args[0] == "ra":
-                    ra_off = int(mm.group(1), 0)
-                elif args[0] in ("s0", "fp"):
-                    s0_off = int(mm.group(1), 0)
-            elif m in ("addi", "addi16sp") and args[0] == "sp":
-                frame += int(args[-1], 0)
-            elif m in ("lw", "lwsp", "mv", "li", "addi", "add", "lui", "auipc"):
-                if args and args[0] in ("ra", "sp"):
-                    return None
-            else:
-                return None
-            a += length
-        return None
-
     def _word(self, address: int) -> int | None:
         try:
             return int.from_bytes(self.read_memory(address, 4), "little")
         except ShellError:
             return None
 
-    def frames(self, limit: int = 64) -> list[tuple[int, int]]:
-        """[(pc, sp)] from the innermost frame outwards."""
-        hart = self.target.hart
-        pc, sp, fp, ra = hart.pc, hart.reg(2), hart.reg(8), hart.reg(1)
-        out = [(pc, sp)]
-        innermost = True
-        seen = set()
-        while len(out) < limit:
-            nxt = self.unwind(pc, sp, fp, ra, innermost)
-            if nxt is None:
-                break
-            pc, sp, fp = nxt
-            if (pc, sp) in seen or pc == 0:
-                break
-            seen.add((pc, sp))
-            out.append((pc, sp))
-            innermost = False
-            if self.frame_function(pc) in ("_start", "??"):
-                break
-        return out
-
     # ---- stepping ----------------------------------------------------------------------------
     def _stepi(self) -> Event:
         try:
             return self.target.stepi(1)
         finally:
-            self._frame_cache.clear()
+            self.unwinder.clear()
+            self.selected = 0
 
     def _step_event_result(self, event: Event, start_pc: int):
         """After one machine step: a result to report (stop stepping) or None."""
@@ -2147,6 +1857,9 @@ class Shell:
             self.history.append(v)
             return
         v = Value(**{**v.__dict__})
+        if v.vtype is not None and v.kind in ("struct", "array") and v.raw is None \
+                and not v.optimized:
+            v.raw = self.value_bytes(v)          # history keeps the contents at this point
         self.history.append(v)
         self.say(f"${len(self.history)} = {self.format_value(v, fmt or None)}")
 
@@ -2498,6 +2211,88 @@ class Shell:
             self.execute(line, from_tty=True)
 
 
+class _FrameCtx(FrameContext):
+    """Registers, memory, frame base, CFA and entry values of one frame, for DWARF
+    location expressions."""
+
+    def __init__(self, shell: "Shell", frames: list[FrameState] | None, level: int):
+        self.shell = shell
+        self.frames = frames
+        self.level = level
+        if frames:
+            self.pc = frames[level].pc if level == 0 else frames[level].pc - 1
+            self.regs = frames[level].regs
+        else:
+            self.pc = shell.target.hart.pc if shell.running else 0
+            self.regs = {}
+        self._func = None
+
+    def reg(self, n: int) -> int:
+        if n not in self.regs:
+            raise DwarfError("register unavailable")
+        return self.regs[n] & 0xFFFFFFFF
+
+    def read(self, address: int, size: int) -> bytes:
+        try:
+            return self.shell.read_memory(address, size)
+        except ShellError:
+            raise DwarfError("memory unavailable") from None
+
+    def function(self):
+        if self._func is None:
+            self._func = self.shell.dvars.function_at(self.pc)
+        return self._func
+
+    def frame_base(self) -> int:
+        func = self.function()
+        if func is None:
+            raise DwarfError("no function")
+        ops = self.shell.dvars.location_expr(func.die, "DW_AT_frame_base", self.pc)
+        if ops is None:
+            raise DwarfError("no frame base")
+        loc = dwarf_evaluate(ops, self)
+        if loc[0] == "reg":
+            return self.reg(loc[1])
+        if loc[0] in ("mem", "value"):
+            return loc[1]
+        raise DwarfError("frame base")
+
+    def cfa(self) -> int:
+        if not self.frames:
+            raise DwarfError("no CFA")
+        frame = self.frames[self.level]
+        if frame.cfa is None:
+            self.shell.unwinder.caller(frame)
+        if frame.cfa is None:
+            raise DwarfError("no CFA")
+        return frame.cfa
+
+    def entry_value(self, ops) -> int:
+        """DW_OP_entry_value(DW_OP_regN): the value the caller passed, from its call site."""
+        from .dwarf_vars import _reg_of
+        if not self.frames or len(ops) != 1 or _reg_of(ops[0]) is None:
+            raise DwarfError("entry value unknown")
+        frames = self.frames
+        if self.level + 1 >= len(frames):
+            frames = self.shell.frame_states(self.level + 2)
+            if self.level + 1 >= len(frames):
+                raise DwarfError("no caller")
+        caller = frames[self.level + 1]
+        caller_func = self.shell.dvars.function_at(caller.pc - 1)
+        if caller_func is None:
+            raise DwarfError("no caller function")
+        expr = self.shell.dvars.call_site_value(caller_func, caller.pc, _reg_of(ops[0]))
+        if expr is None:
+            raise DwarfError("no call site value")
+        ctx = _FrameCtx(self.shell, frames, self.level + 1)
+        loc = dwarf_evaluate(expr, ctx)
+        if loc[0] == "reg":
+            return ctx.reg(loc[1])
+        if loc[0] in ("mem", "value"):
+            return loc[1]
+        raise DwarfError("entry value")
+
+
 def _type_name(pointee) -> str:
     size, signed = pointee[0], pointee[1]
     char = len(pointee) > 2 and pointee[2]
@@ -2508,55 +2303,9 @@ def _type_name(pointee) -> str:
             (8, True): "long long", (8, False): "unsigned long long"}.get((size, signed), "int")
 
 
-def _char_literal(value: int) -> str:
-    c = value & 0xFF
-    special = {0: "\\000", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f",
-               13: "\\r", 27: "\\033", 39: "\\'", 92: "\\\\"}
-    if c in special:
-        return f"'{special[c]}'"
-    if 32 <= c < 127:
-        return f"'{chr(c)}'"
-    return f"'\\{c:03o}'"
-
-
-def _c_string(data: bytes, limit: int = 200, full: bool = False) -> str:
-    if full:
-        end = data.find(b"\0")
-        body = data if end < 0 else data[:end]
-    else:
-        body = data
-    out = []
-    for c in body[:limit]:
-        if c == 34:
-            out.append('\\"')
-        elif c == 92:
-            out.append("\\\\")
-        elif 32 <= c < 127:
-            out.append(chr(c))
-        else:
-            out.append({10: "\\n", 9: "\\t", 13: "\\r"}.get(c, f"\\{c:03o}"))
-    return '"' + "".join(out) + '"' + ("..." if len(body) > limit else "")
-
-
-def _format_int(value: int, fmt: str, size: int, shell: Shell | None = None,
+def _format_int(value: int, fmt: str, size: int, shell: "Shell | None" = None,
                 memory: bool = False) -> str:
-    bits = 8 * size
-    u = value & ((1 << bits) - 1)
-    if fmt in ("x", "z"):
-        return f"0x{u:0{2 * size}x}" if memory or fmt == "z" else f"0x{u:x}"
-    if fmt == "d":
-        return str(_wrap(u, size, True))
-    if fmt == "u":
-        return str(u)
-    if fmt == "o":
-        return f"0{u:o}" if u else "0"
-    if fmt == "t":
-        return f"{u:0{bits}b}" if memory else f"{u:b}"
-    if fmt == "c":
-        return f"{_wrap(u, 1, True)} {_char_literal(u)}"
-    if fmt == "a":
-        return f"0x{u:x}{shell.sym_suffix(u, True) if shell else ''}"
-    raise ShellError(f"Undefined output format \"{fmt}\".")
+    return format_int(value, fmt, size, shell.sym_suffix if shell else None, memory)
 
 
 # ============================================================================ entry points

@@ -1,0 +1,174 @@
+"""Stack frames for the debugger shell: DWARF CFI first (cfi.py), prologue/epilogue
+analysis of the disassembly where no FDE covers the pc (hand-written assembly).
+
+`Unwinder.frames(regs)` -> [FrameState] innermost first; each frame has its pc, its
+registers (callee-saved ones as the callee left them, sp = the callee's CFA) and where
+each register of that frame was saved (so `set var` on a register variable of an outer
+frame writes the stack slot).
+"""
+from __future__ import annotations
+
+import re
+
+from .cfi import CfiTable, FrameState
+
+
+class PrologueUnwinder:
+    """The disassembly-pattern unwinder: frame size, ra/s0 save slots from the prologue
+    executed before pc, or the epilogue when pc is in one."""
+
+    def __init__(self, insn, read_word, function_at, in_text):
+        self.insn = insn                  # pc -> (length, mnemonic, operands)
+        self.word = read_word             # address -> int | None
+        self.function_at = function_at    # pc -> (name, offset) | None
+        self.in_text = in_text
+        self.cache: dict = {}
+
+    def analyze(self, func_start: int, pc: int) -> dict:
+        """Prologue effects executed before pc: frame size, ra/s0 save slots, fp setup."""
+        key = (func_start, pc)
+        if key in self.cache:
+            return self.cache[key]
+        state = {"frame": 0, "ra": None, "s0": None, "fp": None}
+        a = func_start
+        n = 0
+        while a < pc and n < 64:
+            length, mnem, ops = self.insn(a)
+            args = [x.strip() for x in ops.split(",")]
+            m = mnem.removeprefix("c.")
+            if m in ("addi", "addi16sp") and args[0] == "sp" and (len(args) == 2 or args[1] == "sp"):
+                imm = int(args[-1], 0)
+                if imm < 0:
+                    state["frame"] -= imm
+            elif m in ("sw", "swsp") and len(args) == 2:
+                mm = re.fullmatch(r"(-?\w+)\((\w+)\)", args[1])
+                if mm and mm.group(2) == "sp" and args[0] in ("ra", "s0", "fp"):
+                    slot = "ra" if args[0] == "ra" else "s0"
+                    if state[slot] is None:
+                        state[slot] = int(mm.group(1), 0)   # relative to sp after the adjust
+                        state[slot + "_frame"] = state["frame"]
+            elif m in ("addi", "addi4spn") and args[0] in ("s0", "fp") and len(args) == 3 and args[1] == "sp":
+                state["fp"] = int(args[2], 0)
+            elif m in ("beq", "bne", "blt", "bge", "bltu", "bgeu", "j", "jr", "beqz", "bnez",
+                       "ret") or mnem.startswith(("cv.b", "cv.setup", "cv.start", "cv.end",
+                                                  "cv.count")):
+                break                 # end of the straight-line prologue
+            a += length
+            n += 1
+        self.cache[key] = state
+        return state
+
+    def unwind(self, pc: int, sp: int, fp: int, ra: int | None, innermost: bool):
+        """(caller pc, caller sp, caller fp, {reg: save address}) of the frame at pc, or None."""
+        func = self.function_at(pc)
+        if func is None:
+            return None
+        start = pc - func[1]
+        epilogue = self.epilogue(pc) if innermost else None
+        if epilogue is not None:
+            frame, ra_off, s0_off = epilogue
+            ret = self.word(sp + ra_off) if ra_off is not None else ra
+            s0 = self.word(sp + s0_off) if s0_off is not None else fp
+            saved = {8: sp + s0_off} if s0_off is not None else {}
+            return ret, sp + frame, s0, saved
+        st = self.analyze(start, pc)
+        cfa = sp + st["frame"]
+        saved = {}
+        if st["ra"] is not None:
+            base = cfa - st["ra_frame"]
+            ret = self.word(base + st["ra"])
+        else:
+            if not innermost:
+                return None
+            ret = ra
+        if st["s0"] is not None:
+            saved[8] = cfa - st["s0_frame"] + st["s0"]
+            s0 = self.word(saved[8])
+        else:
+            s0 = fp
+        if ret is None or not self.in_text(ret):
+            return None
+        return ret, cfa, s0, saved
+
+    def epilogue(self, pc: int):
+        """If pc is in an epilogue (only loads/sp adjust until ret): (frame, ra slot, s0 slot)."""
+        frame, ra_off, s0_off = 0, None, None
+        a = pc
+        for _ in range(24):
+            length, mnem, ops = self.insn(a)
+            args = [x.strip() for x in ops.split(",")]
+            m = mnem.removeprefix("c.")
+            if (m == "jr" and args[0] == "ra") or m == "ret" or \
+                    (m == "jalr" and args[0] in ("zero", "x0") and "ra" in ops):
+                return frame, ra_off, s0_off
+            if (m in ("jr", "j") or (m == "jalr" and args[0] in ("zero", "x0"))) and \
+                    (ra_off is not None or frame):
+                return frame, ra_off, s0_off          # tail call after the epilogue
+            if m in ("lw", "lwsp") and len(args) == 2:
+                mm = re.fullmatch(r"(-?\w+)\((\w+)\)", args[1])
+                if not mm or mm.group(2) != "sp":
+                    if args[0] in ("ra", "sp"):
+                        return None
+                    a += length
+                    continue
+                if args[0] == "ra":
+                    ra_off = int(mm.group(1), 0)
+                elif args[0] in ("s0", "fp"):
+                    s0_off = int(mm.group(1), 0)
+            elif m in ("addi", "addi16sp") and args[0] == "sp":
+                frame += int(args[-1], 0)
+            elif m in ("lw", "lwsp", "mv", "li", "addi", "add", "lui", "auipc"):
+                if args and args[0] in ("ra", "sp"):
+                    return None
+            else:
+                return None
+            a += length
+        return None
+
+
+class Unwinder:
+    def __init__(self, elf, insn, read_word, function_at, in_text, outermost=("_start",)):
+        self.cfi = CfiTable(elf)
+        self.prologue = PrologueUnwinder(insn, read_word, function_at, in_text)
+        self.word = read_word
+        self.function_at = function_at
+        self.outermost = outermost
+
+    def clear(self) -> None:
+        self.prologue.cache.clear()
+
+    def caller(self, frame: FrameState) -> FrameState | None:
+        nxt = self.cfi.unwind(frame, self.word)
+        if nxt is None:
+            regs = frame.regs
+            step = self.prologue.unwind(frame.pc, regs.get(2, 0), regs.get(8, 0), regs.get(1),
+                                        frame.level == 0)
+            if step is None:
+                return None
+            ret, cfa, s0, saved_at = step
+            frame.cfa = cfa
+            new_regs = dict(regs)
+            new_regs.update({1: ret, 2: cfa, 8: s0})
+            saved = dict(frame.saved)
+            saved.pop(2, None)
+            saved.update(saved_at)
+            nxt = FrameState(frame.level + 1, ret, new_regs, saved)
+        return nxt
+
+    def frames(self, pc: int, regs: dict, limit: int = 64) -> list[FrameState]:
+        out = [FrameState(0, pc, dict(regs))]
+        seen = set()
+        while len(out) < limit:
+            cur = out[-1]
+            func = self.function_at(cur.pc)
+            if func is None or func[0] in self.outermost:
+                break
+            nxt = self.caller(cur)
+            if nxt is None or nxt.pc == 0:
+                break
+            key = (nxt.pc, nxt.regs.get(2))
+            if key in seen or (nxt.regs.get(2, 0) <= cur.regs.get(2, 0) and nxt.pc == cur.pc):
+                break
+            seen.add(key)
+            out.append(nxt)
+        return out
