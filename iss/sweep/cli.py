@@ -87,14 +87,18 @@ def main(args) -> int:
 
 
 def add_plot_arguments(plot) -> None:
-    """`iss plot RESULTS.csv --metric M --x P [--hue P] [--where P=V]`: a sweep's results."""
+    """`iss plot RESULTS.csv --metric M --x P [--hue P] [--where P=V]... [--average P]...`."""
     g = plot.add_argument_group("sweep results (RESULTS.csv or .parquet of `iss sweep`)")
     g.add_argument("--metric", metavar="METRIC", help="the metric column to draw")
     g.add_argument("--x", metavar="PARAM", help="the parameter on the x axis")
     g.add_argument("--hue", metavar="PARAM", help="one line per value of this parameter")
     g.add_argument("--where", metavar="PARAM=VALUE", action="append", default=[],
-                   help="only the rows with this value (repeatable); rows that differ in "
-                        "other parameters are averaged (error bars: standard deviation)")
+                   help="only the rows with this value (repeatable; part of the PNG's name). "
+                        "Every swept parameter other than --x and --hue must be fixed this "
+                        "way or averaged with --average")
+    g.add_argument("--average", metavar="PARAM", action="append", default=[],
+                   help="average over this parameter, e.g. a noise seed (repeatable): the "
+                        "mean, with the standard deviation as error bars")
 
 
 def is_sweep_plot(args) -> bool:
@@ -105,5 +109,6 @@ def plot_main(args) -> int:
     from .plot import plot_sweep
     if not (args.metric and args.x):
         raise IssError("plotting sweep results needs --metric METRIC and --x PARAM")
-    print(plot_sweep(args.stats, args.metric, args.x, args.hue, args.where, args.output))
+    print(plot_sweep(args.stats, args.metric, args.x, args.hue, args.where, args.output,
+                     args.average))
     return 0

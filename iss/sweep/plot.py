@@ -1,6 +1,8 @@
 """One metric of a sweep's results against one parameter (x), optionally one line per value of
-a second (hue). Rows that agree on x and hue (other parameters varied, e.g. noise seeds) are
-averaged, with their standard deviation as error bars. Only points with status ok are drawn."""
+a second (hue). Every other swept parameter must be fixed (`--where P=V`) or averaged over
+explicitly (`--average P`, e.g. noise seeds: the mean, with the standard deviation as error
+bars); one that still varies is an error naming it, never silently averaged. Only points with
+status ok are drawn."""
 from __future__ import annotations
 
 import math
@@ -13,7 +15,8 @@ from .results import read_results
 
 
 def plot_sweep(results_path, metric: str, x: str, hue: str | None = None,
-               where: list[str] | tuple = (), out_dir=None) -> Path:
+               where: list[str] | tuple = (), out_dir=None,
+               average: list[str] | tuple = ()) -> Path:
     """Draw the PNG into out_dir (default: next to the results file); return its path."""
     path = Path(results_path)
     try:
@@ -24,11 +27,24 @@ def plot_sweep(results_path, metric: str, x: str, hue: str | None = None,
         raise IssError(f"{path}: no rows")
     column, x = _column(metric, rows[0], path), _column(x, rows[0], path)
     hue = _column(hue, rows[0], path) if hue is not None else None
+    averaged = [_column(a, rows[0], path) for a in average]
+    parameters = _parameters(rows[0])
+    for name in averaged:
+        if name not in parameters:
+            raise IssError(f"{path}: '{name}' is not a swept parameter "
+                           f"(parameters: {', '.join(parameters) or 'none'})")
     metric = column.removesuffix(" (stats)")
     rows = [r for r in rows if r.get("status") == "ok" and _matches(r, where, path)]
     rows = [r for r in rows if isinstance(r[column], (int, float)) and not isinstance(r[column], bool)]
     if not rows:
         raise IssError(f"{path}: no successful points with a numeric '{metric}' to plot")
+    for name in parameters:         # every other parameter: fixed, or averaged on request
+        values = list(dict.fromkeys(map(str, (r[name] for r in rows))))
+        if name not in (x, hue, *averaged) and len(values) > 1:
+            shown = ", ".join(values[:4]) + (", ..." if len(values) > 4 else "")
+            raise IssError(f"{path}: parameter '{name}' also varies ({shown}): fix it with "
+                           f"--where {name}=VALUE, draw it with --hue {name}, or average over "
+                           f"it with --average {name}")
 
     groups: dict = {}
     for r in rows:
@@ -58,17 +74,30 @@ def plot_sweep(results_path, metric: str, x: str, hue: str | None = None,
     ax.set_xlabel(x)
     ax.set_ylabel(metric)
     ax.grid(True, alpha=0.3)
-    title = f"{metric} vs {x}" + (f" — {', '.join(where)}" if where else "")
+    title = f"{metric} vs {x}" + (f" — {', '.join(where)}" if where else "") \
+        + (f" (mean and std over {', '.join(averaged)})" if averaged else "")
     ax.set_title(title, fontsize="medium")
     if hue is not None:
         ax.legend(title=hue, fontsize="small")
-    name = f"{path.stem}-{_slug(metric)}-vs-{_slug(x)}{f'-by-{_slug(hue)}' if hue else ''}.png"
+    # the selection is part of the name: plots of other --where values do not overwrite it
+    name = (f"{path.stem}-{_slug(metric)}-vs-{_slug(x)}{f'-by-{_slug(hue)}' if hue else ''}"
+            f"{''.join(f'-where-{_slug(w)}' for w in where)}"
+            f"{''.join(f'-avg-{_slug(a)}' for a in averaged)}.png")
     out = (Path(out_dir) if out_dir is not None else path.parent) / name
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
+
+
+def _parameters(row: dict) -> list[str]:
+    """The swept parameters: the columns between `point` and `status` (results.Results)."""
+    names = list(row)
+    try:
+        return names[names.index("point") + 1:names.index("status")]
+    except ValueError:
+        return []
 
 
 def _column(name: str, columns, path) -> str:
