@@ -34,10 +34,13 @@ from pathlib import Path
 from ..errors import IssError
 from . import overrides
 
-STATS_KEYS = ("schema", "firmware", "platform", "isa", "timing", "cores", "clock_hz",
-              "stop_reason", "stop_hart", "exit_code", "message", "instructions", "cycles",
-              "time_seconds", "wall_seconds", "mips", "harts", "peripherals", "energy")
 EXTRA_METRICS = ("point_seconds",)
+# Metric paths are checked against the stats a point's simulator reports before it runs
+# (Simulator.stats: every key it will have, with the point's platform and peripherals), so
+# no list of stats keys is kept here. A metric not found there is looked for in the stats
+# of points with another platform (e.g. pcm_noise = true adds peripherals.ima.noise), up to
+# this many of them.
+METRIC_CHECK_POINTS = 16
 DEFAULT_METRICS = ("cycles", "instructions", "time_seconds", "wall_seconds")
 SWEEP_KEYS = {"name", "firmware", "platform", "metrics", "timeout", "require_exit_zero",
               "build_isa"}
@@ -117,10 +120,6 @@ def load_spec(path, build_dir=None) -> Spec:
     metrics = sweep.get("metrics", list(DEFAULT_METRICS))
     if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
         raise SpecError(f"{path}: [sweep] metrics must be a list of strings")
-    bad = [m for m in metrics if not _known_metric(m, base)]
-    if bad:
-        raise SpecError(f"{path}: unknown metrics: {', '.join(bad)} (a dotted path into the "
-                        f"stats JSON under {', '.join(STATS_KEYS)}; or point_seconds)")
 
     combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())] \
         if grid else []
@@ -143,6 +142,7 @@ def load_spec(path, build_dir=None) -> Spec:
         platform, run = overrides.apply(base, {k: v for k, v in values.items() if k != "firmware"})
         points.append(Point(i, {k: values.get(k) for k in parameters}, cache[label],
                             overrides.to_toml(platform), run))
+    _check_metrics(path, metrics, points)
     timeout = sweep.get("timeout")
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise SpecError(f"{path}: [sweep] timeout must be a positive number of seconds")
@@ -166,17 +166,75 @@ def _flatten(table, where: str, prefix: str = "") -> dict:
     return flat
 
 
-def _known_metric(metric: str, base: dict) -> bool:
-    parts = metric.split(".")
-    if metric in EXTRA_METRICS:
-        return True
-    if parts[0] not in STATS_KEYS:
-        return False
-    if parts[0] == "peripherals" and len(parts) > 1:
-        return overrides.check_parameter(f"peripheral.{parts[1]}.base", base) is None
-    if parts[0] == "harts" and len(parts) > 1:
-        return parts[1].isdigit()
-    return True
+def _check_metrics(path: Path, metrics: list, points: list) -> None:
+    """Every metric is a path into the stats of some point (or an extra metric)."""
+    pending = list(dict.fromkeys(m for m in metrics if m not in EXTRA_METRICS))
+    reasons: dict = {}
+    seen, errors = set(), []
+    for point in points:
+        if not pending or len(seen) == METRIC_CHECK_POINTS:
+            break
+        variant = (point.firmware.digest, point.platform_text, tuple(sorted(point.run.items())))
+        if variant in seen:
+            continue
+        seen.add(variant)
+        try:
+            stats = stats_before_run(point)
+        except IssError as e:       # a point that cannot be built fails when it runs
+            errors.append(f"point {point.index}: {' '.join(str(e).splitlines())}")
+            continue
+        still = []
+        for m in pending:
+            why = stats_path_error(stats, m)
+            if why is not None:
+                reasons.setdefault(m, why)
+                still.append(m)
+        pending = still
+    if pending and len(errors) == len(seen):
+        raise SpecError(f"{path}: cannot check the metrics: no point's simulator could be "
+                        f"built ({errors[0]})")
+    if pending:
+        raise SpecError(f"{path}: unknown metrics: {', '.join(pending)} "
+                        f"({'; '.join(f'{m}: {reasons[m]}' for m in pending)}; "
+                        f"or {', '.join(EXTRA_METRICS)})")
+
+
+def stats_before_run(point) -> dict:
+    """The stats JSON of the point's simulator before it ran: every key a run reports."""
+    import io
+    import tempfile
+    from ..hart import Stop
+    from ..simulator import RunResult, Simulator
+    with tempfile.TemporaryDirectory(prefix="iss-spec-") as tmp:
+        platform = Path(tmp) / "platform.toml"
+        platform.write_text(point.platform_text)
+        sim = Simulator(str(point.firmware.path), str(platform), output=io.StringIO(),
+                        isa=point.run.get("isa", "auto"), timing=point.run.get("timing", "fast"))
+    return sim.stats(RunResult(Stop("exit", sim.harts[0].pc, "not run"), [], 0.0))
+
+
+def stats_path_error(stats: dict, metric: str) -> str | None:
+    """None if `metric` (dotted, list items by index) is a path into `stats`, else why not.
+    Below a table that is still empty before the run (keys that appear as the run goes,
+    e.g. peripherals.ima.phase_cycles) any key is accepted."""
+    value, where = stats, "the stats"
+    for part in metric.split("."):
+        if isinstance(value, dict):
+            if not value and where != "the stats":
+                return None
+            if part not in value:
+                keys = list(value)
+                return (f"{where} has no '{part}' (it has {', '.join(keys[:12])}"
+                        f"{', ...' if len(keys) > 12 else ''})")
+            value = value[part]
+        elif isinstance(value, list):
+            if not (part.isdigit() and int(part) < len(value)):
+                return f"{where} has items 0..{len(value) - 1}, not '{part}'"
+            value = value[int(part)]
+        else:
+            return f"{where} is a value, with no '{part}'"
+        where = part if where == "the stats" else f"{where}.{part}"
+    return None
 
 
 def _platform_text(spec: Path, platform) -> str:
