@@ -45,9 +45,12 @@
  * (sleep included, unlike pmsis).  What a pi_perf_start() ... pi_perf_stop() pair counts:
  * the instructions after pi_perf_start's CSR write up to and including pi_perf_stop's
  * (a 4-cycle CSR write, 1 instruction).  A call f() measured this way reads f's own
- * cycles + the call's jal (2 cycles) + 4 for the stop, + 1 cycle per argument move the
- * compiler puts between the two (tests/test_pmsis.py checks this against the simulator's
- * per-function profile).
+ * cycles and instructions (as `iss run --profile` reports them for f) plus those of the
+ * call sequence the compiler puts between the two (argument loads and moves, the call:
+ * jal 2 cycles, or auipc + jalr 1 + 2 + 1 for the jalr hazard) and of the stop's CSR
+ * write: 13 cycles and 8 instructions in firmware/apps/pmsis_matmul
+ * (tests/test_pmsis.py derives them from the disassembly and the timing rules of
+ * docs/cluster.md and checks them against the profile on every core).
  *
  * MEMORY.  pi_l1_malloc / pi_cl_l1_malloc allocate in the L1 heap that link.ld leaves
  * between .l1_bss and the per-core stacks (__l1_heap_start .. __l1_heap_end);
