@@ -142,8 +142,8 @@ static void test_entry(void)
     s.out_l2[0] = pi_l2_malloc(TOTAL * sizeof(int32_t));
     s.out_l2[1] = pi_l2_malloc(TOTAL * sizeof(int32_t));
     for (int b = 0; b < 2; b++) {
-        s.in_l1[b] = pi_l1_malloc(&cluster_dev, TILE * sizeof(int32_t));
-        s.out_l1[b] = pi_l1_malloc(&cluster_dev, TILE * sizeof(int32_t));
+        s.in_l1[b] = pi_l1_malloc(0, TILE * sizeof(int32_t));
+        s.out_l1[b] = pi_l1_malloc(0, TILE * sizeof(int32_t));
     }
     if (!s.in_l2 || !s.out_l2[0] || !s.out_l2[1] || !s.in_l1[0] || !s.in_l1[1]
         || !s.out_l1[0] || !s.out_l1[1]) {
@@ -176,8 +176,8 @@ static void test_entry(void)
     printf("checksum=%08x\n", (unsigned)checksum);
 
     for (int b = 0; b < 2; b++) {
-        pi_l1_free(&cluster_dev, s.out_l1[b], TILE * sizeof(int32_t));
-        pi_l1_free(&cluster_dev, s.in_l1[b], TILE * sizeof(int32_t));
+        pi_l1_free(0, s.out_l1[b], TILE * sizeof(int32_t));
+        pi_l1_free(0, s.in_l1[b], TILE * sizeof(int32_t));
     }
     pi_l2_free(s.out_l2[1], TOTAL * sizeof(int32_t));
     pi_l2_free(s.out_l2[0], TOTAL * sizeof(int32_t));

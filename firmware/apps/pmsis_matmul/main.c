@@ -98,9 +98,10 @@ static void test_entry(void)
         pmsis_exit(-1);
     }
 
-    mm.a = pi_l1_malloc(&cluster_dev, M * K * sizeof(int32_t));
-    mm.b = pi_l1_malloc(&cluster_dev, K * N * sizeof(int32_t));
-    mm.c = pi_l1_malloc(&cluster_dev, M * N * sizeof(int32_t));
+    /* 0: the cluster id of pulpos' pi_l1_malloc(cid, size), a null device for pmsis_api's */
+    mm.a = pi_l1_malloc(0, M * K * sizeof(int32_t));
+    mm.b = pi_l1_malloc(0, K * N * sizeof(int32_t));
+    mm.c = pi_l1_malloc(0, M * N * sizeof(int32_t));
     int32_t *ref = pi_l2_malloc(M * N * sizeof(int32_t));
     if (mm.a == NULL || mm.b == NULL || mm.c == NULL || ref == NULL) {
         printf("pmsis_matmul: out of memory\n");
@@ -146,9 +147,9 @@ static void test_entry(void)
                (unsigned)mm.cycles[c], (unsigned)mm.instr[c]);
 
     pi_l2_free(ref, M * N * sizeof(int32_t));
-    pi_l1_free(&cluster_dev, mm.c, M * N * sizeof(int32_t));
-    pi_l1_free(&cluster_dev, mm.b, K * N * sizeof(int32_t));
-    pi_l1_free(&cluster_dev, mm.a, M * K * sizeof(int32_t));
+    pi_l1_free(0, mm.c, M * N * sizeof(int32_t));
+    pi_l1_free(0, mm.b, K * N * sizeof(int32_t));
+    pi_l1_free(0, mm.a, M * K * sizeof(int32_t));
     pi_cluster_close(&cluster_dev);
 
     printf("pmsis_matmul: %s\n", failures ? "FAILED" : "OK");
