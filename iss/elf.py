@@ -75,6 +75,12 @@ class ElfImage:
             self._lines = _read_line_table(self._elf_bytes)
         return self._lines
 
+    def inlined_ranges(self, name: str) -> list[tuple[int, int]] | None:
+        """Sorted [lo, hi) address ranges of the copies of function `name` inlined into
+        other functions (DWARF DW_TAG_inlined_subroutine whose origin is named `name`);
+        None if the image has no DWARF info."""
+        return _read_inlined_ranges(self._elf_bytes, name)
+
 
 def load_elf(path: str | Path) -> ElfImage:
     path = Path(path)
@@ -204,6 +210,64 @@ def _read_line_table(raw: bytes) -> list[tuple[int, str, int]]:
             rows.append((st.address, names.get(st.file, "?"), st.line))
     rows.sort()
     return rows
+
+
+def _read_inlined_ranges(raw: bytes, name: str) -> list[tuple[int, int]] | None:
+    import io
+    elf = ELFFile(io.BytesIO(raw))
+    if not elf.has_dwarf_info():
+        return None
+    dwarf = elf.get_dwarf_info()
+    range_lists = None
+    ranges = []
+    for cu in dwarf.iter_CUs():
+        for die in cu.iter_DIEs():
+            if die.tag != "DW_TAG_inlined_subroutine" or _origin_name(die) != name:
+                continue
+            attrs = die.attributes
+            if "DW_AT_low_pc" in attrs and "DW_AT_high_pc" in attrs:
+                lo = attrs["DW_AT_low_pc"].value
+                high = attrs["DW_AT_high_pc"]
+                # DWARF 4+: high_pc of a constant class is an offset from low_pc
+                hi = high.value if high.form == "DW_FORM_addr" else lo + high.value
+                ranges.append((lo, hi))
+            elif "DW_AT_ranges" in attrs:
+                if range_lists is None:
+                    range_lists = dwarf.range_lists()
+                base = cu.get_top_DIE().attributes.get("DW_AT_low_pc")
+                base = base.value if base is not None else 0
+                for entry in _range_entries(range_lists, die, cu):
+                    if type(entry).__name__ == "BaseAddressEntry":
+                        base = entry.base_address
+                    elif getattr(entry, "is_absolute", False):
+                        ranges.append((entry.begin_offset, entry.end_offset))
+                    else:
+                        ranges.append((base + entry.begin_offset, base + entry.end_offset))
+    return sorted((lo, hi) for lo, hi in ranges if hi > lo)
+
+
+def _range_entries(range_lists, die, cu):
+    # pyelftools gives the offset (DW_FORM_rnglistx indexes resolved) in .debug_ranges
+    # (DWARF 4) or .debug_rnglists (DWARF 5), whichever the CU's version uses
+    if range_lists is None:
+        return []
+    return range_lists.get_range_list_at_offset(die.attributes["DW_AT_ranges"].value, cu=cu)
+
+
+def _origin_name(die) -> str | None:
+    """DW_AT_name of the subprogram an inlined copy comes from (through abstract origins
+    and specifications)."""
+    for _ in range(8):
+        attrs = die.attributes
+        if "DW_AT_name" in attrs:
+            value = attrs["DW_AT_name"].value
+            return value.decode(errors="replace") if isinstance(value, bytes) else value
+        ref = attrs.get("DW_AT_abstract_origin") or attrs.get("DW_AT_specification")
+        if ref is None:
+            return None
+        die = die.get_DIE_from_attribute(
+            "DW_AT_abstract_origin" if "DW_AT_abstract_origin" in attrs else "DW_AT_specification")
+    return None
 
 
 def _file_names(prog) -> dict[int, str]:

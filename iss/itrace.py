@@ -20,12 +20,14 @@ Format (text, `#` lines are comments; fields separated by single spaces):
 
 Lines of different harts interleave in scheduler order (each hart's own lines are in
 program order). `--itrace-range LO:HI` keeps instructions with LO <= PC < HI (hex or
-decimal numbers, or a function name for its whole range).
+decimal numbers, or a function name: its own code and every copy of it inlined into other
+functions, from the DWARF DW_TAG_inlined_subroutine ranges).
 """
 from __future__ import annotations
 
 import ctypes
 import struct
+from bisect import bisect_right
 
 from unicorn import unicorn_const as UC
 from unicorn.riscv_const import UC_RISCV_REG_X0
@@ -54,20 +56,41 @@ class _HartState:
         self.gpr = 0
 
 
-def parse_range(text: str, image) -> tuple[int, int]:
-    """'LO:HI' (numbers) or a function name -> [lo, hi)."""
+def parse_range(text: str, image) -> list[tuple[int, int]]:
+    """'LO:HI' (numbers) or a function name -> sorted, disjoint [lo, hi) ranges: the
+    function's own code (ELF symbol) and every copy of it inlined elsewhere (DWARF)."""
     if ":" not in text:
+        ranges = []
         match = [f for f in image.functions if f[2] == text]
-        if not match:
-            raise IssError(f"--itrace-range: '{text}' is neither LO:HI nor a function name")
-        start, size, _ = match[0]
-        later = [f[0] for f in image.functions if f[0] > start]
-        return start, start + (size or ((min(later) if later else start + 4) - start))
+        if match:
+            start, size, _ = match[0]
+            later = [f[0] for f in image.functions if f[0] > start]
+            ranges.append((start, start + (size or ((min(later) if later else start + 4) - start))))
+        inlined = image.inlined_ranges(text)
+        ranges += inlined or []
+        if not ranges:
+            if inlined is None:
+                raise IssError(f"--itrace-range: '{text}' is neither LO:HI nor a function name "
+                               f"(and {image.path} has no DWARF info to find it inlined: build "
+                               f"with -g)")
+            raise IssError(f"--itrace-range: '{text}' is neither LO:HI nor a function name "
+                           f"(no symbol, and no inlined copy in the DWARF info: built with -g?)")
+        return _merge(ranges)
     lo, hi = text.split(":", 1)
     try:
-        return int(lo, 0), int(hi, 0)
+        return [(int(lo, 0), int(hi, 0))]
     except ValueError:
         raise IssError(f"--itrace-range: bad range '{text}' (LO:HI, e.g. 0x1c000000:0x1c001000)") from None
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def _hook_all_custom(sim) -> None:
@@ -88,7 +111,7 @@ class InstructionTrace:
         self.out = out
         self.harts = harts
         self.range_text = address_range
-        self.lo, self.hi = 0, 1 << 32
+        self.starts, self.ends = [0], [1 << 32]      # traced [lo, hi) ranges, sorted
         self.sim = None
         self.states: dict[int, _HartState] = {}
         self.cache: dict[int, tuple[str, int]] = {}
@@ -101,7 +124,8 @@ class InstructionTrace:
         if self.sim is None:
             self.sim = sim
             if self.range_text:
-                self.lo, self.hi = parse_range(self.range_text, sim.image)
+                ranges = parse_range(self.range_text, sim.image)
+                self.starts, self.ends = [r[0] for r in ranges], [r[1] for r in ranges]
             _hook_all_custom(sim)
             self.out.write("# iss itrace/1: HART CYCLE PC WORD MNEMONIC [OPERANDS] [; REG=VALUE ...]"
                            " (docs/profiling.md)\n")
@@ -138,7 +162,8 @@ class InstructionTrace:
             if address == ctx[CTX_LP_EXIT0 + 4 * loop] and ctx[CTX_LP_COUNT0 + 4 * loop] > 0:
                 if ctx[CTX_LP_COUNT0 + 4 * loop] > 1:
                     return
-        if not self.lo <= address < self.hi:
+        i = bisect_right(self.starts, address) - 1
+        if i < 0 or address >= self.ends[i]:
             return
         state.pending, state.cycle, state.sleep = address, cycle, int(ctx[CTX_SLEEP])
         state.before = self._registers(state)
