@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
+    if args.command in ("run", "debug", "gdbserver", "sweep"):     # they load the simulator
+        from .numba_notice import notice
+        notice()                  # one line if numba is about to compile the native hooks
     try:
         return args.handler(args)
     except IssError as e:
