@@ -468,6 +468,16 @@ class DwarfVars:
         function = func if fdie is func.die else Function(name, func.low, func.high, fdie, func.cu)
         return Scope(function, blocks, params, func.die.attributes.get("DW_AT_frame_base"))
 
+    def params_of(self, func: Function) -> list:
+        """The formal parameters of a (concrete) subprogram, in order."""
+        out = []
+        for child in func.die.iter_children():
+            if child.tag == "DW_TAG_formal_parameter":
+                v = self._variable(child, param=True)
+                if v is not None:
+                    out.append(v)
+        return out
+
     def _variable(self, die, param: bool = False) -> Variable | None:
         origin = _origin(die)
         name = _str(origin, "DW_AT_name")

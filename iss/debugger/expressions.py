@@ -46,6 +46,7 @@ class Value:
     char: bool = False
     raw: bytes | None = None      # contents of an aggregate that is not in memory
     optimized: bool = False       # <optimized out>
+    name: str | None = None       # the variable's name (for gdb's messages)
 
 
 def optimized_out(ctype: CType | None) -> Value:
@@ -318,7 +319,8 @@ class Evaluator:
                 raise ExprError(f"Address requested for identifier \"{v.lval[3]}\" which is in register "
                                 f"${v.lval[4]}")
             if v.optimized or (v.vtype is not None and v.lval is None):
-                raise ExprError("Can't take address of value which isn't an lvalue.")
+                what = f'"{v.name}"' if v.name else "value"
+                raise ExprError(f"Can't take address of {what} which isn't an lvalue.")
             raise ExprError("Attempt to take address of value not located in memory.")
         address = v.lval[1]
         if v.vtype is not None:

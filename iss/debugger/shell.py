@@ -32,6 +32,7 @@ from .frames import Unwinder
 from .target import HWLOOP_REGISTERS, DebugTarget, Event
 from .valueprint import FormatError, TypedPrinter, char_literal as _char_literal
 from .valueprint import c_string as _c_string, format_int, wrap as _wrap
+from .varcmds import FrameVariableCommands
 
 
 ShellError = ExprError       # a command failed: one line for the user, never a traceback
@@ -298,7 +299,7 @@ STEP_COMMANDS = {"stepi", "nexti", "step", "next", "continue", "x", "until", "li
 
 # ============================================================================ the shell
 
-class Shell:
+class Shell(FrameVariableCommands):
     def __init__(self, firmware, platform=None, isa: str = "auto", out=None, err=None,
                  cores: int | None = None):
         self.out = out if out is not None else sys.stdout
@@ -387,8 +388,12 @@ class Shell:
         "undisplay": ((), "cmd_undisplay", "undisplay [N...]: stop displaying expressions."),
         "disassemble": (("disas",), "cmd_disassemble", "disassemble [FUNCTION | START,END | START,+LEN]; => marks the pc."),
         "list": (("l",), "cmd_list", "list [LINE | FUNCTION | FILE:LINE]: show source lines."),
-        "backtrace": (("bt", "where"), "cmd_backtrace", "backtrace [N]: show the call stack."),
-        "frame": (("f",), "cmd_frame", "frame: show the current frame."),
+        "backtrace": (("bt", "where"), "cmd_backtrace", "backtrace [full] [N]: show the call stack (full: with locals)."),
+        "frame": (("f",), "cmd_frame", "frame [N]: select frame N (0 = innermost) and show it."),
+        "up": ((), "cmd_up", "up [N]: select the frame N levels out (the caller)."),
+        "down": (("do",), "cmd_down", "down [N]: select the frame N levels in (the callee)."),
+        "ptype": ((), "cmd_ptype", "ptype EXPR|TYPE: the type, structs/unions/enums expanded."),
+        "whatis": ((), "cmd_whatis", "whatis EXPR|TYPE: the type's name."),
         "thread": ((), "cmd_thread", "thread [N]: select a thread (hart N-1)."),
         "echo": ((), "cmd_echo", "echo TEXT: print TEXT (C escapes such as \\n)."),
         "help": (("h",), "cmd_help", "help [COMMAND]: list commands or describe one."),
@@ -504,12 +509,16 @@ class Shell:
                 data = cv.value if isinstance(cv.value, (bytes, list)) else \
                     (cv.value & ((1 << 8 * max(ctype.size, 1)) - 1)).to_bytes(max(ctype.size, 1), "little")
                 return self.typed_bytes(ctype, bytes(data))
-            return optimized_out(ctype)
+            v = optimized_out(ctype)
+            v.name = var.name
+            return v
         try:
             loc = dwarf_evaluate(ops, ctx)
-            return self.located_value(ctype, loc, ctx, var.name)
+            v = self.located_value(ctype, loc, ctx, var.name)
         except (DwarfError, IndexError, ShellError):
-            return optimized_out(ctype)
+            v = optimized_out(ctype)
+        v.name = var.name
+        return v
 
     def located_value(self, ctype, loc, ctx: "_FrameCtx", name: str) -> Value:
         kind = loc[0]
@@ -692,8 +701,6 @@ class Shell:
         return Value(value, kind, 4, False, lval=("reg", reg))
 
     def store(self, target: Value, source: Value) -> None:
-        if target.optimized:
-            raise ShellError("value has been optimized out")
         if target.lval is None:
             raise ShellError("Left operand of assignment is not an lvalue.")
         if target.kind in ("struct", "array") or source.kind in ("struct", "array"):
@@ -1273,7 +1280,13 @@ class Shell:
             return
         if header:
             addr = "" if at_start else f"0x{pc:08x} in "
-            self.say(f"{prefix}{addr}{func} () at {row.file}:{row.line}")
+            args = ""
+            if self.running and pc == self.pc:
+                try:
+                    args = self.frame_args(self.frame_states(2), 0)
+                except ShellError:
+                    args = ""
+            self.say(f"{prefix}{addr}{func} ({args}) at {row.file}:{row.line}")
             self.say(self.source_text(row))
         else:
             text = self.source_text(row)
@@ -1571,10 +1584,13 @@ class Shell:
             return
         self.print_frame_line(self.pc, header=True, lookup=self.pc)
         start = func_pc - func[1] if func else None
-        if start is not None and self.info.returns_value.get(start):
+        v = self.returned_value(func_pc)
+        if v is None and self.dvars.function_at(func_pc) is None and start is not None \
+                and self.info.returns_value.get(start):
             v = Value(_wrap(self.target.hart.reg(10), 4, True))
+        if v is not None:
             self.history.append(v)
-            self.say(f"Value returned is ${len(self.history)} = {v.value}")
+            self.say(f"Value returned is ${len(self.history)} = {self.format_value(v)}")
         self.show_displays()
 
     def cmd_until(self, arg: str) -> None:
@@ -1627,6 +1643,7 @@ class Shell:
                  "display": self.info_display, "stats": self.info_stats,
                  "accel": self.info_accel, "functions": self.info_functions,
                  "variables": self.info_variables, "program": self.info_program,
+                 "locals": self.info_locals, "args": self.info_args,
                  "inferiors": self.info_program}
         handler = table.get(sub)
         if handler is None:
@@ -1751,12 +1768,14 @@ class Shell:
     def info_threads(self, arg: str) -> None:
         self.require_running()
         self.say(f"  {'Id':<5}{'Target Id':<30}Frame ")
+        current = self.target.current
         for i, hart in enumerate(self.target.harts):
-            mark = "*" if i == self.target.current else " "
-            row = self.info.row_at(hart.pc)
-            func = self.frame_function(hart.pc)
-            where = f"{func} () at {row.file}:{row.line}" if row and hart.pc in self.info.stmt else \
-                f"0x{hart.pc:08x} in {func} ()" + (f" at {row.file}:{row.line}" if row else "")
+            mark = "*" if i == current else " "
+            self.target.select_hart(i)
+            try:
+                where = self.frame_text(self.frame_states(2), 0)
+            finally:
+                self.target.select_hart(current)
             tid = f"Thread {i + 1} (hart {hart.index}, hartid 0x{hart.hartid:x})"
             self.say(f"{mark} {i + 1:<5}{tid:<30}{where}")
 
@@ -1773,6 +1792,7 @@ class Shell:
         if not 1 <= n <= len(self.target.harts):
             raise ShellError(f"Unknown thread {n}.")
         self.target.select_hart(n - 1)
+        self.selected = 0
         self.say(f"[Switching to thread {n} (Thread {n} (hart {n - 1}))]")
         self._print_bt_line(0, self.pc, innermost=True)
 
@@ -2082,48 +2102,6 @@ class Shell:
             self.say(f"{n}\t{lines[n - 1]}")
         self.list_state = {"file": file, "path": path, "center": None, "next": last + 1,
                            "first": first}
-
-    def _print_bt_line(self, level: int, pc: int, innermost: bool, prefix: str = "") -> None:
-        row = self.info.row_at(pc if innermost else pc - 1)
-        func = self.frame_function(pc)
-        show_addr = not innermost or pc not in self.info.stmt
-        addr = f"0x{pc:08x} in " if show_addr else ""
-        loc = f" at {row.file}:{row.line}" if row else ""
-        text = f"#{level:<3}{addr}{func} (){loc}"
-        self.say(prefix + text)
-
-    def cmd_backtrace(self, arg: str) -> None:
-        self.require_running("No stack.")
-        limit = 64
-        if arg.strip():
-            try:
-                limit = int(arg.split()[0])
-            except ValueError:
-                if arg.split()[0] not in ("full", "-full"):
-                    raise ShellError(f"No symbol \"{arg.split()[0]}\" in current context.") from None
-        frames = self.frames(limit + 1 if limit > 0 else 64)
-        for level, (pc, sp) in enumerate(frames[:limit]):
-            self._print_bt_line(level, pc, innermost=level == 0)
-        if len(frames) > limit:
-            self.say("(More stack frames follow...)")
-
-    def cmd_frame(self, arg: str) -> None:
-        self.require_running("No stack.")
-        if arg.strip() and arg.strip() != "0":
-            frames = self.frames(int(arg) + 1)
-            n = int(arg)
-            if n >= len(frames):
-                raise ShellError("No frame at level " + arg + ".")
-            pc = frames[n][0]
-            self._print_bt_line(n, pc, innermost=False)
-            row = self.info.row_at(pc - 1)
-            if row:
-                self.say(self.source_text(row))
-            return
-        self._print_bt_line(0, self.pc, innermost=True)
-        row = self.info.row_at(self.pc)
-        if row:
-            self.say(self.source_text(row))
 
     # ---- help / quit ---------------------------------------------------------------------------
     def cmd_help(self, arg: str) -> None:

@@ -58,6 +58,7 @@ class DebugTarget:
         self._watch_hit = None
         self._read_stop_pc = None      # pc of a load stopped by a read watchpoint
         self._watch_skip = None        # that load, to run without stopping on resume
+        self._reported: dict[int, int] = {}   # hart -> breakpoint pc it stopped at (not yet left)
 
     def restart(self) -> None:
         """Reload the firmware; breakpoints and watchpoints are kept."""
@@ -177,8 +178,14 @@ class DebugTarget:
         if self.finished is not None:
             return self.finished
         hart = self.hart
-        if hart.pc in self.breakpoints:
-            hart.ctx[CTX_BREAK_SKIP] = hart.pc      # resume over the breakpoint we stand on
+        # resume over the breakpoint we stand on, and over those other harts stopped at and
+        # reported earlier (with several harts at breakpoints, each would otherwise hit its
+        # own again before the others move, and continue would never progress)
+        skipping = []
+        for h in (self.sim.harts if only is None else [hart]):
+            if h.pc in self.breakpoints and (h is hart or self._reported.get(h.index) == h.pc):
+                h.ctx[CTX_BREAK_SKIP] = h.pc
+                skipping.append(h)
         self._watch_hit = None
         self._watch_skip = hart.pc if self._read_stop_pc == hart.pc else None
         self._read_stop_pc = None
@@ -186,9 +193,14 @@ class DebugTarget:
             stop, stopped = self.sim.advance(limit if limit is not None else 1 << 62, only=only)
         except KeyboardInterrupt:
             stop, stopped = Stop("interrupted", hart.pc, "interrupted"), hart
+        for h in skipping:
+            if h.ctx[CTX_BREAK_SKIP] == -1:          # it executed the instruction: left
+                self._reported.pop(h.index, None)
         for h in self.sim.harts:
             h.ctx[CTX_BREAK_SKIP] = -1
         self.current = stopped.index
+        if stop.reason == "breakpoint":
+            self._reported[stopped.index] = stopped.pc
         event = Event(stop.reason, stopped.pc if stop.reason != "fault" else stop.pc,
                       self.current, stop.message, stop.exit_status,
                       self._watch_hit if stop.reason == "watchpoint" else None)

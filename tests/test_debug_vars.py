@@ -1,0 +1,329 @@
+"""DWARF variables in `iss debug` (issue 17 item 1): locals, arguments, frames, types.
+
+VARS_C is built -O0 -g and -O2 -g into tests/.fwcache/debug_vars/.  Expected values come
+from the C source (what the program computed by that line, by hand); addresses from the
+ELF symbol table (pyelftools).  The -O2 expectations (which variables are
+<optimized out>, `n=n@entry=4`) are what gdb prints for the same ELF: they were checked
+with gdb-multiarch connected to `iss gdbserver`.
+
+By hand: dot(v, w, 4) = 1*5 + 2*6 + 3*7 + 4*8 = 70 (17 before `sum += prod` at i = 2,
+prod = 21); walk(n1 -> n2 -> n3) totals 10 + 20 + 30 = 60, stores it in s->p.x and
+returns 60 + GREEN (5) = 65; worker(100) on core c stores 100 + c*c (core 3: 109).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from iss import toolchain
+from iss.debugger.shell import run_script
+
+FWCACHE = Path(__file__).resolve().parent / ".fwcache" / "debug_vars"
+
+VARS_C = """\
+#include <stdint.h>
+#include <stdio.h>
+#include "pulp.h"
+
+enum color { RED, GREEN = 5, BLUE };
+
+struct point { int x; int y; };
+
+struct node { int value; struct node *next; };
+
+typedef struct {
+    struct point p;
+    enum color c;
+    char tag;
+    short w[3];
+} shape_t;
+
+union word { uint32_t u; uint8_t b[4]; };
+
+int gcount = 7;
+struct point gpoint = {3, -4};
+int garr[5] = {10, 20, 30, 40, 50};
+struct node n3 = {30, 0};
+struct node n2 = {20, &n3};
+struct node n1 = {10, &n2};
+struct node *head = &n1;
+enum color gcolor = BLUE;
+const char gname[] = "pulp";
+union word gword = {0x11223344u};
+volatile int results[8];
+
+__attribute__((noinline)) int dot(const int *a, const int *b, int n)
+{
+    int sum = 0;
+    for (int i = 0; i < n; i++) {
+        int prod = a[i] * b[i];
+        sum += prod;               /* LINE_DOT_BODY */
+    }
+    return sum;                    /* LINE_DOT_RET */
+}
+
+__attribute__((noinline)) int walk(struct node *list, shape_t *s)
+{
+    int total = 0;
+    struct node *p = list;
+    while (p) {
+        total += p->value;
+        p = p->next;
+    }
+    s->p.x = total;                /* LINE_WALK_STORE */
+    return total + s->c;           /* LINE_WALK_RET */
+}
+
+static void worker(void *arg)
+{
+    int id = pi_core_id();
+    int base = (int)(intptr_t)arg;
+    int mine = base + id * id;
+    results[id] = mine;            /* LINE_WORKER */
+}
+
+int main(void)
+{
+    int v[4] = {1, 2, 3, 4};
+    int w[4] = {5, 6, 7, 8};
+    int d = dot(v, w, 4);          /* LINE_MAIN_DOT */
+    shape_t s = {{1, 2}, GREEN, 'k', {7, 8, 9}};
+    int t = walk(head, &s);        /* LINE_MAIN_WALK */
+    pi_cl_team_fork(4, worker, (void *)100);   /* LINE_MAIN_FORK */
+    printf("d=%d t=%d r3=%d x=%d\\n", d, t, results[3], s.p.x);   /* LINE_MAIN_PRINT */
+    return 0;
+}
+"""
+
+
+def line_of(marker: str) -> int:
+    for number, text in enumerate(VARS_C.splitlines(), 1):
+        if marker in text:
+            return number
+    raise KeyError(marker)
+
+
+def _build(opt: str) -> Path:
+    FWCACHE.mkdir(parents=True, exist_ok=True)
+    src = FWCACHE / "vars.c"
+    if not src.exists() or src.read_text() != VARS_C:
+        src.write_text(VARS_C)
+    try:
+        return toolchain.build_cached([src], FWCACHE / f"vars{opt}.elf", extra_args=[opt, "-g"])
+    except toolchain.ToolchainError as exc:
+        pytest.fail(f"building vars {opt} failed: {exc}\n{exc.output}")
+
+
+@pytest.fixture(scope="module")
+def o0() -> Path:
+    return _build("-O0")
+
+
+@pytest.fixture(scope="module")
+def o2() -> Path:
+    return _build("-O2")
+
+
+def symbols(elf: Path) -> dict[str, int]:
+    with open(elf, "rb") as f:
+        return {s.name: s["st_value"] for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()
+                if s["st_info"]["type"] in ("STT_OBJECT", "STT_FUNC")}
+
+
+def printed(out: str) -> list[str]:
+    return re.findall(r"^\$\d+ = (.*)$", out, re.M)
+
+
+HEX = r"0x[0-9a-f]+"
+
+
+# ------------------------------------------------------------------ -O0
+
+def test_o0_arguments_locals_and_blocks(o0):
+    body = line_of("LINE_DOT_BODY")
+    out = run_script(o0, ["break dot", "run", "info args", "p n", "p *a@4", "p b[3]", "p a[0]@3",
+                          "whatis a", "p a", f"break vars.c:{body} if i == 2", "continue",
+                          "info locals", "p prod", "p sum + prod"])
+    assert "Traceback" not in out and "internal error" not in out
+    m = re.search(rf"Breakpoint 1, dot \(a=({HEX}), b=({HEX}), n=4\) at vars.c:\d+", out)
+    assert m, out
+    a, b = m.group(1), m.group(2)
+    assert f"a = {a}\nb = {b}\nn = 4\n" in out                   # info args
+    vals = printed(out)
+    assert vals[:4] == ["4", "{1, 2, 3, 4}", "8", "{1, 2, 3}"]
+    assert "type = const int *" in out
+    assert vals[4] == f"(const int *) {a}"
+    # i == 2: prod = 3 * 7, sum = 5 + 12 (innermost block first, like gdb)
+    assert f"Breakpoint 2, dot (a={a}, b={b}, n=4) at vars.c:{body}" in out
+    assert "\nprod = 21\ni = 2\nsum = 17\n" in out
+    assert vals[5:] == ["21", "38"]
+
+
+def test_o0_frames_up_down_finish(o0):
+    main_dot = line_of("LINE_MAIN_DOT")
+    out = run_script(o0, ["break dot", "run", "bt", "up", "p v", "p w", "info locals", "p sum",
+                          "down", "p sum", "down", "frame 1", "frame 9", "frame 0", "finish"])
+    assert re.search(rf"^#0  dot \(a={HEX}, b={HEX}, n=4\) at vars.c:\d+$", out, re.M)
+    assert re.search(rf"^#1  {HEX} in main \(\) at vars.c:{main_dot}$", out, re.M)
+    # up: main's frame governs the names
+    assert re.search(rf"^#1  {HEX} in main \(\) at vars.c:{main_dot}\n{main_dot}\t    int d = dot", out, re.M)
+    vals = printed(out)
+    assert vals[:2] == ["{1, 2, 3, 4}", "{5, 6, 7, 8}"]
+    assert "\nv = {1, 2, 3, 4}\nw = {5, 6, 7, 8}\n" in out
+    assert 'No symbol "sum" in current context.' in out
+    assert vals[2] == "0"                                          # down: dot again, sum = 0
+    assert "Bottom (innermost) frame selected; you cannot go down." in out
+    assert "No frame at level 9." in out
+    assert re.search(rf"Run till exit from #0  dot \(a={HEX}, b={HEX}, n=4\) at vars.c:\d+", out)
+    assert re.search(r"Value returned is \$\d+ = 70$", out, re.M)
+
+
+def test_o0_structs_pointers_enums_and_set_var(o0):
+    syms = symbols(o0)
+    ret = line_of("LINE_WALK_RET")
+    out = run_script(o0, ["break walk", "run", "p *list", "p list->next->next->value",
+                          "p *s", "p s->w[2]", "p s->c", "p/d s->c", "p s->tag", "p s->p",
+                          "whatis s", "whatis *s", "ptype s", "ptype struct node",
+                          f"break vars.c:{ret}", "continue", "p total", "p s->p",
+                          "set var total = 100", "p total", "set var s->tag = 'z'", "p s->tag",
+                          "finish", "continue"])
+    n1, n2 = syms["n1"], syms["n2"]
+    assert re.search(rf"Breakpoint 1, walk \(list=0x{n1:x} <n1>, s={HEX}\) at vars.c:\d+", out)
+    vals = printed(out)
+    assert vals[:8] == [f"{{value = 10, next = 0x{n2:x} <n2>}}", "30",
+                        "{p = {x = 1, y = 2}, c = GREEN, tag = 107 'k', w = {7, 8, 9}}",
+                        "9", "GREEN", "5", "107 'k'", "{x = 1, y = 2}"]
+    assert "type = shape_t *\ntype = shape_t\n" in out
+    assert ("type = struct {\n    struct point p;\n    enum color c;\n    char tag;\n"
+            "    short w[3];\n} *\n") in out
+    assert "type = struct node {\n    int value;\n    struct node *next;\n}\n" in out
+    # at `return total + s->c`: total = 10 + 20 + 30, stored in s->p.x
+    assert vals[8:12] == ["60", "{x = 60, y = 2}", "100", "122 'z'"]
+    assert re.search(r"Value returned is \$\d+ = 105$", out, re.M)        # 100 + GREEN
+    assert "d=70 t=105 r3=109 x=60" in out
+
+
+def test_o0_globals_types_and_artificial_arrays(o0):
+    syms = symbols(o0)
+    out = run_script(o0, ["p gpoint", "p garr", "p garr[2]@2", "p gname", "p gcolor",
+                          "p (enum color)5", "p (enum color)1", "p gword", "p &gpoint", "p head",
+                          "p *head->next", "p sizeof(shape_t)", "p &garr[1]", "p *&garr[1]@3",
+                          "ptype enum color", "whatis gword", "ptype gword", "whatis garr",
+                          "ptype head", "p dot", "whatis worker", "p gpoint.x + gpoint.y",
+                          "set var gpoint.y = 9", "p gpoint"])
+    assert "Traceback" not in out and "internal error" not in out
+    assert printed(out) == [
+        "{x = 3, y = -4}", "{10, 20, 30, 40, 50}", "{30, 40}", '"pulp"', "BLUE", "GREEN", "1",
+        '{u = 287454020, b = "D3\\"\\021"}', f"(struct point *) 0x{syms['gpoint']:x} <gpoint>",
+        f"(struct node *) 0x{syms['n1']:x} <n1>",
+        f"{{value = 20, next = 0x{syms['n3']:x} <n3>}}", "20",
+        f"(int *) 0x{syms['garr'] + 4:x} <garr+4>", "{20, 30, 40}",
+        f"{{int (const int *, const int *, int)}} 0x{syms['dot']:x} <dot>",
+        "-1", "{x = 3, y = 9}"]
+    assert "type = enum color {RED, GREEN = 5, BLUE}" in out
+    assert "type = union word\n" in out
+    assert "type = union word {\n    uint32_t u;\n    uint8_t b[4];\n}" in out
+    assert "type = int [5]" in out
+    assert "type = struct node {\n    int value;\n    struct node *next;\n} *" in out
+    assert "type = void (void *)" in out
+
+
+def test_o0_cluster_worker(o0):
+    worker = line_of("LINE_WORKER")
+    fork = line_of("LINE_MAIN_FORK")
+    out = run_script(o0, [f"break vars.c:{worker} if id == 3", "run", "info locals", "info args",
+                          "p arg", "bt", "thread 1", "bt", "frame function main", "p d", "p t",
+                          "p s.p.x", "thread 4", "p mine", "p id * id", "continue"])
+    assert "Traceback" not in out and "internal error" not in out
+    # the condition uses the local `id`: the stop is on core 3 (thread 4)
+    assert f"Breakpoint 1, worker (arg=0x64) at vars.c:{worker}" in out
+    assert "\nid = 3\nbase = 100\nmine = 109\n" in out           # 100 + 3 * 3
+    assert "\narg = 0x64\n" in out
+    # a worker core was dispatched from its sleep loop, core 0 called pi_cl_team_fork
+    assert re.search(rf"^#1  {HEX} in __pulp_worker_loop \(core_id=3\) at cluster.c:\d+$", out, re.M)
+    assert re.search(rf"^#\d  {HEX} in pi_cl_team_fork \(nb_cores=4, entry={HEX} <worker>, "
+                     rf"arg=0x64\) at cluster.c:\d+$", out, re.M)
+    assert re.search(rf"^#\d  {HEX} in main \(\) at vars.c:{fork}\n{fork}\t", out, re.M)
+    vals = printed(out)
+    assert vals == ["(void *) 0x64", "70", "65", "60", "109", "9"]
+    assert "d=70 t=65 r3=109 x=60" in out
+
+
+def test_errors_are_gdb_one_liners(o0):
+    commands = ["info locals", "up", "bt", "ptype struct nosuch", "p gpoint.z", "p gcount.x",
+                "p garr@0", "p 5@2", "p *gpoint", "whatis nosuch", "break walk", "run",
+                "p s->nosuch", "p list->value.x", "p &total + ", "down"]
+    out = run_script(o0, commands)
+    assert "Traceback" not in out and "internal error" not in out
+    for expected in ["No frame selected.", "No stack.", "No struct type named nosuch.",
+                     "There is no member named z.",
+                     "Attempt to extract a component of a value that is not a structure.",
+                     "Invalid number 0 of repetitions.",
+                     "Only values in memory can be extended with '@'.",
+                     "Attempt to take contents of a non-pointer value.",
+                     'No symbol "nosuch" in current context.',
+                     "There is no member named nosuch.",
+                     "A syntax error in expression",
+                     "Bottom (innermost) frame selected; you cannot go down."]:
+        assert expected in out, expected
+
+
+# ------------------------------------------------------------------ -O2 (what gdb prints)
+
+def test_o2_entry_values_and_optimized_out(o2):
+    ret = line_of("LINE_DOT_RET")
+    main_dot = line_of("LINE_MAIN_DOT")
+    out = run_script(o2, ["break dot", f"break vars.c:{ret}", "run", "info args", "p *a@4",
+                          "info locals", "continue", "p sum", "info locals", "p a", "bt", "up",
+                          "p d", "p v", "p &d", "set var d = 3", "p s", "finish"])
+    assert "Traceback" not in out and "internal error" not in out
+    # n is passed in a2; main's call site says a2 = 4 (DW_AT_GNU_call_site_value)
+    assert re.search(rf"Breakpoint 1, dot \(a={HEX}, b={HEX}, n=n@entry=4\) at vars.c:\d+", out)
+    assert re.search(rf"\na = {HEX}\nb = {HEX}\nn = 4\n", out)
+    assert "\ni = 0\nsum = 0\n" in out
+    assert f"Breakpoint 2, dot (a=<optimized out>, b=<optimized out>, n=n@entry=4) at vars.c:{ret}" in out
+    vals = printed(out)
+    assert vals[:2] == ["{1, 2, 3, 4}", "70"]
+    assert "\nsum = 70\n" in out
+    assert vals[2] == "<optimized out>"
+    assert re.search(rf"^#1  {HEX} in main \(\) at vars.c:{main_dot}$", out, re.M)
+    # in main before dot returns: d has no location yet, v/w live in .rodata copies
+    assert vals[3:5] == ["<optimized out>", "<optimized out>"]
+    assert "Can't take address of \"d\" which isn't an lvalue." in out
+    assert "Left operand of assignment is not an lvalue." in out
+    assert vals[5] == "{p = {x = 0, y = 0}, c = RED, tag = 0 '\\000', w = {0, 0, 0}}"
+    assert re.search(r"Value returned is \$\d+ = 70$", out, re.M)
+
+
+def test_o2_walk_and_main_locals(o2):
+    syms = symbols(o2)
+    out = run_script(o2, ["break walk", "run", "p *s", "p list->next->value", "finish",
+                          "info locals"])
+    assert re.search(rf"Breakpoint 1, walk \(list=0x{syms['n1']:x} <n1>, s=s@entry={HEX}\) at vars.c:\d+", out)
+    vals = printed(out)
+    assert vals[:2] == ["{p = {x = 1, y = 2}, c = GREEN, tag = 107 'k', w = {7, 8, 9}}", "20"]
+    assert re.search(r"Value returned is \$\d+ = 65$", out, re.M)
+    assert ("\ns = {p = {x = 60, y = 2}, c = GREEN, tag = 107 'k', w = {7, 8, 9}}\n"
+            "d = 70\nt = <optimized out>\nv = <optimized out>\nw = <optimized out>\n") in out
+
+
+def test_o2_worker_register_variable_set_var(o2):
+    worker = line_of("LINE_WORKER")
+    fork = line_of("LINE_MAIN_FORK")
+    out = run_script(o2, [f"break vars.c:{worker} if mine == 109", "run", "info locals", "bt",
+                          "thread 1", "frame function main", "info locals", "thread 4",
+                          "set var mine = 5", "p mine", "p $a0", "continue"])
+    assert "Traceback" not in out and "internal error" not in out
+    assert f"Breakpoint 1, worker (arg=<optimized out>) at vars.c:{worker}" in out
+    assert "\nid = <optimized out>\nbase = <optimized out>\nmine = 109\n" in out
+    assert re.search(rf"^#1  {HEX} in __pulp_worker_loop \(core_id=<optimized out>\) at cluster.c:\d+$",
+                     out, re.M)
+    assert re.search(rf"^#\d  {HEX} in main \(\) at vars.c:{fork}$", out, re.M)
+    # main's locals through the CFI-unwound callee-saved registers (s1 = t, s2 = d)
+    assert "\nd = 70\nt = 65\n" in out
+    assert printed(out) == ["5", "5"]
+    # mine lives in a0: the store `results[id] = mine` writes the new value
+    assert "d=70 t=65 r3=5 x=60" in out
