@@ -219,6 +219,8 @@ class CustomCode:
         run = [pc for pc in self.originals if counts[(pc - self.base) >> 1]]
         (lo, hi), = self.ranges
         candidates = {"span": self.ranges, "split": self.split_ranges}
+        if self.requests:     # breakpoints, traces (hook_also) since the start: keep the span
+            return
         if run:
             candidates["wide span"] = [(min(lo, min(run)), max(hi, max(run)))]
         self.layout = min(candidates, key=lambda name: self._cost(candidates[name], counts))
