@@ -215,12 +215,12 @@ class CustomCode:
         the split layout: whichever the instructions executed so far (all harts) would
         have made cheapest. Called once, between quanta."""
         self.auto_pending = False
+        if self.requests:     # breakpoints, traces (hook_also) since the start: keep the span
+            return
         counts = sum(self.sim.timing.execution_counts(h.executed) for h in self.harts)
         run = [pc for pc in self.originals if counts[(pc - self.base) >> 1]]
         (lo, hi), = self.ranges
         candidates = {"span": self.ranges, "split": self.split_ranges}
-        if self.requests:     # breakpoints, traces (hook_also) since the start: keep the span
-            return
         if run:
             candidates["wide span"] = [(min(lo, min(run)), max(hi, max(run)))]
         self.layout = min(candidates, key=lambda name: self._cost(candidates[name], counts))
