@@ -8,6 +8,7 @@ from .hooks import (CTX_ACTIONS, CTX_END_INCLUSIVE, CTX_FN_REG_READ, CTX_FN_REG_
                     CTX_GPR, CTX_HARTID, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_HOOKED, CTX_SITES,
                     CTX_REDIRECT_ICOUNT, CTX_REDIRECT_PC, CTX_REDIRECT_SKIP, CTX_SLOW_PC, account)
 from .hwloop_engine import LoopEngine
+from .interrupts import INTERRUPT_CSRS, MRET, WFI
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
 from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND_LOAD,
                        KIND_STORE, MEM_POSTINC_IMM, MEM_REGREG)
@@ -17,7 +18,7 @@ from .regfile import locate_gpr, redirect_layout
 from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_MCYCLE,
                          CSR_MCYCLEH, CSR_MHARTID, CSR_MINSTRET, CSR_MINSTRETH, CSR_UHARTID,
                          HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_BRANCH_NEXT, KIND_CSR, KIND_DIV,
-                         KIND_PYTHON, S_IMM,
+                         KIND_PYTHON, KIND_SYSTEM, S_IMM,
                          S_IMM2, S_KIND, S_LEN, S_MODE, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_SIGNED,
                          S_SIZE, SITE_FIELDS, code_hook)
 
@@ -69,7 +70,7 @@ class CustomCode:
         self.emulated_csrs = {CSR_MHARTID, CSR_UHARTID, CSR_MCYCLE, CSR_MINSTRET, CSR_MCYCLEH,
                               CSR_MINSTRETH, CSR_CYCLE, CSR_INSTRET, CSR_CYCLEH, CSR_INSTRETH,
                               *(loop_base + i for i in (0, 1, 2, 4, 5, 6)),
-                              *perf_csrs(self.flavour)}
+                              *perf_csrs(self.flavour), *INTERRUPT_CSRS}
         self.loop_csr_info = loop_base | (HWLOOP_CSR_WRITABLE[self.flavour] << 12)
         exits = self._scan(sim.image)
         # hardware-loop bodies decoded for the loop engine (iss/hwloop_engine.py)
@@ -126,7 +127,7 @@ class CustomCode:
         """What a site holds outside code hooks: its own word, which traps, or TRAP for the
         instructions Unicorn would execute itself."""
         kind = self.sites[self.actions[(pc - self.base) >> 1] - 1, S_KIND]
-        return TRAP if kind in (KIND_CSR, KIND_DIV, KIND_BRANCH_NEXT) else word
+        return TRAP if kind in (KIND_CSR, KIND_DIV, KIND_BRANCH_NEXT, KIND_SYSTEM) else word
 
     def _site_row(self, word: int):
         d = decode(word, self.flavour)
@@ -145,6 +146,9 @@ class CustomCode:
         if word & 0xFE00407F == 0x02004033:       # div/divu/rem/remu: timed by the hook
             row[[S_KIND, S_OP, S_RD, S_RS1, S_RS2]] = (
                 KIND_DIV, (word >> 12) & 7, (word >> 7) & 31, (word >> 15) & 31, (word >> 20) & 31)
+            return row
+        if word in (MRET, WFI):
+            row[[S_KIND, S_OP]] = (KIND_SYSTEM, word)
             return row
         if word & 0x7F == 0x73 and (word >> 12) & 7 not in (0, 4) and (word >> 20) in self.emulated_csrs:
             row[[S_KIND, S_OP, S_RD, S_RS1, S_IMM, S_IMM2]] = (
@@ -281,6 +285,9 @@ class CustomCode:
         if slow_pc < 0:
             return None
         row = self.sites[self.actions[(slow_pc - self.base) >> 1] - 1]
+        if row[S_KIND] == KIND_SYSTEM:       # retires (or sleeps) and sets pc itself
+            (hart.irq.mret if row[S_OP] == MRET else hart.irq.wfi)(slow_pc)
+            return None
         message = self._execute_in_python(hart, slow_pc, row)
         if message is None and not _asleep(hart):
             hart.pc = slow_pc + int(row[S_LEN])
@@ -336,11 +343,15 @@ class CustomCode:
         return "instruction cannot be executed"
 
     def _csr_in_python(self, hart, row) -> str | None:
-        """Performance counters (iss.perf); other emulated CSRs get here only when written."""
+        """Performance counters (iss.perf) and the interrupt CSRs (iss.interrupts); other
+        emulated CSRs get here only when written."""
         csr, funct3, rd, src = int(row[S_IMM]), int(row[S_OP]), int(row[S_RD]), int(row[S_RS1])
+        operand = src if funct3 >= 5 else hart.reg(src)
+        if csr in INTERRUPT_CSRS:
+            hart.set_reg(rd, hart.irq.csr(csr, funct3, operand, funct3 & 3 == 1 or src != 0))
+            return None
         if csr not in hart.perf.csrs:
             return f"write to read-only CSR 0x{csr:03x}"
-        operand = src if funct3 >= 5 else hart.reg(src)
         old = hart.perf.read(csr)
         op = funct3 & 3
         if op == 1 or src != 0:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from unicorn import Uc, UcError
 from unicorn import unicorn_const as UC
-from unicorn.riscv_const import (UC_RISCV_REG_MCAUSE, UC_RISCV_REG_MEPC, UC_RISCV_REG_MSTATUS,
-                                 UC_RISCV_REG_MTVAL, UC_RISCV_REG_MTVEC, UC_RISCV_REG_PC,
+from unicorn.riscv_const import (UC_RISCV_REG_MTVEC, UC_RISCV_REG_PC,
                                  UC_RISCV_REG_X0)
 from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 
@@ -20,6 +19,7 @@ from .hooks import (CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CT
                     STOP_LIMIT, STOP_SLOW, STOP_SPIN, STOP_TRAP, CTX_WRITES, CTX_HART,
                     CTX_SPIN_LOOPS, CTX_SPUN, CTX_YIELD_AFTER, CTX_STALL_JUMP, CTX_BREAKS)
 from .errors import PeripheralError
+from .interrupts import Interrupts, trap_entry
 from .native import c_function_address
 from .xpulp_exec import trap_hook
 
@@ -34,7 +34,6 @@ EXC_ECALL_U = 8          # QEMU raises U_ECALL and adds the privilege level: fro
 EXC_ECALL_M = 11
 # synchronous exceptions a handler installed in mtvec receives (Hart._enter_trap)
 TRAP_CAUSES = (EXC_MISALIGNED_FETCH, EXC_ILLEGAL, EXC_BREAKPOINT, EXC_ECALL_M)
-MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP = 1 << 3, 1 << 7, 3 << 11
 # trap entry costs what a taken jump costs (1 cycle + 1 jump stall, timing.py): the
 # faulting instruction does not retire, its slot and the refetch at the handler do
 TRAP_ENTRY_CYCLES = 2
@@ -136,6 +135,7 @@ class Hart:
         self.spun = -1           # Simulator._epoch at which it last only spun (advance)
         self.traps = 0           # synchronous exceptions delivered to a handler in mtvec
         self._trap_instret = -1  # instret at the last trap entry (a trap loop ends the run)
+        self.irq = Interrupts(self)   # mie, pending requests, interrupt entry (iss/interrupts.py)
 
     def _native_hook(self, kind, fn, user_data, begin=1, end=0):
         handle = uc_hook_h()
@@ -336,18 +336,13 @@ class Hart:
             tval = pc
         else:
             tval = 0
-        mstatus = self.uc.reg_read(UC_RISCV_REG_MSTATUS) & 0xFFFFFFFF
-        mpie = MSTATUS_MPIE if mstatus & MSTATUS_MIE else 0
-        mstatus = (mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP)) | mpie | MSTATUS_MPP
-        self.uc.reg_write(UC_RISCV_REG_MEPC, pc)
-        self.uc.reg_write(UC_RISCV_REG_MCAUSE, cause)
-        self.uc.reg_write(UC_RISCV_REG_MTVAL, tval)
-        self.uc.reg_write(UC_RISCV_REG_MSTATUS, mstatus)
+        trap_entry(self.uc, pc, cause, tval)
         self.ctx[CTX_CYCLES] += TRAP_ENTRY_CYCLES
         self.ctx[CTX_STALL_JUMP] += TRAP_ENTRY_CYCLES - 1
         self.traps += 1
         self._trap_instret = self.instret
         self.pc = base
+        self.irq.update()                  # MIE is clear in the handler
         return True
 
     def _trap_message(self, cause: int, pc: int) -> str:

@@ -34,6 +34,7 @@ KIND_PYTHON = 17       # executed by Python (ELW, ...): the hook stops the engin
 KIND_DIV = 18          # div/divu/rem/remu (S_OP = funct3): data-dependent cycles
 KIND_BRANCH_NEXT = 19  # a conditional branch to the next instruction (S_OP = funct3): the
                        # block hook cannot see it taken, yet the pipeline flushes
+KIND_SYSTEM = 20       # mret / wfi (S_OP = the word): run by iss/interrupts.py in Python
 
 # site table columns
 S_KIND, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_IMM, S_IMM2, S_SIZE, S_SIGNED, S_MODE, S_LEN = range(12)

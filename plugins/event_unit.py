@@ -60,8 +60,15 @@ and an access at cycle t takes effect, and sees the event unit's state, at t +
 the buffers at t + 1. The sleeping core's wake-up latency (2, GVSoC EU_WAKEUP_LATENCY) and
 the 4-cycle elw are the core timing model's (docs/cluster.md).
 GVSoC's EU_WAKEUP_REQ_LATENCY (6 on every wait) is not modelled.
-Not modelled: interrupts (the IRQ mask registers are storage only), SoC event FIFO, the
-hardware loop unit, trigger-and-wait software events (0x140/0x180). Unknown offsets and
+Interrupts (event_unit_core.sv of pulp-platform/event_unit_flex): a core's interrupt request
+is BUFFER & MASK_IRQ; its line is the highest pending bit (the RTL's find-first-one from the
+top), and the core's acknowledge clears that bit of the buffer. The core side (mie, mstatus,
+mcause, vectors, latency) is iss/interrupts.py: the event unit tells it when the request
+may have changed (`irq_changed`). A core asleep in an event or barrier wait is woken by a
+request its mie enables (the RTL's IRQ_WHILE_SLEEP): its wait register load runs again
+after the handler returns. Chosen here: a core asleep on a mutex or the dispatch FIFO
+takes its interrupt once that wait ends.
+Not modelled: SoC event FIFO, the hardware loop unit, trigger-and-wait software events (0x140/0x180). Unknown offsets and
 non-32-bit accesses read 0 and ignore writes (counted in the stats as `unknown_accesses`):
 PULP firmware probes optional registers, so an error would be worse than a count.
 """
@@ -115,7 +122,7 @@ class CoreState:
     def __init__(self, core_id):
         self.id = core_id
         self.mask = 0            # events that end a wait
-        self.irq_mask = 0        # storage only (no interrupts)
+        self.irq_mask = 0        # events that request an interrupt (iss/interrupts.py)
         self.arrivals = {}       # pending event line -> the cycle it reaches the buffer
         self.waiting = None      # what the core's current wait register access waits for
         self.hart = None         # the sleeping hart, while asleep
@@ -177,6 +184,39 @@ class EventUnit(Peripheral):
             st.arrivals[line] = min(st.arrivals.get(line, time), time)
             self.counts["events"] += 1
             self._check_wake(st)
+            if st.irq_mask >> line & 1:
+                self._irq_changed(st)
+
+    def irq_pending(self, core_id: int, time: int) -> int:
+        """The core's interrupt request lines at cycle `time`: BUFFER & MASK_IRQ."""
+        st = self.cores[core_id]
+        return self._buffer(st, time) & st.irq_mask
+
+    def irq_next(self, core_id: int, lines: int) -> int | None:
+        """Earliest cycle at which one of `lines` requests an interrupt (None: none will)."""
+        st = self.cores[core_id]
+        enabled = st.irq_mask & lines
+        times = [at for line, at in st.arrivals.items() if enabled >> line & 1]
+        return min(times) if times else None
+
+    def irq_acknowledge(self, core_id: int, line: int) -> None:
+        """The core took the interrupt of `line`: its buffer bit clears."""
+        self.cores[core_id].arrivals.pop(line, None)
+
+    def irq_interrupts_wait(self, core_id: int) -> bool:
+        """An interrupt ends the core's current sleep (an event or barrier wait, whose
+        load runs again after the handler); False for mutex and dispatch sleeps."""
+        st = self.cores[core_id]
+        if st.hart is None or st.waiting is None or st.waiting[0] not in ("event", "barrier"):
+            return False
+        st.hart, st.wake_time = None, None
+        st.sleeps += 1                  # a wake-up scheduled for this sleep is stale now
+        return True
+
+    def _irq_changed(self, st) -> None:
+        changed = getattr(self.sim, "irq_changed", None)
+        if changed is not None:
+            changed(st.id)
 
     def waiting_on(self, core_id: int) -> str | None:
         """What a core is waiting for (for deadlock reports), None when it is not waiting."""
@@ -257,6 +297,7 @@ class EventUnit(Peripheral):
         else:
             return self._unknown()
         self._check_wake(st, self._time(hart))    # another core may have unmasked an event
+        self._irq_changed(st)
         return 0
 
     def _sw_event(self, hart, line, value):
