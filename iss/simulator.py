@@ -234,17 +234,9 @@ class Simulator:
         if it slept L cycles."""
         if hart.state != SLEEPING:
             return
-        retry = self.timing.cost_at(hart.pc)
-        self._resume(hart, max(hart.sleep_start + ELW_CYCLES, int(at) + WAKE_CYCLES) - retry, at)
-
-    def wake_for_interrupt(self, hart, at: int) -> None:
-        """A sleeping hart (wfi, or an event-unit wait) woken by an interrupt request at
-        cycle `at`: runnable after the cluster's WAKE_CYCLES (iss/interrupts.py)."""
-        if hart.state == SLEEPING:
-            self._resume(hart, max(hart.sleep_start, int(at) + WAKE_CYCLES), at)
-
-    def _resume(self, hart, resume: int, at: int) -> None:
         start = hart.sleep_start
+        retry = self.timing.cost_at(hart.pc)
+        resume = max(start + ELW_CYCLES, int(at) + WAKE_CYCLES) - retry
         hart.ctx[CTX_SLEEP] += resume - start
         hart.cycles = resume
         if hart.dynamic is not None:
@@ -257,16 +249,6 @@ class Simulator:
             # bound how far the running hart gets ahead of the one it woke
             limit = max(int(at), running.now()) + self.quantum
             running.ctx[CTX_CYCLE_LIMIT] = min(int(running.ctx[CTX_CYCLE_LIMIT]), limit)
-
-    def running_hart(self):
-        """The hart inside Hart.run now (None between slices)."""
-        return self._running
-
-    def irq_changed(self, core_id: int) -> None:
-        """The event unit's interrupt request to core `core_id` may have changed."""
-        for hart in self.harts:
-            if hart.core_id == core_id:
-                hart.irq.update()
 
     def halt(self, hart) -> None:
         """Stop fetching on a hart (cluster control FETCH_EN cleared)."""
@@ -345,10 +327,7 @@ class Simulator:
                 if stop is not None:
                     return stop
                 continue
-            if hart.irq.at <= hart.cycles:       # an interrupt is due: enter its handler
-                hart.irq.take()
             cycle_limit = hart.cycles + self.quantum if len(runnable) > 1 else NO_LIMIT
-            cycle_limit = min(cycle_limit, max(hart.irq.at, hart.cycles + 1))
             cycle_limit = min(cycle_limit, end)
             if self._events:
                 cycle_limit = min(cycle_limit, self._events[0][0])
@@ -460,6 +439,36 @@ class Simulator:
                 "active_cycles": hart.cycles - sleep, "sleep_cycles": sleep,
                 "stalls": stalls,
                 "events": {k: events[k] for k in ("ld", "st", "jump", "branch", "btaken", "rvc")},
-                "traps": {"exceptions": hart.traps, "interrupts": hart.irq.taken,
-                          "interrupt_lines": hart.irq.lines_taken()},
                 "pc": hart.pc, "state": hart.state}
+
+    # ---- Python API (docs/python-api.md) -------------------------------------------------
+    def run_to(self, symbol: str | int, max_instructions: int | None = None,
+               max_cycles: int | None = None) -> Stop:
+        """Run until a hart is about to execute `symbol` (a function or label of the ELF,
+        or an address) or the run ends first (exit, fault, limit, deadlock). Returns the
+        Stop: reason "breakpoint" with pc = the symbol's address when reached (the hart is
+        `self.harts[self.stop_hart]`). `max_instructions` counts from now. Call it again
+        for the next time the symbol runs; `run()` goes on to the end."""
+        from .errors import IssError
+        from .hooks import CTX_BREAK_SKIP, CTX_BREAKS
+        address = self.image.symbols.get(symbol) if isinstance(symbol, str) else symbol
+        if address is None:
+            raise IssError(f"run_to: no symbol '{symbol}' in {self.image.path}")
+        custom = self.custom
+        if not custom.base <= address < custom.end or address & 1:
+            raise IssError(f"run_to: 0x{address:08x} is not an instruction address")
+        table = np.zeros_like(custom.hooked)            # the debugger's breakpoint table
+        table[(address - custom.base) >> 1] = 1
+        custom.hook_also(address, address)
+        for h in self.harts:                            # a hart standing on it goes past once
+            h.ctx[CTX_BREAKS] = table.ctypes.data
+            h.ctx[CTX_BREAK_SKIP] = address if h.pc == address else -1
+        limit = 1 << 62 if max_instructions is None else self.instructions + max_instructions
+        try:
+            stop, hart = self.advance(limit, max_cycles=max_cycles)
+        finally:
+            for h in self.harts:
+                h.ctx[CTX_BREAKS] = 0
+                h.ctx[CTX_BREAK_SKIP] = -1
+        self.stop_hart = hart.index
+        return stop
