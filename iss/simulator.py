@@ -234,9 +234,17 @@ class Simulator:
         if it slept L cycles."""
         if hart.state != SLEEPING:
             return
-        start = hart.sleep_start
         retry = self.timing.cost_at(hart.pc)
-        resume = max(start + ELW_CYCLES, int(at) + WAKE_CYCLES) - retry
+        self._resume(hart, max(hart.sleep_start + ELW_CYCLES, int(at) + WAKE_CYCLES) - retry, at)
+
+    def wake_for_interrupt(self, hart, at: int) -> None:
+        """A sleeping hart (wfi, or an event-unit wait) woken by an interrupt request at
+        cycle `at`: runnable after the cluster's WAKE_CYCLES (iss/interrupts.py)."""
+        if hart.state == SLEEPING:
+            self._resume(hart, max(hart.sleep_start, int(at) + WAKE_CYCLES), at)
+
+    def _resume(self, hart, resume: int, at: int) -> None:
+        start = hart.sleep_start
         hart.ctx[CTX_SLEEP] += resume - start
         hart.cycles = resume
         if hart.dynamic is not None:
@@ -249,6 +257,16 @@ class Simulator:
             # bound how far the running hart gets ahead of the one it woke
             limit = max(int(at), running.now()) + self.quantum
             running.ctx[CTX_CYCLE_LIMIT] = min(int(running.ctx[CTX_CYCLE_LIMIT]), limit)
+
+    def running_hart(self):
+        """The hart inside Hart.run now (None between slices)."""
+        return self._running
+
+    def irq_changed(self, core_id: int) -> None:
+        """The event unit's interrupt request to core `core_id` may have changed."""
+        for hart in self.harts:
+            if hart.core_id == core_id:
+                hart.irq.update()
 
     def halt(self, hart) -> None:
         """Stop fetching on a hart (cluster control FETCH_EN cleared)."""
@@ -327,7 +345,10 @@ class Simulator:
                 if stop is not None:
                     return stop
                 continue
+            if hart.irq.at <= hart.cycles:       # an interrupt is due: enter its handler
+                hart.irq.take()
             cycle_limit = hart.cycles + self.quantum if len(runnable) > 1 else NO_LIMIT
+            cycle_limit = min(cycle_limit, max(hart.irq.at, hart.cycles + 1))
             cycle_limit = min(cycle_limit, end)
             if self._events:
                 cycle_limit = min(cycle_limit, self._events[0][0])
@@ -439,6 +460,8 @@ class Simulator:
                 "active_cycles": hart.cycles - sleep, "sleep_cycles": sleep,
                 "stalls": stalls,
                 "events": {k: events[k] for k in ("ld", "st", "jump", "branch", "btaken", "rvc")},
+                "traps": {"exceptions": hart.traps, "interrupts": hart.irq.taken,
+                          "interrupt_lines": hart.irq.lines_taken()},
                 "pc": hart.pc, "state": hart.state}
 
     # ---- Python API (docs/python-api.md) -------------------------------------------------
