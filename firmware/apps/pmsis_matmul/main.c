@@ -11,7 +11,8 @@
  * task (pi_cluster_send_task_to_cl), which forks the multiply over all the cluster's cores
  * (pi_cl_team_fork): core c computes the rows [c*M/n, (c+1)*M/n), the call to
  * matmul_rows between pi_perf_start and pi_perf_stop, so each core measures its own
- * cycles and instructions.  Back on main: the reference, computed by one core in a
+ * cycles and instructions, then adds its row count to a total in a critical section
+ * (pi_cl_team_critical_enter / exit).  Back on main: the reference, computed by one core in a
  * different loop order (k outermost) into L2, must equal C element by element.
  *
  * Prints "pmsis_matmul: OK" or "FAILED: ..." lines and "pmsis_matmul: FAILED", the
@@ -29,6 +30,7 @@
 typedef struct {
     int32_t *a, *b, *c;
     int nb_cores;
+    int rows_done;                /* added up in a critical section */
     uint32_t cycles[MAX_CORES], instr[MAX_CORES];
     int row0[MAX_CORES], row1[MAX_CORES];
 } matmul_t;
@@ -74,6 +76,10 @@ static void cluster_matmul(void *arg)
     mm->instr[core] = pi_perf_read(PI_PERF_INSTR);
     mm->row0[core] = r0;
     mm->row1[core] = r1;
+
+    pi_cl_team_critical_enter();
+    mm->rows_done += r1 - r0;
+    pi_cl_team_critical_exit();
 }
 
 /* The cluster task's entry: runs on the cluster master, forks on all the cores. */
@@ -136,6 +142,7 @@ static void test_entry(void)
     }
     check(wrong == 0, "C differs from the one-core reference");
     check(mm.nb_cores == pi_cl_cluster_nb_cores(), "team size");
+    check(mm.rows_done == M, "rows counted in the critical section");
     for (int c = 0; c < mm.nb_cores; c++)
         check(mm.cycles[c] > 0 && mm.instr[c] > 0, "performance counters read 0");
 
