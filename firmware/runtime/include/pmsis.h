@@ -47,8 +47,9 @@
  * (a 4-cycle CSR write, 1 instruction).  A call f() measured this way reads f's own
  * cycles and instructions (as `iss run --profile` reports them for f) plus those of the
  * call sequence the compiler puts between the two (argument loads and moves, the call:
- * jal 2 cycles, or auipc + jalr 1 + 2 + 1 for the jalr hazard) and of the stop's CSR
- * write: 13 cycles and 8 instructions in firmware/apps/pmsis_matmul
+ * jal 2 cycles, or auipc + jalr 1 + 2 + 1 for the jalr hazard, + 1 if f starts with a
+ * 32-bit instruction at an address that is not word-aligned) and of the stop's CSR
+ * write: 13 or 14 cycles and 8 instructions in firmware/apps/pmsis_matmul, by f's address
  * (tests/test_pmsis.py derives them from the disassembly and the timing rules of
  * docs/cluster.md and checks them against the profile on every core).
  *
