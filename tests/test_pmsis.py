@@ -5,6 +5,7 @@ self-check on 8 cores and on 1, and their results match numpy; the pi_perf count
 simulator's per-function profile; pi_l1_malloc / pi_l2_malloc hand out correct memory."""
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -25,7 +26,7 @@ STACKS = 8 * 0x1000                             # link.ld: per-core stacks at th
 
 def iss(*args, check_rc=None):
     r = subprocess.run([sys.executable, "-m", "iss.cli", *map(str, args)], capture_output=True,
-                       text=True, timeout=900)
+                       text=True, timeout=900, check=False)
     if check_rc is not None:
         assert r.returncode == check_rc, (r.returncode, r.stdout, r.stderr)
     return r
@@ -51,7 +52,7 @@ def checksum(values) -> int:
 def test_apps_use_pmsis_only_and_build_with_iss_cc(tmp_path, app):
     sources = sorted((APPS / app).glob("*.c"))
     includes = {inc for src in sources
-                for inc in re.findall(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', src.read_text(), re.M)}
+                for inc in re.findall(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', src.read_text(), re.MULTILINE)}
     assert includes == {"pmsis.h"}
     iss("cc", "-Wall", "-Wextra", "-Werror", "-o", tmp_path / f"{app}.elf", *sources, check_rc=0)
 
@@ -82,7 +83,7 @@ def matmul_run(firmware_elf, tmp_path_factory, cores):
 
 def per_core_lines(out):
     return [tuple(int(x) for x in m) for m in
-            re.findall(r"^core (\d+): rows (\d+)-(\d+) cycles=(\d+) instr=(\d+)$", out, re.M)]
+            re.findall(r"^core (\d+): rows (\d+)-(\d+) cycles=(\d+) instr=(\d+)$", out, re.MULTILINE)]
 
 
 @pytest.mark.parametrize("cores", [8, 1])
@@ -296,12 +297,12 @@ def alloc_run(tmp_path, cores):
 
 
 def field(out, name):
-    return [tuple(int(v) for v in m.split()) for m in re.findall(rf"^{name} (.*)$", out, re.M)]
+    return [tuple(int(v) for v in m.split()) for m in re.findall(rf"^{name} (.*)$", out, re.MULTILINE)]
 
 
 def assert_disjoint(blocks):
     blocks = sorted(blocks)
-    for (p, n), (q, _) in zip(blocks, blocks[1:]):
+    for (p, n), (q, _) in itertools.pairwise(blocks):
         assert p + n <= q, f"{p:#x}+{n} overlaps {q:#x}"
 
 
