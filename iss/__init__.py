@@ -7,7 +7,8 @@ The Python API (docs/python-api.md)::
     result = sim.run()
     print(result.exit_code, result.stats["cycles"])
 
-`Simulator`, `RunResult` and `Stop` are imported on first use, so `import iss` (and the
+`Simulator`, `RunResult`, `Stop`, `load_platform`, `Peripheral` and `register_plugin` are
+imported on first use, so `import iss` (and the
 command line's `iss --version`) stays light: no numba, no Unicorn.
 """
 from importlib.metadata import PackageNotFoundError, version as _version
@@ -19,10 +20,11 @@ try:
 except PackageNotFoundError:                     # a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["Simulator", "RunResult", "Stop", "IssError", "ElfError", "PlatformError",
-           "PeripheralError", "__version__"]
+__all__ = ["Simulator", "RunResult", "Stop", "load_platform", "Peripheral", "register_plugin",
+           "IssError", "ElfError", "PlatformError", "PeripheralError", "__version__"]
 
-_LAZY = {"Simulator": "simulator", "RunResult": "simulator", "Stop": "hart"}
+_LAZY = {"Simulator": "simulator", "RunResult": "simulator", "Stop": "hart",
+         "load_platform": "platform", "Peripheral": "plugin", "register_plugin": "plugin"}
 
 
 def __getattr__(name: str):

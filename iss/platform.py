@@ -82,7 +82,14 @@ PERIPHERAL_KEYS = {
 }
 
 
-def load_platform(path: str | Path | None = None) -> Platform:
+def load_platform(path: str | Path | None = None, overrides: dict | None = None) -> Platform:
+    """The platform file at `path` (None: the default platform), with `overrides` applied:
+    {parameter: value} with the parameter names of `iss sweep` (`cores`, `clock_hz`,
+    `memory.NAME.size`, `peripheral.NAME.KEY`, `energy.CONSTANT`), and `peripheral.NAME`
+    = {"plugin": ..., "base": ..., "size": ..., params...} to add a peripheral. Everything
+    is checked as a platform file is (PlatformError, one line)."""
+    if overrides:
+        return _with_overrides(path, overrides)
     if path is None:
         text = resources.files("iss.platforms").joinpath(DEFAULT_PLATFORM).read_text()
         source = f"<default {DEFAULT_PLATFORM}>"
@@ -95,6 +102,37 @@ def load_platform(path: str | Path | None = None) -> Platform:
         raise PlatformError(f"{source}: invalid TOML: {e}") from None
     except RecursionError:          # tomllib recurses once per nested array or inline table
         raise PlatformError(f"{source}: invalid TOML: arrays or tables nested too deeply") from None
+    return _build(data, source)
+
+
+def _with_overrides(path, overrides: dict) -> Platform:
+    import copy
+    from .sweep import overrides as sweep_overrides
+    base = load_platform(path)                       # the file itself is checked first
+    source = f"{base.source} with overrides"
+    if path is None:
+        text = resources.files("iss.platforms").joinpath(DEFAULT_PLATFORM).read_text()
+    else:
+        text = _decode(read_input(path, PlatformError, "a platform file"), base.source)
+    data = copy.deepcopy(tomllib.loads(text))
+    values = {}
+    for name, value in overrides.items():
+        kind, _, rest = str(name).partition(".")
+        if kind in ("peripheral", "memory") and rest and "." not in rest:     # a new table
+            if not isinstance(value, dict):
+                raise PlatformError(f"{source}: {name}: expected a table (dict) of its keys")
+            tables = data.setdefault(kind, [])
+            tables[:] = [t for t in tables if t.get("name") != rest]
+            tables.append({"name": rest, **value})
+        elif name in sweep_overrides.RUN_PARAMETERS:
+            raise PlatformError(f"{source}: {name} is not a platform parameter (a Simulator "
+                                f"argument)")
+        else:
+            values[name] = value
+    bad = [f"{n} ({why})" for n in values if (why := sweep_overrides.check_parameter(n, data))]
+    if bad:
+        raise PlatformError(f"{source}: unknown parameters: {'; '.join(bad)}")
+    data, _ = sweep_overrides.apply(data, values)
     return _build(data, source)
 
 

@@ -110,14 +110,27 @@ def build_peripherals(sim) -> list[Peripheral]:
     return peripherals
 
 
+_LOCAL_PLUGINS: dict[str, type[Peripheral]] = {}
+
+
+def register_plugin(name: str, cls: type[Peripheral]) -> None:
+    """Make `cls` the plugin called `name` in this process (the Python API: a peripheral
+    model defined in a script or notebook, without a package and its entry point)."""
+    if not (isinstance(cls, type) and issubclass(cls, Peripheral)):
+        raise TypeError(f"register_plugin: {cls!r} is not a subclass of iss.plugin.Peripheral")
+    _LOCAL_PLUGINS[name] = cls
+
+
 def find_plugin(name: str) -> type[Peripheral]:
+    if name in _LOCAL_PLUGINS:
+        return _LOCAL_PLUGINS[name]
     registered = _registered_plugins()
     if name in registered:
         return registered[name].load()
     builtin = _builtin_plugins()
     if name in builtin:
         return builtin[name]
-    known = sorted(set(registered) | set(builtin))
+    known = sorted(set(registered) | set(builtin) | set(_LOCAL_PLUGINS))
     raise PlatformError(f"unknown peripheral plugin '{name}' (known: {', '.join(known)})")
 
 
