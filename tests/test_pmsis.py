@@ -234,6 +234,9 @@ static void entry(void)
     pi_cluster_conf_init(&conf);
     pi_open_from_conf(&dev, &conf);
     printf("unopened %d\n", pi_cluster_send_task_to_cl(&dev, pi_cluster_task(&task, in_task, &fc_in_task)));
+    conf.id = 1;                                         /* no cluster 1 */
+    printf("badid %d\n", pi_cluster_open(&dev));
+    conf.id = 0;
     printf("open %d\n", pi_cluster_open(&dev));
     printf("fc_outside %d\n", (int)pi_is_fc());
     for (int i = 0; i < NB; i++) {
@@ -310,7 +313,8 @@ def assert_disjoint(blocks):
 def test_l1_and_l2_allocators(tmp_path, cores):
     out, heap_bytes, syms = alloc_run(tmp_path, cores)
     heap = (L1_BASE, L1_BASE + heap_bytes)
-    assert field(out, "unopened") == [(-1,)] and field(out, "open") == [(0,)]
+    assert field(out, "unopened") == [(-1,)] and field(out, "badid") == [(-1,)]
+    assert field(out, "open") == [(0,)]
     # live L1 blocks: in the L1 heap, 8-byte aligned (pmsis promises 4), disjoint
     live = field(out, "a") + [(p, n) for p, n, _ in field(out, "g")]
     for p, n in live:
