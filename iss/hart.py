@@ -342,7 +342,7 @@ class Hart:
         self.traps += 1
         self._trap_instret = self.instret
         self.pc = base
-        self.irq.update()                  # MIE is clear in the handler
+        self.irq.entered(f"exception {cause}", TRAP_ENTRY_CYCLES, pc)   # stats, trace
         return True
 
     def _trap_message(self, cause: int, pc: int) -> str:

@@ -64,6 +64,7 @@ class Interrupts:
         self.at = NO_LIMIT
         self.taken = 0                   # interrupts entered
         self.by_line: dict[int, int] = {}
+        self.overhead_cycles = 0         # trap entries and mret (stats: traps.overhead_cycles)
         self.in_wfi = False              # asleep in wfi (not in an event-unit wait)
 
     # ---- the request ----------------------------------------------------------------
@@ -127,12 +128,18 @@ class Interrupts:
         hart.ctx[CTX_STALL_JUMP] += IRQ_ENTRY_CYCLES
         self.taken += 1
         self.by_line[line] = self.by_line.get(line, 0) + 1
+        self.entered(f"irq {line}", IRQ_ENTRY_CYCLES, int(hart.uc.reg_read(UC_RISCV_REG_MEPC)))
+        return True
+
+    def entered(self, name: str, cycles: int, mepc: int) -> None:
+        """After any trap entry (exception or interrupt): count its `cycles` as trap
+        overhead, mark it in the trace, and recompute the request (MIE is clear now)."""
+        hart = self.hart
+        self.overhead_cycles += cycles
         tracer = getattr(hart.sim, "tracer", None)
         if tracer is not None:
-            tracer.instant(f"core {hart.index}", f"irq {line}", hart.cycles,
-                           {"line": line, "mepc": f"0x{hart.uc.reg_read(UC_RISCV_REG_MEPC):08x}"})
+            tracer.instant(f"core {hart.index}", name, hart.cycles, {"mepc": f"0x{mepc:08x}"})
         self.update()
-        return True
 
     # ---- instructions and CSRs the simulator emulates ---------------------------------
     def mret(self, pc: int) -> None:
@@ -144,6 +151,7 @@ class Interrupts:
         account(hart.ctx, pc, pc + 4, 1)
         hart.ctx[CTX_CYCLES] += MRET_CYCLES - 1
         hart.ctx[CTX_STALL_JUMP] += MRET_CYCLES - 1
+        self.overhead_cycles += MRET_CYCLES
         hart.pc = uc.reg_read(UC_RISCV_REG_MEPC) & 0xFFFFFFFE
         self.update()
 

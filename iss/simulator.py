@@ -461,7 +461,8 @@ class Simulator:
                 "stalls": stalls,
                 "events": {k: events[k] for k in ("ld", "st", "jump", "branch", "btaken", "rvc")},
                 "traps": {"exceptions": hart.traps, "interrupts": hart.irq.taken,
-                          "interrupt_lines": hart.irq.lines_taken()},
+                          "interrupt_lines": hart.irq.lines_taken(),
+                          "overhead_cycles": hart.irq.overhead_cycles},
                 "pc": hart.pc, "state": hart.state}
 
     # ---- Python API (docs/python-api.md) -------------------------------------------------

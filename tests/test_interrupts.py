@@ -17,6 +17,9 @@ from iss.simulator import Simulator
 
 REPO = Path(__file__).resolve().parents[1]
 TIMER_LINE, SW_LINE, MIE_LINE = 10, 3, 6
+# trap overhead: interrupt entry 4 (GVSoC irq_external.cpp "latency 4"), mret 5 (GVSoC
+# priv.hpp "latency 5"), exception entry 2 (a taken jump: 1 + 1 stall, CV32E40P table)
+IRQ_ENTRY, MRET, EXCEPTION_ENTRY = 4, 5, 2
 
 
 def run_app(firmware_elf, name, isa="corev", cores=8):
@@ -44,6 +47,7 @@ def test_timer_tick_counter(firmware_elf, isa, cores):
     assert "ticks 20 (" in text and "irq_timer_tick: OK" in text
     core0 = stats["harts"][0]["traps"]
     assert core0["interrupts"] == 20 and core0["interrupt_lines"] == {str(TIMER_LINE): 20}
+    assert core0["overhead_cycles"] == 20 * (IRQ_ENTRY + MRET)
     assert all(h["traps"]["interrupts"] == 0 for h in stats["harts"][1:])   # not in their mask
     # 20 matches of a clear-on-match timer with compare value 1000 happen 1001 cycles apart
     assert stats["cycles"] >= 20 * 1001
@@ -56,6 +60,7 @@ def test_illegal_instruction_emulation(firmware_elf, isa):
     assert f"madd1 sum {madd1_sum}, 50 emulated, ecall 1 -> 42, ecall 9 -> 0xffffffff" in text
     traps = stats["harts"][0]["traps"]
     assert traps["exceptions"] == 52 and traps["interrupts"] == 0     # 50 madd1 + 2 ecalls
+    assert traps["overhead_cycles"] == 52 * (EXCEPTION_ENTRY + MRET)
 
 
 @pytest.mark.parametrize("cores", [2, 8])
@@ -158,3 +163,14 @@ def test_trace_marks_each_interrupt(firmware_elf):
              if e["ph"] == "M" and e["name"] == "thread_name"}
     irqs = [e for e in doc["traceEvents"] if e["ph"] == "i" and e["name"] == f"irq {TIMER_LINE}"]
     assert len(irqs) == 20 and {names[e["tid"]] for e in irqs} == {"core 0"}
+    assert not [e for e in doc["traceEvents"] if e["name"].startswith("exception")]
+
+
+def test_trace_marks_each_exception(firmware_elf):
+    from iss.trace import Tracer
+    sim = Simulator(firmware_elf("irq_illegal_emulation"), output=io.StringIO(), cores=1)
+    sim.tracer = Tracer(sim)
+    assert sim.run().exit_code == 0
+    sim.tracer.finish()
+    names = [e["name"] for e in sim.tracer.document()["traceEvents"] if e["ph"] == "i"]
+    assert names.count("exception 2") == 50 and names.count("exception 11") == 2

@@ -522,7 +522,8 @@ def test_json_file(firmware_elf, tmp_path):
     h = stats["harts"][0]
     assert set(h) == {"hart", "hartid", "core_id", "instructions", "cycles", "active_cycles",
                       "sleep_cycles", "stalls", "events", "traps", "state", "pc"}
-    assert h["traps"] == {"exceptions": 0, "interrupts": 0, "interrupt_lines": {}}
+    assert h["traps"] == {"exceptions": 0, "interrupts": 0, "interrupt_lines": {},
+                          "overhead_cycles": 0}
     assert h["hart"] == 0 and h["hartid"] == 0
     assert stats["cycles"] == max(h["cycles"] for h in stats["harts"])
     assert {"stdout", "soc_ctrl", "event_unit", "cluster_dma"} <= set(stats["peripherals"])
