@@ -64,7 +64,7 @@ def _has_fresh_index(source: Path) -> bool:
 
     import numba
     from numba.core import caching
-    impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")
+    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl
 
     def probe():           # stands in for a function of `source` (locators read its line)
         pass

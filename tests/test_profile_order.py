@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from iss.profile import STALLS, render  # noqa: E402
+from iss.profile import STALLS, render
 
 
 def _row(name, instructions, active, sleep):
@@ -38,6 +38,7 @@ def test_profile_chart_longest_bar_on_top():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from iss.plot import _profile
     fig = _profile(plt, STATS, "t")
     ax = fig.axes[0]

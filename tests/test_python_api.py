@@ -56,7 +56,7 @@ def test_exports():
 
 
 def test_doc_worked_example_runs():
-    blocks = re.findall(r"```python example\n(.*?)```", DOC.read_text(), re.S)
+    blocks = re.findall(r"```python example\n(.*?)```", DOC.read_text(), re.DOTALL)
     assert len(blocks) == 1
     namespace: dict = {}
     exec(compile(blocks[0], str(DOC), "exec"), namespace)

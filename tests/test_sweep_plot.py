@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from iss.cli import main as iss_main  # noqa: E402
+from iss.cli import main as iss_main
 
 SEED = "peripheral.ima.pcm_seed"
 COLUMNS = ["point", "clock_hz", SEED, "status", "error", "cycles", "stop_reason", "exit_code",
