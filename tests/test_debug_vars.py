@@ -278,7 +278,7 @@ def test_o2_entry_values_and_optimized_out(o2):
     main_dot = line_of("LINE_MAIN_DOT")
     out = run_script(o2, ["break dot", f"break vars.c:{ret}", "run", "info args", "p *a@4",
                           "info locals", "continue", "p sum", "info locals", "p a", "bt", "up",
-                          "p d", "p v", "p &d", "set var d = 3", "p s", "finish"])
+                          "p d", "p v", "p &d", "set var d = 3", "p s", "down", "finish"])
     assert "Traceback" not in out and "internal error" not in out
     # n is passed in a2; main's call site says a2 = 4 (DW_AT_GNU_call_site_value)
     assert re.search(rf"Breakpoint 1, dot \(a={HEX}, b={HEX}, n=n@entry=4\) at vars.c:\d+", out)
@@ -327,3 +327,36 @@ def test_o2_worker_register_variable_set_var(o2):
     assert printed(out) == ["5", "5"]
     # mine lives in a0: the store `results[id] = mine` writes the new value
     assert "d=70 t=65 r3=5 x=60" in out
+
+
+def test_o0_info_frame_bt_full_displays_and_finish_selected(o0):
+    syms = symbols(o0)
+    out = run_script(o0, ["break walk", "break dot", "run", "display sum", "display gcount",
+                          "bt full", "up", "info frame", "down", "info frame", "continue",
+                          "info args"])
+    assert "Traceback" not in out and "internal error" not in out
+    # bt full: each frame's locals indented (dot: sum; main: v, w, d, s, t)
+    assert re.search(r"^#0  dot .*\n        sum = 0\n#1 ", out, re.M)
+    assert "\n        v = {1, 2, 3, 4}\n        w = {5, 6, 7, 8}\n" in out
+    assert re.search(rf"^Stack level 1, frame at {HEX}:\n pc = {HEX} in main \(vars.c:{line_of('LINE_MAIN_DOT')}\)",
+                     out, re.M)
+    assert re.search(rf"^ Arglist at {HEX}, args: a={HEX}, b={HEX}, n=4$", out, re.M)
+    assert re.search(rf"^ Saved registers:\n  ra at {HEX}, fp at {HEX}, pc at {HEX}$", out, re.M)
+    # the display of dot's local shows in dot only; the global one everywhere
+    after = out[out.index(f"walk (list=0x{syms['n1']:x} <n1>"):]
+    assert "2: gcount = 7" in after and "1: sum" not in after
+
+
+def test_o0_finish_from_selected_frame(o0):
+    worker = line_of("LINE_WORKER")
+    # the call is the last code of its line (-O0, result unused): the return address
+    # starts the printf line
+    after = line_of("LINE_MAIN_PRINT")
+    # core 0 runs worker() from pi_cl_team_fork: `up` + `finish` returns to main
+    out = run_script(o0, [f"break vars.c:{worker}", "run", "delete", "up", "finish", "bt"])
+    assert "Traceback" not in out and "internal error" not in out
+    assert re.search(rf"Run till exit from #1  {HEX} in pi_cl_team_fork \(nb_cores=4, "
+                     rf"entry={HEX} <worker>, arg=0x64\) at cluster.c:\d+\n"
+                     rf"main \(\) at vars.c:{after}\n{after}\t", out)
+    assert "Value returned" not in out                     # void
+    assert re.search(rf"^#0  main \(\) at vars.c:{after}$", out, re.M)

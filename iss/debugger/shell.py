@@ -326,6 +326,7 @@ class Shell(FrameVariableCommands):
         self.printer = TypedPrinter(self.sym_suffix, self.c_string)
         self.eval = Evaluator(self)
         self.selected = 0             # selected frame (up/down/frame N), 0 after every stop
+        self.display_scope: dict[int, int] = {}   # display number -> function (low pc)
         self.running = False          # gdb: "The program is not being run."
         self.breakpoints: dict[int, Breakpoint] = {}
         self.next_number = 1
@@ -472,22 +473,25 @@ class Shell(FrameVariableCommands):
         return self.target.read_memory(address, size)
 
     # ---- frames ------------------------------------------------------------------------
-    def frame_states(self, limit: int = 64) -> list[FrameState]:
-        """The current hart's frames, innermost first (DWARF CFI, prologue analysis)."""
+    def frame_states(self, limit: int = 64, visible: bool = False) -> list[FrameState]:
+        """The current hart's frames, innermost first (DWARF CFI, prologue analysis).
+        visible: as the user sees them (gdb's `backtrace past-main off`: none beyond main)."""
         hart = self.target.hart
         regs = {i: hart.reg(i) for i in range(1, 32)}
         regs[0] = 0
-        return self.unwinder.frames(hart.pc, regs, limit)
+        frames = self.unwinder.frames(hart.pc, regs, limit)
+        if visible:
+            for i, f in enumerate(frames):
+                if self.frame_function(f.pc) == "main":
+                    return frames[:i + 1]
+        return frames
 
     def frames(self, limit: int = 64) -> list[tuple[int, int]]:
         """[(pc, sp)] from the innermost frame outwards."""
         return [(f.pc, f.sp) for f in self.frame_states(limit)]
 
-    def frame_context(self, frames: list[FrameState], level: int) -> "_FrameCtx":
-        return _FrameCtx(self, frames, level)
-
     def selected_frames(self) -> tuple[list[FrameState], int]:
-        frames = self.frame_states(self.selected + 2)
+        frames = self.frame_states(self.selected + 2, visible=True)
         if self.selected >= len(frames):
             self.selected = len(frames) - 1
         return frames, self.selected
@@ -1317,6 +1321,13 @@ class Shell(FrameVariableCommands):
         if not self.running:
             return
         for number, fmt, expr in self.displays:
+            scope = self.display_scope.get(number)
+            if scope is not None:         # gdb: a display of locals shows in its function only
+                frames, level = self.selected_frames()
+                pc = frames[level].pc if level == 0 else frames[level].pc - 1
+                func = self.dvars.function_at(pc)
+                if func is None or func.low != scope:
+                    continue
             self.show_display(number, fmt, expr)
 
     def show_display(self, number: int, fmt: str, expr: str) -> None:
@@ -1571,14 +1582,14 @@ class Shell(FrameVariableCommands):
 
     def cmd_finish(self, arg: str) -> None:
         self.check_finished()
-        frames = self.frames(2)
-        if len(frames) < 2:
+        states, level = self.selected_frames()        # gdb: finish the selected frame
+        if level + 1 >= len(states):
             raise ShellError("\"finish\" not meaningful in the outermost frame.")
-        func_pc = self.pc
+        func_pc = states[level].pc if level == 0 else states[level].pc - 1
         func = self.target.image.function_at(func_pc)
-        # gdb: 'Run till exit from #0  f () at file.c:3'
-        self._print_bt_line(0, func_pc, innermost=True, prefix="Run till exit from ")
-        event, result = self.run_to(frames[1][0], frames[1][1])
+        # gdb: 'Run till exit from #0  f (a=1) at file.c:3'
+        self._print_bt_line(level, frames=states, prefix="Run till exit from ")
+        event, result = self.run_to(states[level + 1].pc, states[level + 1].sp)
         if result[0] != "internal":
             self.report(event, result)
             return
@@ -1709,21 +1720,6 @@ class Shell(FrameVariableCommands):
             if name == "zero":
                 continue
             self.say(self.register_line(name, value, "fp" if name == "s0" else None))
-
-    def info_frame(self, arg: str) -> None:
-        self.require_running("No stack.")
-        frames = self.frames(3)
-        pc, sp = frames[0]
-        row = self.info.row_at(pc)
-        where = f" in {self.frame_function(pc)}" + (f" ({row.file}:{row.line})" if row else "")
-        self.say(f"Stack level 0, frame at 0x{frames[1][1] if len(frames) > 1 else sp:x}:")
-        caller = f"; saved pc = 0x{frames[1][0]:x}" if len(frames) > 1 else ""
-        self.say(f" pc = 0x{pc:x}{where}{caller}")
-        if len(frames) > 2:
-            self.say(f" called by frame at 0x{frames[2][1]:x}")
-        if row:
-            self.say(f" source language c.")
-        self.say(f" sp = 0x{sp:x}, ra = 0x{self.target.hart.reg(1):x}")
 
     def info_line(self, arg: str) -> None:
         if arg:
@@ -1992,8 +1988,25 @@ class Shell(FrameVariableCommands):
         number = self.next_display
         self.next_display += 1
         self.displays.append((number, fmt, expr))
+        if self.running and self.uses_locals(expr):
+            frames, level = self.selected_frames()
+            func = self.dvars.function_at(frames[level].pc if level == 0 else frames[level].pc - 1)
+            if func is not None:
+                self.display_scope[number] = func.low
         if self.running:
             self.show_display(number, fmt, expr)
+
+    def uses_locals(self, expr: str) -> bool:
+        """Whether an expression names a local or argument of the selected frame."""
+        frames, level = self.selected_frames()
+        scope = self.frame_scope(frames, level)
+        names = {v.name for block in scope.blocks for v in block} | {v.name for v in scope.params}
+        try:
+            tokens = self.eval.tokenize(expr)
+        except ShellError:
+            return False
+        return any(t in names for i, t in enumerate(tokens)
+                   if i == 0 or tokens[i - 1] not in (".", "->"))
 
     def cmd_undisplay(self, arg: str) -> None:
         if not arg.strip():

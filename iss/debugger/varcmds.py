@@ -109,7 +109,7 @@ class FrameVariableCommands:
                 limit = int(word)
             except ValueError:
                 raise ExprError(f"No symbol \"{word}\" in current context.") from None
-        frames = self.frame_states(limit + 2 if limit > 0 else 64)
+        frames = self.frame_states(limit + 2 if limit > 0 else 64, visible=True)
         for level in range(min(limit, len(frames))):
             self._print_bt_line(level, frames=frames)
             if full:
@@ -133,7 +133,7 @@ class FrameVariableCommands:
         if words and words[0] == "function":
             if len(words) < 2:
                 raise ExprError("Missing function name argument")
-            frames = self.frame_states(64)
+            frames = self.frame_states(64, visible=True)
             for level, frame in enumerate(frames):
                 if self.frame_function(frame.pc) == words[1]:
                     self.selected = level
@@ -143,7 +143,7 @@ class FrameVariableCommands:
         if words and words[0] == "level":
             arg = " ".join(words[1:])
         n = self._frame_number(arg, self.selected)
-        frames = self.frame_states(n + 2)
+        frames = self.frame_states(n + 2, visible=True)
         if not 0 <= n < len(frames):
             raise ExprError(f"No frame at level {arg.strip()}.")
         self.selected = n
@@ -152,7 +152,7 @@ class FrameVariableCommands:
     def cmd_up(self, arg: str) -> None:
         self.require_running("No stack.")
         n = self._frame_number(arg, 1)
-        frames = self.frame_states(self.selected + max(n, 0) + 2)
+        frames = self.frame_states(self.selected + max(n, 0) + 2, visible=True)
         if self.selected + n >= len(frames) and n > 0:
             if self.selected == len(frames) - 1:
                 raise ExprError("Initial frame selected; you cannot go up.")
@@ -167,6 +167,46 @@ class FrameVariableCommands:
             raise ExprError("Bottom (innermost) frame selected; you cannot go down.")
         self.selected = max(0, self.selected - n)
         self.print_selected_frame()
+
+    def info_frame(self, arg: str) -> None:
+        """gdb's `info frame` for the selected frame (CFA, saved pc, callers, saved registers)."""
+        self.require_running("No stack.")
+        from ..isa.spec import ABI
+        frames = self.frame_states(self.selected + 3)       # main's caller too, as gdb
+        level = min(self.selected, len(frames) - 1)
+        frame = frames[level]
+        if frame.cfa is None and level + 1 >= len(frames):
+            self.unwinder.caller(frame)
+        pc = frame.pc
+        row = self.info.row_at(pc if level == 0 else pc - 1)
+        cfa = frame.cfa if frame.cfa is not None else frame.sp
+        self.say(f"Stack level {level}, frame at 0x{cfa:x}:")
+        where = f" in {self.frame_function(pc)}" + (f" ({row.file}:{row.line})" if row else "")
+        caller = frames[level + 1] if level + 1 < len(frames) else None
+        saved_pc = f"; saved pc = 0x{caller.pc:x}" if caller is not None else ""
+        self.say(f" pc = 0x{pc:x}{where}{saved_pc}")
+        if caller is not None and level + 2 < len(frames) and caller.cfa is not None:
+            self.say(f" called by frame at 0x{caller.cfa:x}")
+        if level > 0 and frames[level - 1].cfa is not None:
+            self.say(f" caller of frame at 0x{frames[level - 1].cfa:x}")
+        if row:
+            self.say(" source language c.")
+        try:
+            args = self.frame_args(frames, level)
+        except ExprError:
+            args = ""
+        self.say(f" Arglist at 0x{cfa:x}, args: {args}")
+        self.say(f" Locals at 0x{cfa:x}, Previous frame's sp is 0x{cfa:x}")
+        if caller is not None:
+            slots = [(r, a) for r, a in sorted(caller.saved.items())
+                     if frame.saved.get(r) != a and r < 32]
+            if slots:
+                names = [f"{'fp' if r == 8 else ABI[r]} at 0x{a:x}" for r, a in slots]
+                ra = dict(slots).get(1)
+                if ra is not None:
+                    names.append(f"pc at 0x{ra:x}")
+                self.say(" Saved registers:")
+                self.say("  " + ", ".join(names))
 
     # ---- info locals / info args --------------------------------------------------------------
     def info_locals(self, arg: str) -> None:
