@@ -80,7 +80,8 @@ class CustomCode:
         span = self.split_ranges[:1] and [(self.split_ranges[0][0], self.split_ranges[-1][1])]
         self.auto_pending = layout == "auto" and bool(span)
         self.layout = "split" if layout == "split" else "span"      # in use now
-        for lo, hi in (self.split_ranges if layout == "split" else span):
+        self.layout_ranges = self.split_ranges if layout == "split" else span
+        for lo, hi in self.layout_ranges:
             self._hook_range(lo, hi)
 
     # ---- load time ---------------------------------------------------------------
@@ -219,16 +220,15 @@ class CustomCode:
         the split layout: whichever the instructions executed so far (all harts) would
         have made cheapest. Called once, between quanta."""
         self.auto_pending = False
-        if self.requests:     # breakpoints, traces (hook_also) since the start: keep the span
-            return
         counts = sum(self.sim.timing.execution_counts(h.executed) for h in self.harts)
         run = [pc for pc in self.originals if counts[(pc - self.base) >> 1]]
-        (lo, hi), = self.ranges
-        candidates = {"span": self.ranges, "split": self.split_ranges}
+        # the layout's own range: self.ranges also holds hook_also's (breakpoints, traces)
+        (lo, hi), = self.layout_ranges
+        candidates = {"span": self.layout_ranges, "split": self.split_ranges}
         if run:
             candidates["wide span"] = [(min(lo, min(run)), max(hi, max(run)))]
         self.layout = min(candidates, key=lambda name: self._cost(candidates[name], counts))
-        if candidates[self.layout] != self.ranges:
+        if candidates[self.layout] != self.layout_ranges:
             self._rehook(candidates[self.layout])
 
     def _cost(self, ranges, counts) -> int:
@@ -253,6 +253,7 @@ class CustomCode:
                 if a <= pc <= b:
                     self.sim.memory.write(pc, self._unhooked_word(pc, word).to_bytes(4, "little"))
         self.ranges = []
+        self.layout_ranges = ranges
         self.hooked[:] = 0
         for a, b in ranges + self.requests:
             self._hook_range(a, b)

@@ -1,10 +1,12 @@
 """A simulation: platform + firmware image + harts + peripherals, run to completion."""
 from __future__ import annotations
 
+import bisect
 import heapq
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .bus import Bus
 from .elf import load_elf
@@ -117,11 +119,13 @@ class Simulator:
             return 4
 
     def describe_stop(self, stop: Stop, hart_index: int = 0) -> str:
-        """One line for the user: what happened, where (symbol) and the instruction."""
+        """One line for the user: what happened, where (symbol, source line) and the
+        instruction; for a pc outside memory (a call through a bad pointer) the caller."""
         where = f"0x{stop.pc:08x}"
         symbol = self.image.symbolize(stop.pc)
         if symbol:
             where += f" <{symbol}>"
+        source = self._source_line(stop.pc)
         try:
             code = self.memory.read(stop.pc, 4)
             original = self.custom.original_word(stop.pc)
@@ -130,8 +134,45 @@ class Simulator:
             _, text = format_instruction(code, stop.pc, self.flavour, self.image)
         except IndexError:
             text = "(pc outside memory)"
+            source = self._caller(hart_index)
         kind = {"fault": "fault", "limit": "stopped", "interrupted": "stopped"}.get(stop.reason, stop.reason)
-        return f"hart {hart_index} {kind} at {where}: {stop.message}: {text}"
+        return f"hart {hart_index} {kind} at {where}: {stop.message}: {text}" + (
+            f", {source}" if source else "")
+
+    def _source_line(self, pc: int) -> str | None:
+        """'at file:line' of the code at pc (DWARF line table), None without debug info."""
+        table = self.image.line_table()
+        i = bisect.bisect_right(table, (pc, "\uffff", 1 << 30)) - 1
+        if i < 0 or table[i][0] == 0 or self.image.symbolize(pc) is None:
+            return None
+        return f"at {Path(table[i][1]).name}:{table[i][2]}"
+
+    def _caller(self, hart_index: int) -> str | None:
+        """'called from ...' for a pc outside memory: the call's return address is in ra."""
+        if not 0 <= hart_index < len(self.harts):
+            return None
+        ra = self.harts[hart_index].reg(1)
+        call = ra - self.memory_instruction_length(ra - 4) if ra >= 4 else None  # jal(r) or c.jalr
+        symbol = None if call is None else self.image.symbolize(call)
+        if symbol is None:
+            return None
+        source = self._source_line(call)
+        return f"called from 0x{call:08x} <{symbol}>" + (f" {source}" if source else "")
+
+    def _waits(self) -> str:
+        """What each sleeping core waits for (the deadlock report)."""
+        eu = self.event_unit
+        parts = []
+        for hart in self.harts:
+            if hart.state != SLEEPING:
+                continue
+            what = eu.waiting_on(hart.core_id) if eu is not None else None
+            if hart.irq.in_wfi:
+                what = "wfi (no enabled interrupt line pending)"
+            elif what == "event":
+                what = f"an event of mask 0x{eu.cores[hart.core_id].mask:x}"
+            parts.append(f"core {hart.core_id} waits for {what or 'a wake-up'}")
+        return "; ".join(parts)
 
     def bus_read(self, hart, address: int, size: int) -> tuple[int, str | None]:
         """A load done by Python (custom instruction slow path): RAM or peripheral."""
@@ -334,7 +375,7 @@ class Simulator:
                 if not self._events:
                     hart = only or self.harts[0]
                     return Stop("deadlock", hart.pc, "all cores are asleep and no event is "
-                                "pending (deadlock)"), hart
+                                f"pending (deadlock): {self._waits()}"), hart
                 stop = self._fire(heapq.heappop(self._events))
                 if stop is not None:
                     return stop
