@@ -26,7 +26,8 @@ path: nothing is checked while no enabled line is pending.
 """
 from __future__ import annotations
 
-from unicorn.riscv_const import (UC_RISCV_REG_MCAUSE, UC_RISCV_REG_MEPC, UC_RISCV_REG_MSTATUS,
+from unicorn.riscv_const import (UC_RISCV_REG_MCAUSE, UC_RISCV_REG_MEPC, UC_RISCV_REG_MISA,
+                                 UC_RISCV_REG_MSCRATCH, UC_RISCV_REG_MSTATUS,
                                  UC_RISCV_REG_MTVAL, UC_RISCV_REG_MTVEC)
 
 from .hooks import CTX_CYCLE_LIMIT, CTX_CYCLES, CTX_STALL_JUMP, account
@@ -41,6 +42,46 @@ MRET, WFI = 0x30200073, 0x10500073
 IRQ_ENTRY_CYCLES = 4        # gvsoc-core irq_external.cpp: interrupt entry +3 (latency 4)
 MRET_CYCLES = 5             # gvsoc-core isa/priv.hpp: mret +4 (latency 5)
 MIE_RESET = 0xFFFFFFFF      # chosen: every event-unit line enabled at the core (see above)
+
+
+# machine-mode trap CSRs kept in QEMU's CPU state (the debugger reads and writes them there)
+QEMU_CSRS = {CSR_MSTATUS: UC_RISCV_REG_MSTATUS, 0x301: UC_RISCV_REG_MISA,
+             0x305: UC_RISCV_REG_MTVEC, 0x340: UC_RISCV_REG_MSCRATCH, 0x341: UC_RISCV_REG_MEPC,
+             0x342: UC_RISCV_REG_MCAUSE, 0x343: UC_RISCV_REG_MTVAL}
+DEBUGGER_CSRS = {"mstatus": CSR_MSTATUS, "misa": 0x301, "mie": CSR_MIE, "mtvec": 0x305,
+                 "mscratch": 0x340, "mepc": 0x341, "mcause": 0x342, "mtval": 0x343,
+                 "mip": CSR_MIP, "mcycle": 0xB00, "minstret": 0xB02, "mcycleh": 0xB80,
+                 "minstreth": 0xB82, "mhartid": 0xF14}
+
+
+def read_csr(hart, csr: int) -> int | None:
+    """A CSR as the firmware would read it now (debuggers: `p $mcause`); None if the
+    simulator does not model it here."""
+    if csr in QEMU_CSRS:
+        return hart.uc.reg_read(QEMU_CSRS[csr]) & 0xFFFFFFFF
+    if csr == CSR_MIE:
+        return hart.irq.mie
+    if csr == CSR_MIP:
+        return hart.irq.csr(CSR_MIP, 2, 0, False)
+    if csr in (0xB00, 0xB80):
+        return (hart.cycles >> (32 if csr == 0xB80 else 0)) & 0xFFFFFFFF
+    if csr in (0xB02, 0xB82):
+        return (hart.instret >> (32 if csr == 0xB82 else 0)) & 0xFFFFFFFF
+    if csr == 0xF14:
+        return hart.hartid
+    return None
+
+
+def write_csr(hart, csr: int, value: int) -> bool:
+    """A debugger's write to a CSR (`set $mepc = ...`): the trap CSRs and mie."""
+    if csr in QEMU_CSRS:
+        hart.uc.reg_write(QEMU_CSRS[csr], value & 0xFFFFFFFF)
+    elif csr == CSR_MIE:
+        hart.irq.mie = value & 0xFFFFFFFF
+    else:
+        return False
+    hart.irq.update()
+    return True
 
 
 def trap_entry(uc, pc: int, cause: int, tval: int) -> None:

@@ -45,6 +45,7 @@ import sys
 import time
 
 from ..errors import IssError
+from ..interrupts import DEBUGGER_CSRS, read_csr, write_csr
 
 PACKET_SIZE = 0x4000              # announced in qSupported (bytes of packet data)
 _MAX_FRAME = 2 * PACKET_SIZE + 64 # longest frame we buffer before dropping it (escapes)
@@ -52,6 +53,7 @@ _HEX = re.compile(rb"^[0-9a-fA-F]{2}$")
 _SYNC = re.compile(rb"[$\x03-]")  # bytes that mean something outside a packet
 NUM_GPRS = 32
 PC_REGNUM = 32
+CSR_REGNUM = 65                  # gdb's riscv register number of CSR 0
 
 # GDB signal numbers (the protocol uses GDB's own numbering)
 SIGINT, SIGILL, SIGTRAP, SIGBUS, SIGSEGV, SIGSYS = 2, 4, 5, 10, 11, 12
@@ -72,9 +74,14 @@ def target_xml() -> str:
     regs = "".join(f'    <reg name="{name}" bitsize="32" type="{_PTR_TYPES.get(name, "int")}" '
                    f'regnum="{i}"/>\n' for i, name in enumerate(_GDB_NAMES))
     regs += f'    <reg name="pc" bitsize="32" type="code_ptr" regnum="{PC_REGNUM}"/>\n'
+    # CSRs at gdb's riscv numbering (regnum = 65 + the CSR's number: gdb riscv-tdep.h
+    # RISCV_FIRST_CSR_REGNUM), so `p $mcause` / `info registers mepc` work
+    csrs = "".join(f'    <reg name="{name}" bitsize="32" type="int" regnum="{CSR_REGNUM + csr}" '
+                   f'group="system"/>\n' for name, csr in DEBUGGER_CSRS.items())
     return ('<?xml version="1.0"?>\n<!DOCTYPE target SYSTEM "gdb-target.dtd">\n'
             '<target version="1.0">\n  <architecture>riscv:rv32</architecture>\n'
-            f'  <feature name="org.gnu.gdb.riscv.cpu">\n{regs}  </feature>\n</target>\n')
+            f'  <feature name="org.gnu.gdb.riscv.cpu">\n{regs}  </feature>\n'
+            f'  <feature name="org.gnu.gdb.riscv.csr">\n{csrs}  </feature>\n</target>\n')
 
 
 TARGET_XML = target_xml().encode()
@@ -528,18 +535,24 @@ class GdbServer:
 
     def _cmd_p(self, text: str) -> str:
         n = _hexint(text[1:])
+        self._select(self.g_thread)
+        if n >= CSR_REGNUM:
+            value = read_csr(self.target.hart, n - CSR_REGNUM)
+            return "E45" if value is None else le32(value)
         if n > PC_REGNUM:
             return "E45"
-        self._select(self.g_thread)
         return le32(self._read_reg(n))
 
     def _cmd_P(self, text: str) -> str:
         reg, eq, value = text[1:].partition("=")
         n = _hexint(reg)
-        if not eq or n > PC_REGNUM or len(value) != 8:
+        if not eq or len(value) != 8 or PC_REGNUM < n < CSR_REGNUM:
             return "E01"
         self._select(self.g_thread)
-        self._write_reg(n, int.from_bytes(bytes.fromhex(value), "little"))
+        word = int.from_bytes(bytes.fromhex(value), "little")
+        if n >= CSR_REGNUM:
+            return "OK" if write_csr(self.target.hart, n - CSR_REGNUM, word) else "E01"
+        self._write_reg(n, word)
         return "OK"
 
     # ---- memory --------------------------------------------------------------------

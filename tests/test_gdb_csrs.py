@@ -1,0 +1,37 @@
+"""Trap CSRs through the GDB remote protocol (issue 20 item 5, issue 17 item 2): the target
+description has an org.gnu.gdb.riscv.csr feature at gdb's numbering (65 + CSR), so a real
+gdb prints `$mcause`, `$mtval`, `$mepc` in a trap handler. Expected values are derived from
+the firmware source (irq_illegal_emulation: madd1 a2, a0, a1 in the reserved opcode 0x77)."""
+from __future__ import annotations
+
+import re
+
+from test_gdbserver import run_gdb
+
+from iss.debugger.gdbserver import CSR_REGNUM, target_xml
+
+MADD1_WORD = (11 << 20) | (10 << 15) | (12 << 7) | 0x77      # madd1 a2, a0, a1
+
+
+def test_target_description_lists_the_csrs():
+    xml = target_xml()
+    assert '<feature name="org.gnu.gdb.riscv.csr">' in xml
+    assert f'name="mcause" bitsize="32" type="int" regnum="{CSR_REGNUM + 0x342}"' in xml
+    assert f'name="mhartid" bitsize="32" type="int" regnum="{CSR_REGNUM + 0xF14}"' in xml
+
+
+def test_gdb_reads_the_trap_csrs_in_a_handler(firmware_elf):
+    elf = firmware_elf("irq_illegal_emulation")
+    out, _ = run_gdb(elf, ["break on_exception", "continue", "p/x $mcause", "p/x $mtval",
+                           "p/x $mhartid", "p/x $mepc", "x/i $mepc", "p/x $mstatus",
+                           "set var $mscratch = 0x1234", "p/x $mscratch", "kill"])
+    values = re.findall(r"^\$\d+ = (0x[0-9a-f]+)$", out, re.M)
+    assert len(values) == 6, out
+    mcause, mtval, mhartid, mepc, mstatus, mscratch = (int(v, 16) for v in values)
+    assert mcause == 2 and mtval == MADD1_WORD and mhartid == 0, out
+    # mepc is the emulated instruction's address, inside madd1's caller (main, inlined)
+    assert re.search(rf"0x{mepc:x} <main\+\d+>:", out), out
+    # in the handler: MIE = 0, MPP = 3 (machine mode)
+    assert mstatus & 0x8 == 0 and (mstatus >> 11) & 3 == 3, out
+    assert mscratch == 0x1234, out
+
