@@ -18,7 +18,7 @@ from .hart import FINISHED, HALTED, NO_LIMIT, RUNNING, SLEEPING, Hart, Stop
 import numpy as np
 
 from .hooks import (BANK_WINDOW, TCDM_BANKS, CTX_CYCLE_LIMIT, CTX_SLEEP, CTX_STALL_LOAD_USE, CTX_STALL_BRANCH, CTX_STALL_DIV, CTX_STALL_JUMP,
-                    CTX_STALL_MISALIGNED, CTX_STALL_PERIPHERAL, CTX_STALL_SYNC, CTX_STALL_TCDM, CTX_TAKEN, PROF_SLEEP)
+                    CTX_STALL_MISALIGNED, CTX_STALL_PERIPHERAL, CTX_STALL_SYNC, CTX_STALL_TCDM, PROF_SLEEP)
 from .isa_flavour import select_flavour
 from .memory import SharedMemory
 from .perf import EVENT_NAMES, PerfCounters

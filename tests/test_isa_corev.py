@@ -4,7 +4,6 @@ operand values; each word must decode to the spec's op/operands and
 disassemble back to the source text.  XCVhwlp (not in LLVM) is checked with
 hand-computed words from the reference table (section 4.2)."""
 import random
-import shutil
 import subprocess
 import sys
 

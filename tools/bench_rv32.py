@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import io
-import os
 import platform as host_platform
 import shutil
 import subprocess

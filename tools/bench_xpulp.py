@@ -25,7 +25,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 from numba import cfunc, types
 
 REPO = Path(__file__).resolve().parent.parent

@@ -14,7 +14,6 @@ from .spec import (Spec, alu, simd_family, KIND_LOAD, KIND_STORE, KIND_HWLOOP, K
                    KIND_ELW, MEM_REGREG, MEM_POSTINC_IMM, MEM_POSTINC_REG, BR_EQ, BR_NE,
                    HW_STARTI, HW_ENDI, HW_COUNT, HW_COUNTI, HW_SETUP, HW_SETUPI,
                    MASK_I, MASK_R, MASK_R1, MASK_IS, MASK_SCI)
-from .semantics import op_id
 
 OP_LOAD, OP_CUSTOM0, OP_STORE, OP_CUSTOM1, OP_OP, OP_V, OP_CUSTOM2, OP_BRANCH, OP_CUSTOM3 = (
     0x03, 0x0B, 0x23, 0x2B, 0x33, 0x57, 0x5B, 0x63, 0x7B)
