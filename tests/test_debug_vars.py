@@ -360,3 +360,103 @@ def test_o0_finish_from_selected_frame(o0):
                      rf"main \(\) at vars.c:{after}\n{after}\t", out)
     assert "Value returned" not in out                     # void
     assert re.search(rf"^#0  main \(\) at vars.c:{after}$", out, re.M)
+
+
+# ------------------------------------------------------------------ more C types (-O0)
+
+TYPES_C = """\
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+struct flags { unsigned a : 3; signed b : 5; unsigned c : 8; };
+typedef int (*binop_t)(int, int);
+struct ops { const char *name; binop_t fn; float scale; double big; bool on; };
+enum sign { NEG = -1, ZERO, POS };
+enum bits { B0 = 1, B1 = 2, B2 = 4 };
+
+int grid[2][3] = {{1, 2, 3}, {4, 5, 6}};
+struct flags gflags = {5, -3, 200};
+char buf[16] = "hi";
+char zeros[20];
+unsigned char ubytes[3] = {1, 200, 255};
+float gf = 1.5f;
+double gd = 3.141592653589793;
+bool gb = true;
+enum sign gs = NEG;
+enum bits gbits = B0 | B2;
+int64_t big64 = -5000000000LL;
+uint16_t u16 = 65535;
+int *null_ptr;
+const char *greeting = "hello";
+
+static int add(int x, int y) { return x + y; }
+struct ops gops = {"add", add, 0.25f, -2.5e-3, false};
+int ones[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
+
+__attribute__((noinline)) int use(struct ops *o, int k)
+{
+    int r = o->fn(k, 2);           /* LINE_USE */
+    return r;
+}
+
+int main(void)
+{
+    int r = use(&gops, 40);
+    printf("%d %s %d\\n", r, buf, grid[1][2]);
+    return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def types_elf() -> Path:
+    FWCACHE.mkdir(parents=True, exist_ok=True)
+    src = FWCACHE / "types.c"
+    if not src.exists() or src.read_text() != TYPES_C:
+        src.write_text(TYPES_C)
+    try:
+        return toolchain.build_cached([src], FWCACHE / "types.elf", extra_args=["-O0", "-g"])
+    except toolchain.ToolchainError as exc:
+        pytest.fail(f"building types failed: {exc}\n{exc.output}")
+
+
+def test_types_values_and_formats(types_elf):
+    syms = symbols(types_elf)
+    out = run_script(types_elf, [
+        "break use", "run", "p grid", "p grid[1]", "p gflags", "p gflags.b", "p buf", "p zeros",
+        "p ubytes", "p gf", "p gd", "p gb", "p gs", "p gbits", "p (enum bits)3", "p (enum bits)8",
+        "p big64", "p u16", "p null_ptr", "p *o", "p o->fn", "p ones", "p/x gflags", "p/x grid",
+        "p/c ubytes", "p gf * 2", "p -gs", "p sizeof(gops)", "p add", "p &grid[1]", "p *grid@2",
+        "p gd + 1", "p k + 2", "set var gf = 2.25", "p gf", "set var gflags.b = -16", "p gflags",
+        "ptype struct ops", "ptype struct flags", "whatis grid", "whatis grid[0]", "ptype binop_t",
+        "whatis o->fn", "finish", "continue"])
+    assert "Traceback" not in out and "internal error" not in out
+    assert f"Breakpoint 1, use (o=0x{syms['gops']:x} <gops>, k=40) at types.c:{out_line(TYPES_C, 'LINE_USE')}" in out
+    vals = printed(out)
+    name = vals[17][vals[17].index("name = ") + 7:].split(" ")[0]      # "add" in .rodata
+    assert vals[:32] == [
+        "{{1, 2, 3}, {4, 5, 6}}", "{4, 5, 6}", "{a = 5, b = -3, c = 200}", "-3",
+        # char arrays: the whole array, one trailing NUL dropped, runs of > 10 repeated
+        "\"hi\", '\\000' <repeats 13 times>", "'\\000' <repeats 19 times>", '"\\001\\310\\377"',
+        "1.5", "3.1415926535897931", "true", "NEG", "(B0 | B2)", "(B0 | B1)", "(unknown: 0x8)",
+        "-5000000000", "65535", "(int *) 0x0",
+        f"{{name = {name} \"add\", fn = 0x{syms['add']:x} <add>, scale = 0.25, "
+        "big = -0.0025000000000000001, on = false}",
+        f"(binop_t) 0x{syms['add']:x} <add>", "{1 <repeats 11 times>, 2}",
+        "{a = 0x5, b = 0xfffffffd, c = 0xc8}", "{{0x1, 0x2, 0x3}, {0x4, 0x5, 0x6}}",
+        "{1 '\\001', 200 '\\310', 255 '\\377'}", "3", "POS", "32",
+        f"{{int (int, int)}} 0x{syms['add']:x} <add>", f"(int (*)[3]) 0x{syms['grid'] + 12:x} <grid+12>",
+        "{{1, 2, 3}, {4, 5, 6}}", "4.1415926535897931", "42", "2.25"]
+    assert vals[32] == "{a = 5, b = -16, c = 200}"
+    assert ("type = struct ops {\n    const char *name;\n    binop_t fn;\n    float scale;\n"
+            "    double big;\n    _Bool on;\n}") in out
+    assert ("type = struct flags {\n    unsigned int a : 3;\n    int b : 5;\n"
+            "    unsigned int c : 8;\n}") in out
+    assert "type = int [2][3]\ntype = int [3]\ntype = int (*)(int, int)\ntype = binop_t\n" in out
+    assert re.search(r"Value returned is \$\d+ = 42$", out, re.M)           # add(40, 2)
+    assert "42 hi 6" in out
+
+
+def out_line(source: str, marker: str) -> int:
+    return next(n for n, t in enumerate(source.splitlines(), 1) if marker in t)

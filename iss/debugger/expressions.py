@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dwarf_vars import CType, array_of, int_type, pointer_to
+import struct
+
+from .dwarf_vars import ATE_FLOAT, CType, array_of, int_type, pointer_to
 from .valueprint import ExprError, wrap
 
 
@@ -49,12 +51,29 @@ class Value:
     name: str | None = None       # the variable's name (for gdb's messages)
 
 
+def to_float(v: Value) -> float:
+    if v.kind == "float":
+        raw = (v.value & ((1 << 8 * v.size) - 1)).to_bytes(v.size, "little")
+        return struct.unpack("<f" if v.size == 4 else "<d", raw)[0]
+    return float(v.value)
+
+
+def float_value(x: float, size: int) -> Value:
+    try:
+        raw = struct.pack("<f" if size == 4 else "<d", x)
+    except OverflowError:
+        raw = struct.pack("<f", float("inf") if x > 0 else float("-inf"))
+    t = CType("base", "float" if size == 4 else "double", size, ATE_FLOAT)
+    return Value(int.from_bytes(raw, "little"), "float", size, False, vtype=t)
+
+
 def optimized_out(ctype: CType | None) -> Value:
     return Value(0, "int", ctype.size if ctype else 4, lval=None, vtype=ctype, optimized=True)
 
 
 class Evaluator:
-    TOKEN = re.compile(r"\s*(0x[0-9a-fA-F]+|0b[01]+|\d+[uUlL]*|'(?:\\.|[^'])'|\$\$?\w*|"
+    TOKEN = re.compile(r"\s*(0x[0-9a-fA-F]+|0b[01]+|\d+\.\d*(?:[eE][-+]?\d+)?[fF]?|"
+                       r"\d+[eE][-+]?\d+[fF]?|\d+[uUlL]*|'(?:\\.|[^'])'|\$\$?\w*|"
                        r"->|[A-Za-z_][\w$]*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^~!()<>={}\[\],.@])")
 
     LEVELS = [("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", ">", "<=", ">="),
@@ -152,6 +171,8 @@ class Evaluator:
 
     def apply(self, op: str, a: Value, b: Value) -> Value:
         x, y = self.scalar(a), self.scalar(b)
+        if a.kind == "float" or b.kind == "float":
+            return self.apply_float(op, a, b)
         pa, pb = self.pointer_elem(a), self.pointer_elem(b)
         if op in ("+", "-") and (pa is not None or pb is not None):
             if pa is not None and pb is not None and op == "-":
@@ -180,6 +201,22 @@ class Evaluator:
         size = max(a.size if a.kind == "int" else 4, b.size if b.kind == "int" else 4, 4)
         signed = (a.signed or a.kind != "int") and (b.signed or b.kind != "int")
         return Value(wrap(r, size, signed), "int", size, signed)
+
+    def apply_float(self, op: str, a: Value, b: Value) -> Value:
+        x, y = to_float(a), to_float(b)
+        if op in ("==", "!=", "<", ">", "<=", ">=", "&&", "||"):
+            r = {"==": x == y, "!=": x != y, "<": x < y, ">": x > y, "<=": x <= y,
+                 ">=": x >= y, "&&": bool(x) and bool(y), "||": bool(x) or bool(y)}[op]
+            return Value(int(r), "int", 4, True)
+        if op not in ("+", "-", "*", "/"):
+            raise ExprError("Integer only operation.") if op != "%" else \
+                ExprError("Integer only operation %.")
+        if op == "/" and y == 0:
+            r = float("nan") if x == 0 else (float("inf") if x > 0 else float("-inf"))
+        else:
+            r = {"+": x + y, "-": x - y, "*": x * y, "/": x / y if y else 0.0}[op]
+        size = 8 if 8 in (a.size if a.kind == "float" else 0, b.size if b.kind == "float" else 0) else 4
+        return float_value(r, size)
 
     @staticmethod
     def pointer_elem(v: Value) -> CType | None:
@@ -223,8 +260,11 @@ class Evaluator:
             if name not in TYPE_NAMES:
                 name = name.replace(" int", "") if name.replace(" int", "") in TYPE_NAMES else "int"
             size, signed = TYPE_NAMES[name]
-            t = CType("void", "void", 1) if name == "void" else \
-                int_type(size, signed, name, char=name in ("char", "signed char", "unsigned char"))
+            if words[-1] in ("float", "double"):
+                t = CType("base", words[-1], 4 if words[-1] == "float" else 8, ATE_FLOAT)
+            else:
+                t = CType("void", "void", 1) if name == "void" else \
+                        int_type(size, signed, name, char=name in ("char", "signed char", "unsigned char"))
         while self.peek() == "*":
             self.take()
             t = pointer_to(t)
@@ -243,6 +283,11 @@ class Evaluator:
         if s.tag == "void":
             return Value(0, "void")
         size = s.size or 4
+        if s.tag == "base" and s.encoding == ATE_FLOAT:
+            return float_value(to_float(v), size)
+        if v.kind == "float":
+            f = to_float(v)
+            v = Value(int(f) if f == f and abs(f) != float("inf") else 0)
         return Value(wrap(v.value, size, t.signed), "int", size, t.signed, char=t.char,
                      vtype=t if s.tag == "enum" or (s.tag == "base" and not t.char and
                                                      s.encoding == 2) else None)
@@ -253,6 +298,10 @@ class Evaluator:
             self.take()
             v = self.unary()
             x = self.scalar(v)
+            if v.kind == "float":
+                return float_value(-to_float(v), v.size)
+            if v.vtype is not None and v.vtype.strip().tag == "enum":      # gdb keeps the enum
+                return Value(wrap(-x, v.size, True), "int", v.size, True, vtype=v.vtype)
             return Value(wrap(-x, max(v.size, 4), True), "int", max(v.size, 4), True)
         if tok == "+":
             self.take()
@@ -294,6 +343,8 @@ class Evaluator:
         if v.vtype is not None:
             t = v.vtype.strip()
             if t.tag == "array":
+                if v.raw is not None:
+                    return self.env.typed_bytes(t.target, v.raw[:t.target.size])
                 return self.env.variable_value(t.target, v.lval[1] if v.lval else v.value)
             if t.tag == "pointer":
                 target = t.target if t.target is not None else None
@@ -396,6 +447,9 @@ class Evaluator:
             return v
         if tok.startswith("$"):
             return self.env.convenience(tok)
+        if tok[0].isdigit() and not tok.lower().startswith("0x") and \
+                ("." in tok or "e" in tok.lower()):
+            return float_value(float(tok.rstrip("fF")), 4 if tok[-1] in "fF" else 8)
         if tok[0].isdigit():
             text = tok.rstrip("uUlL")
             try:

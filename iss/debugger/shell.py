@@ -18,6 +18,7 @@ import bisect
 import io
 import os
 import re
+import struct
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -615,7 +616,10 @@ class Shell(FrameVariableCommands):
                 if m.ctype.signed and x >> (m.bit_size - 1):
                     x -= 1 << m.bit_size
                 size = max(m.ctype.size, 1)
-                return self.typed_bytes(m.ctype, (x & ((1 << 8 * size) - 1)).to_bytes(size, "little"))
+                r = self.typed_bytes(m.ctype, (x & ((1 << 8 * size) - 1)).to_bytes(size, "little"))
+                if v.raw is None and v.lval is not None and v.lval[0] == "mem":
+                    r.lval = ("bits", v.lval[1], m.bit_offset, m.bit_size)
+                return r
             return self.typed_bytes(m.ctype, data[m.offset:m.offset + m.ctype.size])
         return self.variable_value(m.ctype, v.lval[1] + m.offset)
 
@@ -712,14 +716,27 @@ class Shell(FrameVariableCommands):
                     target.vtype.strip() is source.vtype.strip()):
                 raise ShellError("Invalid cast.")
             data = self.value_bytes(source)
-        elif target.kind == "float" and source.kind != "float":
-            import struct
-            data = struct.pack("<f" if target.size == 4 else "<d", float(source.value))
+        elif target.kind == "float":
+            from .expressions import to_float
+            data = struct.pack("<f" if target.size == 4 else "<d", to_float(source))
+        elif source.kind == "float":
+            from .expressions import to_float
+            f = to_float(source)
+            size = min(target.size, 8)
+            n = int(f) if f == f and abs(f) != float("inf") else 0
+            data = (n & ((1 << 8 * size) - 1)).to_bytes(size, "little")
         else:
             size = min(target.size, 8)
             data = (source.value & ((1 << 8 * size) - 1)).to_bytes(size, "little")
         value = int.from_bytes(data[:4].ljust(4, b"\0"), "little")
-        if target.lval[0] == "reg":
+        if target.lval[0] == "bits":
+            _, base, offset, bits = target.lval
+            start, nbytes = offset // 8, (offset % 8 + bits + 7) // 8
+            word = int.from_bytes(self.read_memory(base + start, nbytes), "little")
+            mask = ((1 << bits) - 1) << (offset % 8)
+            word = (word & ~mask) | ((source.value << (offset % 8)) & mask)
+            self.target.write_memory(base + start, word.to_bytes(nbytes, "little"))
+        elif target.lval[0] == "reg":
             if not self.running:
                 raise ShellError("The program has no registers now.")
             self.target.write_register(target.lval[1], value & 0xFFFFFFFF)
@@ -745,6 +762,17 @@ class Shell(FrameVariableCommands):
             return v
         if v.lval[0] == "reg":
             return self.convenience("$" + v.lval[1])
+        if v.lval[0] == "bits":
+            _, base, offset, bits = v.lval
+            start, nbytes = offset // 8, (offset % 8 + bits + 7) // 8
+            x = (int.from_bytes(self.read_memory(base + start, nbytes), "little") >> (offset % 8)) \
+                & ((1 << bits) - 1)
+            if v.vtype.signed and x >> (bits - 1):
+                x -= 1 << bits
+            size = max(v.vtype.size, 1)
+            r = self.typed_bytes(v.vtype, (x & ((1 << 8 * size) - 1)).to_bytes(size, "little"))
+            r.lval = v.lval
+            return r
         if v.lval[0] == "frame":
             level, regno = v.lval[1], v.lval[2]
             frames = self.frame_states(level + 2)
@@ -1032,11 +1060,15 @@ class Shell(FrameVariableCommands):
         v = self.eval.evaluate(arg)
         if v.lval is None:
             raise ShellError(f"Cannot watch constant value `{arg}'.")
-        if v.lval[0] == "reg":
+        if v.lval[0] in ("reg", "frame"):
             raise ShellError("Expression cannot be implemented with read/access watchpoint."
                              if kind != "w" else
                              "Cannot watch registers: only memory watchpoints are supported.")
-        _, address, size = v.lval
+        if v.lval[0] == "bits":                 # the bytes holding the bit-field
+            _, base, offset, bits = v.lval
+            address, size = base + offset // 8, (offset % 8 + bits + 7) // 8
+        else:
+            _, address, size = v.lval
         ttype = {"w": "hw watchpoint", "r": "read watchpoint", "a": "acc watchpoint"}[kind]
         bp = Breakpoint(self.next_number, ttype, None, arg, watch_address=address,
                         watch_size=max(1, min(size, 8)), watch_signed=v.signed)

@@ -189,6 +189,8 @@ class TypedPrinter:
     def scalar(self, ctype: CType, value: int, fmt: str | None, top: bool) -> str:
         t = ctype.strip()
         size = t.size or 4
+        if fmt == "c" and not ctype.signed:
+            return f"{value & 0xFF} {char_literal(value)}"
         if fmt is not None and fmt != "s":
             return format_int(value, fmt, size, self.symbolize)
         if t.tag == "pointer":
