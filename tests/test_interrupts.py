@@ -77,6 +77,17 @@ def test_cluster_interrupts(firmware_elf, isa, cores):
     assert stats["harts"][0]["traps"]["interrupt_lines"] == {str(SW_LINE): 1, str(MIE_LINE): 1}
 
 
+@pytest.mark.parametrize("cores", [1, 8])
+@pytest.mark.parametrize("isa", ["corev", "rv32imc"])
+def test_every_interrupt_source(firmware_elf, isa, cores):
+    """DMA (its IRQ line 9), DW end (12), IMA end (14), hardware barrier (16): one interrupt
+    each on core 0, after the operation's result is there."""
+    text, stats = run_app(firmware_elf, "irq_sources", isa, cores)
+    assert "dma 1 (data ok), dw 1 (idle 1), ima 1 (finished 1), barrier 1\n" in text
+    assert stats["harts"][0]["traps"]["interrupt_lines"] == {"9": 1, "12": 1, "14": 1, "16": 1}
+    assert all(h["traps"]["interrupts"] == 0 for h in stats["harts"][1:])
+
+
 def test_interrupts_are_deterministic(firmware_elf):
     first = run_app(firmware_elf, "irq_cluster")[1]
     second = run_app(firmware_elf, "irq_cluster")[1]

@@ -67,8 +67,15 @@ static void worker(void *arg)
     eu_irq_maskSet(1u << LINE_SW);
     hal_irq_enable();
     ready[id] = 1;
-    while (irqs[id] == 0)            /* 1. sleep until the interrupt */
-        hal_wfi();
+    for (;;) {                       /* 1. sleep until the interrupt (race-free: irq.h) */
+        hal_irq_disable();
+        int done = irqs[id] != 0;
+        if (!done)
+            hal_wfi();
+        hal_irq_enable();
+        if (done)
+            break;
+    }
     ready[id] = 2;
     uint32_t ended = eu_evt_maskWaitAndClr(1u << LINE_WAKE);   /* 2. a sleeping wait */
     woke[id] = (ended >> LINE_WAKE) & 1;

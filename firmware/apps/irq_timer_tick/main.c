@@ -58,9 +58,16 @@ int main(void)
     }
     int busy_ticks = ticks;
 
-    /* idle phase: sleep until TICKS ticks */
-    while (ticks < TICKS)
-        hal_wfi();
+    /* idle phase: sleep until TICKS ticks (checked with MIE clear: irq.h) */
+    for (;;) {
+        hal_irq_disable();
+        int done = ticks >= TICKS;
+        if (!done)
+            hal_wfi();
+        hal_irq_enable();
+        if (done)
+            break;
+    }
     timer_conf_set(lo, 0);
     unsigned int was = hal_irq_disable();
 

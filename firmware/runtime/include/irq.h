@@ -68,7 +68,11 @@ static inline void hal_irq_restore(unsigned int state)
 static inline void irq_mie_set(uint32_t lines) { __asm__ volatile ("csrs mie, %0" :: "r"(lines)); }
 static inline void irq_mie_clear(uint32_t lines) { __asm__ volatile ("csrc mie, %0" :: "r"(lines)); }
 
-/* sleep until a line mie enables is pending (taken first if mstatus.MIE is set) */
+/* Sleep until a line mie enables is pending, whatever mstatus.MIE says.  To wait for a
+ * handler's flag without missing a request that arrives between the check and the wfi,
+ * check and sleep with MIE clear; the handler runs once MIE is set again:
+ *     for (;;) { unsigned s = hal_irq_disable(); int done = flag;
+ *                if (!done) hal_wfi(); hal_irq_restore(s); if (done) break; }          */
 static inline void hal_wfi(void) { __asm__ volatile ("wfi" ::: "memory"); }
 
 #endif
