@@ -460,3 +460,24 @@ def test_types_values_and_formats(types_elf):
 
 def out_line(source: str, marker: str) -> int:
     return next(n for n, t in enumerate(source.splitlines(), 1) if marker in t)
+
+
+def test_dwarf5_indexed_addresses_and_loclists():
+    """clang -gdwarf-5: DW_OP_addrx through .debug_addr, .debug_loclists, DW_TAG_call_site."""
+    FWCACHE.mkdir(parents=True, exist_ok=True)
+    src = FWCACHE / "vars.c"
+    if not src.exists() or src.read_text() != VARS_C:
+        src.write_text(VARS_C)
+    elf = toolchain.build_cached([src], FWCACHE / "vars-O2-dwarf5.elf", extra_args=["-O2", "-gdwarf-5"])
+    syms = symbols(elf)
+    out = run_script(elf, ["p gpoint", "p head->next->value", "p gname", "break walk", "run",
+                           "p *s", "finish", "info locals"])
+    assert "Traceback" not in out and "internal error" not in out
+    vals = printed(out)
+    assert vals[:3] == ["{x = 3, y = -4}", "20",
+                        "{p = {x = 1, y = 2}, c = GREEN, tag = 107 'k', w = {7, 8, 9}}"]
+    # gname is never used: the linker dropped it, DWARF says address 0 (gdb says the same)
+    assert "Cannot access memory at address 0x0" in out
+    assert re.search(rf"walk \(list=0x{syms['n1']:x} <n1>, s=s@entry={HEX}\) at \S*vars.c:\d+", out)
+    assert re.search(r"Value returned is \$\d+ = 65$", out, re.M)
+    assert "\nd = 70\n" in out

@@ -652,7 +652,7 @@ class DwarfVars:
         except Exception:
             return None
         if isinstance(loc, LocationExpr):
-            return self._expr_parser.parse_expr(loc.loc_expr)
+            return self._resolve(self._expr_parser.parse_expr(loc.loc_expr), cu)
         top = cu.get_top_DIE()
         base_attr = top.attributes.get("DW_AT_low_pc")
         base = base_attr.value if base_attr is not None else 0
@@ -664,12 +664,26 @@ class DwarfVars:
             if not getattr(e, "is_absolute", False):
                 lo, hi = lo + base, hi + base
             if lo <= pc < hi:
-                return self._expr_parser.parse_expr(e.loc_expr)
+                return self._resolve(self._expr_parser.parse_expr(e.loc_expr), cu)
         return None
 
-    def parse(self, data) -> list:
+    def parse(self, data, cu=None) -> list:
         self._index()
-        return self._expr_parser.parse_expr(list(data))
+        return self._resolve(self._expr_parser.parse_expr(list(data)), cu)
+
+    def _resolve(self, ops, cu):
+        """DWARF 5 indexed operands (DW_OP_addrx, DW_OP_constx): via .debug_addr."""
+        if cu is None or not any(op.op_name in _INDEXED for op in ops):
+            return ops
+        from elftools.dwarf.dwarf_expr import DWARFExprOp
+        out = []
+        for op in ops:
+            if op.op_name in _INDEXED:
+                value = self.dwarf.get_addr(cu, op.args[0])
+                name = "DW_OP_addr" if op.op_name != "DW_OP_constx" else "DW_OP_constu"
+                op = DWARFExprOp(op.op, name, [value], op.offset)
+            out.append(op)
+        return out
 
     def call_site_value(self, caller: Function, return_pc: int, regno: int, callee_die=None):
         """The DW_AT_call_value expression the caller set for register regno at the call
@@ -687,11 +701,14 @@ class DwarfVars:
                 val = p.attributes.get("DW_AT_GNU_call_site_value") or p.attributes.get("DW_AT_call_value")
                 if loc is None or val is None:
                     continue
-                ops = self.parse(loc.value)
+                ops = self.parse(loc.value, caller.cu)
                 if len(ops) == 1 and _reg_of(ops[0]) == regno:
-                    return self.parse(val.value)
+                    return self.parse(val.value, caller.cu)
             return None
         return None
+
+
+_INDEXED = ("DW_OP_addrx", "DW_OP_GNU_addr_index", "DW_OP_constx", "DW_OP_GNU_const_index")
 
 
 def _walk(die):
