@@ -27,11 +27,10 @@ from ..errors import IssError
 from ..isa.decoder import disassemble as _disassemble
 from .cfi import FrameState
 from .dwarf_vars import DwarfError, DwarfVars, FrameContext, evaluate as dwarf_evaluate
-from .dwarf_vars import int_type, pointer_to
 from .expressions import Evaluator, ExprError, Value, optimized_out
 from .frames import Unwinder
 from .target import HWLOOP_REGISTERS, DebugTarget, Event
-from .valueprint import FormatError, TypedPrinter, char_literal as _char_literal
+from .valueprint import TypedPrinter, char_literal as _char_literal
 from .valueprint import c_string as _c_string, format_int, wrap as _wrap
 from .varcmds import FrameVariableCommands
 
@@ -2028,6 +2027,17 @@ class Shell(FrameVariableCommands):
         if self.running:
             self.show_display(number, fmt, expr)
 
+    def local_names(self) -> list[str]:
+        """Names of the selected frame's locals and arguments (for completion)."""
+        if not self.running:
+            return []
+        try:
+            frames, level = self.selected_frames()
+            scope = self.frame_scope(frames, level)
+        except (ShellError, IssError):
+            return []
+        return [v.name for block in scope.blocks for v in block] + [v.name for v in scope.params]
+
     def uses_locals(self, expr: str) -> bool:
         """Whether an expression names a local or argument of the selected frame."""
         frames, level = self.selected_frames()
@@ -2211,6 +2221,7 @@ class Shell(FrameVariableCommands):
                     else:
                         pool = list(shell.info.symbols) + [f"${r}" for r, _ in
                                                            shell.target.registers()]
+                        pool += shell.local_names()
                         word = word.lstrip("*&(")
                 for cand in sorted(set(pool)):
                     if cand.startswith(word):
