@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 from .cfi import CfiTable, FrameState
+from .dwarf_vars import DwarfError, FrameContext, evaluate as dwarf_evaluate
+from .valueprint import ExprError
 
 
 class PrologueUnwinder:
@@ -172,3 +174,85 @@ class Unwinder:
             seen.add(key)
             out.append(nxt)
         return out
+
+
+class FrameLocals(FrameContext):
+    """Registers, memory, frame base, CFA and entry values of one frame, for DWARF
+    location expressions."""
+
+    def __init__(self, shell, frames: list[FrameState] | None, level: int):
+        self.shell = shell
+        self.frames = frames
+        self.level = level
+        if frames:
+            self.pc = frames[level].pc if level == 0 else frames[level].pc - 1
+            self.regs = frames[level].regs
+        else:
+            self.pc = shell.target.hart.pc if shell.running else 0
+            self.regs = {}
+        self._func = None
+
+    def reg(self, n: int) -> int:
+        if n not in self.regs:
+            raise DwarfError("register unavailable")
+        return self.regs[n] & 0xFFFFFFFF
+
+    def read(self, address: int, size: int) -> bytes:
+        try:
+            return self.shell.read_memory(address, size)
+        except ExprError:
+            raise DwarfError("memory unavailable") from None
+
+    def function(self):
+        if self._func is None:
+            self._func = self.shell.dvars.function_at(self.pc)
+        return self._func
+
+    def frame_base(self) -> int:
+        func = self.function()
+        if func is None:
+            raise DwarfError("no function")
+        ops = self.shell.dvars.location_expr(func.die, "DW_AT_frame_base", self.pc)
+        if ops is None:
+            raise DwarfError("no frame base")
+        loc = dwarf_evaluate(ops, self)
+        if loc[0] == "reg":
+            return self.reg(loc[1])
+        if loc[0] in ("mem", "value"):
+            return loc[1]
+        raise DwarfError("frame base")
+
+    def cfa(self) -> int:
+        if not self.frames:
+            raise DwarfError("no CFA")
+        frame = self.frames[self.level]
+        if frame.cfa is None:
+            self.shell.unwinder.caller(frame)
+        if frame.cfa is None:
+            raise DwarfError("no CFA")
+        return frame.cfa
+
+    def entry_value(self, ops) -> int:
+        """DW_OP_entry_value(DW_OP_regN): the value the caller passed, from its call site."""
+        from .dwarf_vars import _reg_of
+        if not self.frames or len(ops) != 1 or _reg_of(ops[0]) is None:
+            raise DwarfError("entry value unknown")
+        frames = self.frames
+        if self.level + 1 >= len(frames):
+            frames = self.shell.frame_states(self.level + 2)
+            if self.level + 1 >= len(frames):
+                raise DwarfError("no caller")
+        caller = frames[self.level + 1]
+        caller_func = self.shell.dvars.function_at(caller.pc - 1)
+        if caller_func is None:
+            raise DwarfError("no caller function")
+        expr = self.shell.dvars.call_site_value(caller_func, caller.pc, _reg_of(ops[0]))
+        if expr is None:
+            raise DwarfError("no call site value")
+        ctx = FrameLocals(self.shell, frames, self.level + 1)
+        loc = dwarf_evaluate(expr, ctx)
+        if loc[0] == "reg":
+            return ctx.reg(loc[1])
+        if loc[0] in ("mem", "value"):
+            return loc[1]
+        raise DwarfError("entry value")

@@ -55,8 +55,8 @@ class FrameVariableCommands:
             return None
         ctype = self.dvars.var_type(var)
         try:
-            from .shell import _FrameCtx
-            ctx = _FrameCtx(self, frames, level)
+            from .frames import FrameLocals
+            ctx = FrameLocals(self, frames, level)
             value = ctx.entry_value(ops)
         except (DwarfError, ExprError, IndexError):
             return None
