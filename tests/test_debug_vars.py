@@ -481,3 +481,53 @@ def test_dwarf5_indexed_addresses_and_loclists():
     assert re.search(rf"walk \(list=0x{syms['n1']:x} <n1>, s=s@entry={HEX}\) at \S*vars.c:\d+", out)
     assert re.search(r"Value returned is \$\d+ = 65$", out, re.M)
     assert "\nd = 70\n" in out
+
+
+def test_o2_inline_frames_of_a_sleeping_core(o2):
+    """Cores 4..7 are outside the team of pi_cl_team_fork(4, ...): they sleep in
+    __pulp_worker_loop's eu_dispatch_pop() -> evt_read32(ARCHI_EU_DEMUX_ADDR,
+    EU_DISPATCH_DEMUX_OFFSET + EU_DISPATCH_FIFO_ACCESS), both inlined at -O2: gdb shows
+    them as frames with their arguments."""
+    worker = line_of("LINE_WORKER")
+    runtime = Path(toolchain.runtime_dir())
+    loop_line = next(n for n, t in enumerate((runtime / "cluster.c").read_text().splitlines(), 1)
+                     if "(*entry)" in t and "eu_dispatch_pop()" in t)
+    out = run_script(o2, [f"break vars.c:{worker} if mine == 109", "run", "thread 5", "bt",
+                          "info args", "info locals", "p base + offset", "up", "info args",
+                          "up", "info locals", "down 2", "p offset"])
+    assert "Traceback" not in out and "internal error" not in out
+    bt = out[out.index("[Switching to thread 5"):]
+    # 0x10204000 = ARCHI_EU_DEMUX_ADDR, 0x80 + 0 = EU_DISPATCH_DEMUX_OFFSET + EU_DISPATCH_FIFO_ACCESS
+    assert re.search(rf"^#0  ({HEX} in )?evt_read32 \(base=270548992, offset=128\) at cluster.h:\d+\n"
+                     rf"#1  eu_dispatch_pop \(\) at cluster.h:\d+\n"
+                     rf"#2  __pulp_worker_loop \(core_id=[^)]*\) at cluster.c:{loop_line}\n"
+                     rf"#3  {HEX} in _start \(\)", bt, re.M), bt
+    assert "\nbase = 270548992\noffset = 128\n" in bt
+    assert "No arguments." in bt                       # eu_dispatch_pop (void)
+    assert re.search(rf"^#2  __pulp_worker_loop \(core_id=[^)]*\) at cluster.c:{loop_line}\n{loop_line}\t",
+                     bt, re.M)
+    assert re.search(r"^entry = ", bt, re.M)            # __pulp_worker_loop's locals
+    vals = printed(bt)
+    assert vals[0] == str(0x10204000 + 0x80) and vals[-1] == "128"
+
+
+def test_o2_next_steps_over_inlined_calls_step_enters_them(firmware_elf):
+    """matmul_int8 (-O2): lcg_next() is inlined into main's fill loop.  gdb's `next` steps
+    over the inlined call; `step` enters it (an inline frame: lcg_next () at main.c:48,
+    called from main.c:88); `next` at its last line comes back to main."""
+    elf = firmware_elf("matmul_int8")
+    src = (Path(toolchain.firmware_dir()) / "apps" / "matmul_int8" / "main.c").read_text().splitlines()
+    body = next(n for n, t in enumerate(src, 1) if "lcg_state = lcg_state * 1664525u" in t)
+    ret = body + 1
+    call = next(n for n, t in enumerate(src, 1) if "A[i][k] = lcg_next();" in t)
+    out = run_script(elf, ["break main", "run", "next", "next", "next", "next", "step", "bt",
+                           "info frame", "next", "next"])
+    assert "Traceback" not in out and "internal error" not in out
+    before_step = out[:out.index("lcg_next () at")]
+    assert f"\n{body}\t" not in before_step                  # next never enters lcg_next
+    assert before_step.count(f"\n{call}\t") == 2
+    assert re.search(rf"^lcg_next \(\) at main.c:{body}\n{body}\t", out, re.M)
+    assert re.search(rf"^#0  lcg_next \(\) at main.c:{body}\n#1  main \(\) at main.c:{call}$", out, re.M)
+    after = out[out.index("#1  main ()"):]
+    assert re.search(rf"^{ret}\t", after, re.M)
+    assert re.search(rf"^main \(\) at main.c:{call}\n{call}\t", after, re.M)

@@ -19,6 +19,15 @@ class FrameState:
     regs: dict                       # register number -> value in this frame
     saved: dict = field(default_factory=dict)   # register -> address holding this frame's value
     cfa: int | None = None           # this frame's CFA (the caller's sp), once unwound
+    # inline frames (gdb's): the physical frame's level, how many function-like scopes
+    # out from the innermost at its pc this frame is, and how many there are (-1: physical)
+    phys: int = -1
+    depth: int = 0
+    ndepth: int = 0
+
+    @property
+    def physical_level(self) -> int:
+        return self.level if self.phys < 0 else self.phys
 
     @property
     def sp(self) -> int:
@@ -86,7 +95,7 @@ class CfiTable:
     def unwind(self, frame: FrameState, read_word) -> FrameState | None:
         """The caller of frame, or None when no FDE covers its pc (or it cannot be read)."""
         from elftools.dwarf.callframe import RegisterRule
-        lookup = frame.pc if frame.level == 0 else frame.pc - 1
+        lookup = frame.pc if frame.physical_level == 0 else frame.pc - 1
         row = self.row_at(lookup)
         if row is None:
             return None
@@ -122,4 +131,4 @@ class CfiTable:
         frame.cfa = cfa
         regs[2] = cfa
         saved.pop(2, None)
-        return FrameState(frame.level + 1, regs[1], regs, saved)
+        return FrameState(frame.physical_level + 1, regs[1], regs, saved)

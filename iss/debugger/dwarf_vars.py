@@ -328,6 +328,7 @@ class DwarfVars:
         self._loc_parser = None
         self._expr_parser = None
         self._range_lists = None
+        self._depths: dict[int, int] = {}
 
     # ---- index ----------------------------------------------------------------------
     def _index(self) -> None:
@@ -427,13 +428,13 @@ class DwarfVars:
         return next((f for f in self.functions if f.name == name), None)
 
     # ---- scopes ---------------------------------------------------------------------
-    def scope_at(self, pc: int) -> Scope:
-        """Blocks and parameters visible at pc (the innermost inlined subroutine counts
-        as the function, as gdb's inline frames do)."""
+    def chain_at(self, pc: int):
+        """(function, [DIEs containing pc, outermost first]): the subprogram, then its
+        lexical blocks and inlined subroutines down to the innermost."""
         func = self.function_at(pc)
         if func is None:
-            return Scope(None, [], [])
-        chain = [func.die]          # outermost first
+            return None, []
+        chain = [func.die]
         die = func.die
         for _ in range(64):
             inner = None
@@ -446,13 +447,103 @@ class DwarfVars:
                 break
             chain.append(inner)
             die = inner
-        # the function scope is the innermost subprogram/inlined subroutine
-        start = max(i for i, d in enumerate(chain)
-                    if d.tag in ("DW_TAG_subprogram", "DW_TAG_inlined_subroutine"))
+        return func, chain
+
+    def inline_depth(self, pc: int) -> int:
+        """How many inlined subroutines contain pc (gdb's inline frames at pc)."""
+        cached = self._depths.get(pc)
+        if cached is None:
+            _, chain = self.chain_at(pc)
+            cached = self._depths[pc] = sum(1 for d in chain if d.tag == "DW_TAG_inlined_subroutine")
+        return cached
+
+    def inline_entries_at(self, pc: int) -> int:
+        """How many of the innermost inlined subroutines start exactly at pc (gdb shows
+        a stop there in the caller, at the call site, until a step enters them)."""
+        func, chain = self.chain_at(pc)
+        n = 0
+        for d in reversed([d for d in chain if d.tag == "DW_TAG_inlined_subroutine"]):
+            entry = d.attributes.get("DW_AT_entry_pc")
+            if entry is not None and entry.form in ("DW_FORM_addr", "DW_FORM_addrx"):
+                start = entry.value
+            else:
+                ranges = self.pc_ranges(d, func.cu)
+                start = min(lo for lo, _ in ranges) if ranges else None
+            if start != pc:
+                break
+            n += 1
+        return n
+
+    def inline_frame(self, pc: int, depth: int):
+        """(name, call site (file name, path, line) or None) of the function-like scope
+        `depth` levels out from the innermost at pc; the call site is where the next
+        inner inlined subroutine was called (None for depth 0)."""
+        func, chain = self.chain_at(pc)
+        if func is None:
+            return None, None
+        fdies = [d for d in chain if d.tag in ("DW_TAG_subprogram", "DW_TAG_inlined_subroutine")]
+        depth = min(depth, len(fdies) - 1)
+        die = fdies[len(fdies) - 1 - depth]
+        name = _str(_origin(die), "DW_AT_name") or func.name
+        if depth == 0:
+            return name, None
+        inner = fdies[len(fdies) - depth]
+        cf = inner.attributes.get("DW_AT_call_file")
+        cl = inner.attributes.get("DW_AT_call_line")
+        if cf is None or cl is None:
+            return name, None
+        fname = self.file_name(func.cu, cf.value)
+        return name, (fname[0], fname[1], cl.value) if fname else None
+
+    def inline_ranges(self, pc: int, depth: int) -> list[tuple[int, int]]:
+        """Code ranges of the function-like scope `depth` levels out from the innermost."""
+        func, chain = self.chain_at(pc)
+        if func is None:
+            return []
+        fdies = [d for d in chain if d.tag in ("DW_TAG_subprogram", "DW_TAG_inlined_subroutine")]
+        depth = max(0, min(depth, len(fdies) - 1))
+        return self.pc_ranges(fdies[len(fdies) - 1 - depth], func.cu)
+
+    def file_name(self, cu, index: int):
+        """(name as in the line table, full path) of a file number of cu's line table."""
+        import os
+        try:
+            prog = self.dwarf.line_program_for_CU(cu)
+        except Exception:
+            return None
+        if prog is None:
+            return None
+        version = prog.header["version"]
+        entries = prog.header["file_entry"]
+        i = index if version >= 5 else index - 1
+        if not 0 <= i < len(entries):
+            return None
+        entry = entries[i]
+        name = entry.name.decode(errors="replace") if isinstance(entry.name, bytes) else str(entry.name)
+        dirs = [d.decode(errors="replace") if isinstance(d, bytes) else str(d)
+                for d in prog.header["include_directory"]]
+        d = entry.dir_index
+        directory = (dirs[d] if d < len(dirs) else "") if version >= 5 else \
+            (dirs[d - 1] if 0 < d <= len(dirs) else "")
+        comp = _str(cu.get_top_DIE(), "DW_AT_comp_dir") or ""
+        return name, os.path.join(comp, directory, name)
+
+    def scope_at(self, pc: int, depth: int = 0) -> Scope:
+        """Blocks and parameters visible at pc in the function-like scope `depth` levels
+        out from the innermost (0: the innermost inlined subroutine or the function, as
+        gdb's inline frames)."""
+        func, chain = self.chain_at(pc)
+        if func is None:
+            return Scope(None, [], [])
+        fidx = [i for i, d in enumerate(chain)
+                if d.tag in ("DW_TAG_subprogram", "DW_TAG_inlined_subroutine")]
+        depth = max(0, min(depth, len(fidx) - 1))
+        start = fidx[len(fidx) - 1 - depth]
+        end = fidx[len(fidx) - depth] if depth > 0 else len(chain)
         fdie = chain[start]
         blocks = []
         params = []
-        for d in reversed(chain[start:]):
+        for d in reversed(chain[start:end]):
             block = []
             for child in d.iter_children():
                 if child.tag == "DW_TAG_variable":

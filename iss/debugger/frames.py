@@ -144,7 +144,7 @@ class Unwinder:
         if nxt is None:
             regs = frame.regs
             step = self.prologue.unwind(frame.pc, regs.get(2, 0), regs.get(8, 0), regs.get(1),
-                                        frame.level == 0)
+                                        frame.physical_level == 0)
             if step is None:
                 return None
             ret, cfa, s0, saved_at = step
@@ -154,7 +154,7 @@ class Unwinder:
             saved = dict(frame.saved)
             saved.pop(2, None)
             saved.update(saved_at)
-            nxt = FrameState(frame.level + 1, ret, new_regs, saved)
+            nxt = FrameState(frame.physical_level + 1, ret, new_regs, saved)
         return nxt
 
     def frames(self, pc: int, regs: dict, limit: int = 64) -> list[FrameState]:
@@ -185,8 +185,9 @@ class FrameLocals(FrameContext):
         self.frames = frames
         self.level = level
         if frames:
-            self.pc = frames[level].pc if level == 0 else frames[level].pc - 1
-            self.regs = frames[level].regs
+            frame = frames[level]
+            self.pc = frame.pc if frame.physical_level == 0 else frame.pc - 1
+            self.regs = frame.regs
         else:
             self.pc = shell.target.hart.pc if shell.running else 0
             self.regs = {}
@@ -237,19 +238,20 @@ class FrameLocals(FrameContext):
         from .dwarf_vars import _reg_of
         if not self.frames or len(ops) != 1 or _reg_of(ops[0]) is None:
             raise DwarfError("entry value unknown")
-        frames = self.frames
-        if self.level + 1 >= len(frames):
-            frames = self.shell.frame_states(self.level + 2)
-            if self.level + 1 >= len(frames):
+        phys = self.frames[self.level].physical_level
+        frames = self.frames if self.frames[self.level].phys < 0 else []   # physical frames
+        if phys + 1 >= len(frames):
+            frames = self.shell.frame_states(phys + 2)
+            if phys + 1 >= len(frames):
                 raise DwarfError("no caller")
-        caller = frames[self.level + 1]
+        caller = frames[phys + 1]
         caller_func = self.shell.dvars.function_at(caller.pc - 1)
         if caller_func is None:
             raise DwarfError("no caller function")
         expr = self.shell.dvars.call_site_value(caller_func, caller.pc, _reg_of(ops[0]))
         if expr is None:
             raise DwarfError("no call site value")
-        ctx = FrameLocals(self.shell, frames, self.level + 1)
+        ctx = FrameLocals(self.shell, frames, phys + 1)
         loc = dwarf_evaluate(expr, ctx)
         if loc[0] == "reg":
             return ctx.reg(loc[1])

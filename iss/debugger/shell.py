@@ -106,6 +106,7 @@ class Shell(FrameVariableCommands):
         self.eval = Evaluator(self)
         self.selected = 0             # selected frame (up/down/frame N), 0 after every stop
         self.display_scope: dict[int, int] = {}   # display number -> function (low pc)
+        self.stop_where: tuple | None = None      # (hart, pc) of the last stop
         self.running = False          # gdb: "The program is not being run."
         self.breakpoints: dict[int, Breakpoint] = {}
         self.next_number = 1
@@ -262,8 +263,25 @@ class Shell(FrameVariableCommands):
         if visible:
             for i, f in enumerate(frames):
                 if self.frame_function(f.pc) == "main":
-                    return frames[:i + 1]
+                    frames = frames[:i + 1]
+                    break
+            frames = self.inline_frames(frames)
         return frames
+
+    def inline_frames(self, frames: list[FrameState]) -> list[FrameState]:
+        """gdb's frames: each physical frame preceded by one frame per inlined subroutine
+        containing its pc (innermost first).  In the thread that stopped, at the pc where
+        it stopped, inlined subroutines that start exactly there are not entered yet (gdb
+        shows the stop at their call site)."""
+        out = []
+        for phys, f in enumerate(frames):
+            pc = f.pc if phys == 0 else f.pc - 1
+            n = self.dvars.inline_depth(pc)
+            stopped_here = self.stop_where == (self.target.current, f.pc)
+            skip = min(self.dvars.inline_entries_at(pc), n) if phys == 0 and n and stopped_here else 0
+            for depth in range(skip, n + 1):
+                out.append(FrameState(len(out), f.pc, f.regs, f.saved, f.cfa, phys, depth, n))
+        return out
 
     def frames(self, limit: int = 64) -> list[tuple[int, int]]:
         """[(pc, sp)] from the innermost frame outwards."""
@@ -276,8 +294,9 @@ class Shell(FrameVariableCommands):
         return frames, self.selected
 
     def frame_scope(self, frames: list[FrameState], level: int):
-        pc = frames[level].pc if level == 0 else frames[level].pc - 1
-        return self.dvars.scope_at(pc)
+        frame = frames[level]
+        pc = frame.pc if frame.physical_level == 0 else frame.pc - 1
+        return self.dvars.scope_at(pc, frame.depth)
 
     # ---- variables -----------------------------------------------------------------------
     def var_value(self, var, frames: list[FrameState] | None, level: int = 0) -> Value:
@@ -314,7 +333,8 @@ class Shell(FrameVariableCommands):
             value = ctx.reg(loc[1])
             v = self.typed_bytes(ctype, value.to_bytes(4, "little")[:max(size, 1)])
             from ..isa.spec import ABI
-            v.lval = ("frame", ctx.level, loc[1], name, ABI[loc[1]] if loc[1] < 32 else str(loc[1]))
+            level = ctx.frames[ctx.level].physical_level if ctx.frames else 0
+            v.lval = ("frame", level, loc[1], name, ABI[loc[1]] if loc[1] < 32 else str(loc[1]))
             return v
         if kind == "value":
             n = max(size, 4)
@@ -955,6 +975,7 @@ class Shell(FrameVariableCommands):
         finally:
             self.unwinder.clear()
             self.selected = 0
+            self.stop_where = (self.target.current, self.target.hart.pc)
 
     def classify(self, event: Event, stepping: bool = False):
         """None to keep going, else what to report: ('breakpoint', [bps]) etc."""
@@ -1089,15 +1110,22 @@ class Shell(FrameVariableCommands):
         row = self.info.row_at(pc if lookup is None else lookup)
         at_start = pc in self.info.stmt or (row is not None and self.info.line_start(pc) == pc)
         func = self.frame_function(pc)
+        frames = None
+        if header and self.running and pc == self.pc:
+            frames = self.frame_states(2, visible=True)
+            if frames and frames[0].ndepth:           # in an inlined subroutine (gdb's frame)
+                func, where, _ = self.frame_where(frames, 0)
+                if frames[0].depth > 0 and where is not None:
+                    row, at_start = where, True      # stopped at an inlined call's site
         if row is None:
             self.say(f"{prefix}0x{pc:08x} in {func} ()")
             return
         if header:
             addr = "" if at_start else f"0x{pc:08x} in "
             args = ""
-            if self.running and pc == self.pc:
+            if frames:
                 try:
-                    args = self.frame_args(self.frame_states(2), 0)
+                    args = self.frame_args(frames, 0)
                 except ShellError:
                     args = ""
             self.say(f"{prefix}{addr}{func} ({args}) at {row.file}:{row.line}")
@@ -1187,6 +1215,7 @@ class Shell(FrameVariableCommands):
         finally:
             self.unwinder.clear()
             self.selected = 0
+            self.stop_where = None        # stepping enters inlined calls (gdb's step)
 
     def _step_event_result(self, event: Event, start_pc: int):
         """After one machine step: a result to report (stop stepping) or None."""
@@ -1196,14 +1225,19 @@ class Shell(FrameVariableCommands):
             return ("breakpoint", hits) if hits else None
         return self.classify(event)
 
-    def run_to(self, address: int, frame_sp: int | None) -> tuple[Event, object]:
-        """Continue until address is reached in a frame whose sp >= frame_sp (or a user stop)."""
-        self.internal.add(address)
+    def run_to(self, address, frame_sp: int | None) -> tuple[Event, object]:
+        """Continue until address (or one of a set) is reached by the current hart in a
+        frame whose sp >= frame_sp (or a user stop)."""
+        addresses = set(address) if isinstance(address, (set, frozenset, list, tuple)) else {address}
+        hart = self.target.current
+        added = addresses - self.internal
+        self.internal |= added
         self.sync_breakpoints()
         try:
             while True:
                 event = self._cont()
-                if event.reason == "breakpoint" and event.pc == address and \
+                if event.reason == "breakpoint" and event.pc in addresses and \
+                        event.hart == hart and \
                         (frame_sp is None or self.target.hart.reg(2) >= frame_sp):
                     hits = self.user_breakpoints_at(event.pc)
                     if hits:
@@ -1214,7 +1248,7 @@ class Shell(FrameVariableCommands):
                     continue
                 return event, result
         finally:
-            self.internal.discard(address)
+            self.internal -= added
             self.sync_breakpoints()
 
     def cmd_stepi(self, arg: str) -> None:
@@ -1227,7 +1261,7 @@ class Shell(FrameVariableCommands):
         """stepi / nexti: N instructions; nexti runs a call to its return address."""
         self.check_finished()
         count = self.eval.evaluate(arg).value if arg else 1
-        func0 = self.frame_function(self.pc)
+        func0 = self.frame_key()
         event = result = None
         for _ in range(max(count, 1)):
             start = self.pc
@@ -1243,7 +1277,7 @@ class Shell(FrameVariableCommands):
                 break
         if result is None:
             result = ("step", [])
-        self.report(event, result, step_header=self.frame_function(self.pc) != func0)
+        self.report(event, result, step_header=self.frame_key() != func0)
 
     def cmd_step(self, arg: str) -> None:
         self._source_step(arg, into=True)
@@ -1255,12 +1289,26 @@ class Shell(FrameVariableCommands):
         self.check_finished()
         count = self.eval.evaluate(arg).value if arg else 1
         for _ in range(max(count, 1)):
-            func0 = self.frame_function(self.pc)
+            func0 = self.frame_key()
             event, result = self._step_line(into, until)
             if result[0] != "step":
                 self.report(event, result)
                 return
-        self.report(event, result, step_header=self.frame_function(self.pc) != func0)
+        self.report(event, result, step_header=self.frame_key() != func0)
+
+    def frame_key(self):
+        """What identifies the innermost frame for step reports: the function and, in
+        inlined code, the inlined function (a change prints the frame line, as gdb)."""
+        func = self.frame_function(self.pc)
+        if not self.running:
+            return func
+        try:
+            frames = self.frame_states(1, visible=True)
+        except (ShellError, IssError):
+            return func
+        if not frames or not frames[0].ndepth:
+            return func
+        return func, self.frame_where(frames, 0)[0], frames[0].ndepth - frames[0].depth
 
     def _step_line(self, into: bool, until: bool = False):
         hart = self.target.hart
@@ -1293,6 +1341,7 @@ class Shell(FrameVariableCommands):
         steps = 0
         event = None
         until_end = row.end
+        depth0 = self.dvars.inline_depth(self.pc)     # next steps over inlined calls (gdb)
         while True:
             pc = self.pc
             call, length = self.is_call(pc)
@@ -1329,7 +1378,8 @@ class Shell(FrameVariableCommands):
                 continue          # until: do not go backwards in loops (gdb's step range)
             r = self.info.stmt.get(new)
             if r is not None and (r.file, r.line) != cur:
-                return event, ("step", [])
+                if into or not lo <= new < hi or self.dvars.inline_depth(new) <= depth0:
+                    return event, ("step", [])
             if not lo <= new < hi:
                 if hart.reg(2) > start_sp:
                     # returned to the caller: finish its line (gdb keeps stepping mid-line)
@@ -1395,10 +1445,25 @@ class Shell(FrameVariableCommands):
         states, level = self.selected_frames()        # gdb: finish the selected frame
         if level + 1 >= len(states):
             raise ShellError("\"finish\" not meaningful in the outermost frame.")
-        func_pc = states[level].pc if level == 0 else states[level].pc - 1
+        frame = states[level]
+        func_pc = frame.pc if frame.physical_level == 0 else frame.pc - 1
         func = self.target.image.function_at(func_pc)
         # gdb: 'Run till exit from #0  f (a=1) at file.c:3'
         self._print_bt_line(level, frames=states, prefix="Run till exit from ")
+        if frame.depth < frame.ndepth:
+            # an inlined subroutine: run until the code after it (or its function returns)
+            ranges = self.dvars.inline_ranges(func_pc, frame.depth)
+            exits = {hi for _, hi in ranges if not any(lo <= hi < h for lo, h in ranges)}
+            callers = [s for s in states if s.phys == frame.phys + 1]
+            if callers:
+                exits.add(callers[0].pc)
+            event, result = self.run_to(exits, frame.sp)
+            if result[0] != "internal":
+                self.report(event, result)
+                return
+            self.print_frame_line(self.pc, header=True, lookup=self.pc)
+            self.show_displays()
+            return
         event, result = self.run_to(states[level + 1].pc, states[level + 1].sp)
         if result[0] != "internal":
             self.report(event, result)
@@ -1579,7 +1644,7 @@ class Shell(FrameVariableCommands):
             mark = "*" if i == current else " "
             self.target.select_hart(i)
             try:
-                where = self.frame_text(self.frame_states(2), 0)
+                where = self.frame_text(self.frame_states(2, visible=True), 0)
             finally:
                 self.target.select_hart(current)
             tid = f"Thread {i + 1} (hart {hart.index}, hartid 0x{hart.hartid:x})"

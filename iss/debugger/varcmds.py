@@ -19,16 +19,15 @@ class FrameVariableCommands:
         """gdb's `a=1, p=0x1c000010 <x>, s=...` (print frame-arguments scalars, print
         entry-values default)."""
         frame = frames[level]
-        pc = frame.pc if level == 0 else frame.pc - 1
-        func = self.dvars.function_at(pc)
-        if func is None:
+        scope = self.frame_scope(frames, level)
+        if scope.function is None:
             return ""
-        params = self.dvars.params_of(func)
+        real = frame.depth == frame.ndepth          # not an inlined subroutine's frame
         parts = []
-        for var in params:
+        for var in scope.params:
             v = self.var_value(var, frames, level)
             ctype = self.dvars.var_type(var)
-            entry = self.entry_value_of(var, frames, level)
+            entry = self.entry_value_of(var, frames, level) if real else None
             if not ctype.is_scalar:
                 parts.append(f"{var.name}=...")
                 continue
@@ -47,7 +46,8 @@ class FrameVariableCommands:
         """The value a parameter had at the function's entry, when the caller's call site
         says (gdb's `n@entry`): only for parameters passed in a register."""
         from .dwarf_vars import DwarfError, _reg_of
-        func = self.dvars.function_at(frames[level].pc if level == 0 else frames[level].pc - 1)
+        frame = frames[level]
+        func = self.dvars.function_at(frame.pc if frame.physical_level == 0 else frame.pc - 1)
         if func is None:
             return None
         ops = self.dvars.location_expr(var.die, "DW_AT_location", func.low)
@@ -65,14 +65,29 @@ class FrameVariableCommands:
             return None
         return self.typed_bytes(ctype, (value & 0xFFFFFFFF).to_bytes(4, "little")[:size])
 
-    def frame_text(self, frames, level: int) -> str:
-        """`dot (a=1) at f.c:3` or `0x1c000110 in main () at f.c:66` (no `#N`)."""
+    def frame_where(self, frames, level: int):
+        """(function name, source row or None, whether gdb shows the pc) of a frame.
+        Inline frames: the inlined function's name; an outer frame of an inlined call is
+        at the call site (no address, as gdb)."""
+        from .debuginfo import Row
         frame = frames[level]
         pc = frame.pc
-        innermost = level == 0
-        row = self.info.row_at(pc if innermost else pc - 1)
+        phys = frame.physical_level
+        lookup = pc if phys == 0 else pc - 1
         func = self.frame_function(pc)
-        show_addr = not innermost or pc not in self.info.stmt
+        if frame.phys >= 0 and frame.ndepth:
+            name, site = self.dvars.inline_frame(lookup, frame.depth)
+            if frame.depth < frame.ndepth and name:
+                func = name
+            if site is not None:
+                return func, Row(pc, site[0], site[1], site[2], True, False), False
+        row = self.info.row_at(lookup)
+        return func, row, phys != 0 or pc not in self.info.stmt
+
+    def frame_text(self, frames, level: int) -> str:
+        """`dot (a=1) at f.c:3` or `0x1c000110 in main () at f.c:66` (no `#N`)."""
+        func, row, show_addr = self.frame_where(frames, level)
+        pc = frames[level].pc
         addr = f"0x{pc:08x} in " if show_addr else ""
         loc = f" at {row.file}:{row.line}" if row else ""
         try:
@@ -84,14 +99,13 @@ class FrameVariableCommands:
     def _print_bt_line(self, level: int, pc: int = 0, innermost: bool = True, prefix: str = "",
                        frames=None) -> None:
         if frames is None:
-            frames = self.frame_states(level + 2)
+            frames = self.frame_states(level + 2, visible=True)
         self.say(f"{prefix}#{level:<3}{self.frame_text(frames, level)}")
 
     def print_selected_frame(self) -> None:
         frames, level = self.selected_frames()
         self._print_bt_line(level, frames=frames)
-        pc = frames[level].pc
-        row = self.info.row_at(pc if level == 0 else pc - 1)
+        _, row, _ = self.frame_where(frames, level)
         if row:
             self.say(self.source_text(row))
             self.list_state = {"file": row.file, "path": row.path, "center": row.line, "next": None}
@@ -172,20 +186,24 @@ class FrameVariableCommands:
         """gdb's `info frame` for the selected frame (CFA, saved pc, callers, saved registers)."""
         self.require_running("No stack.")
         from ..isa.spec import ABI
-        frames = self.frame_states(self.selected + 3)       # main's caller too, as gdb
-        level = min(self.selected, len(frames) - 1)
+        visible, selected = self.selected_frames()
+        phys = visible[selected].physical_level
+        frames = self.frame_states(phys + 3)                # main's caller too, as gdb
+        level = min(phys, len(frames) - 1)
         frame = frames[level]
         if frame.cfa is None and level + 1 >= len(frames):
             self.unwinder.caller(frame)
         pc = frame.pc
-        row = self.info.row_at(pc if level == 0 else pc - 1)
+        name, row, _ = self.frame_where(visible, selected)
         cfa = frame.cfa if frame.cfa is not None else frame.sp
-        self.say(f"Stack level {level}, frame at 0x{cfa:x}:")
-        where = f" in {self.frame_function(pc)}" + (f" ({row.file}:{row.line})" if row else "")
+        self.say(f"Stack level {selected}, frame at 0x{cfa:x}:")
+        where = f" in {name}" + (f" ({row.file}:{row.line})" if row else "")
         caller = frames[level + 1] if level + 1 < len(frames) else None
         saved_pc = f"; saved pc = 0x{caller.pc:x}" if caller is not None else ""
         self.say(f" pc = 0x{pc:x}{where}{saved_pc}")
-        if caller is not None and level + 2 < len(frames) and caller.cfa is not None:
+        if visible[selected].depth < visible[selected].ndepth:
+            self.say(f" inlined into frame {selected + 1}")
+        elif caller is not None and level + 2 < len(frames) and caller.cfa is not None:
             self.say(f" called by frame at 0x{caller.cfa:x}")
         if level > 0 and frames[level - 1].cfa is not None:
             self.say(f" caller of frame at 0x{frames[level - 1].cfa:x}")
