@@ -104,6 +104,8 @@ C3 = [(5, 5, 4, 4, 1, 3, 12), (6, 7, 3, 5, 1, 5, 12), (7, 6, 8, 6, 2, 1, 10),
       (5, 4, 1, 3, 2, 9, 10), (8, 8, 16, 8, 2, 1, 11), (1, 1, 2, 2, 1, 1, 5)]
 DW = [(5, 5, 4, 1, 3, 9), (6, 7, 3, 2, 5, 10), (8, 8, 16, 1, 1, 8), (7, 9, 5, 2, 7, 10),
       (1, 1, 2, 1, 1, 4), (2, 3, 1, 2, 1, 6)]
+ADD = [(1, 1, 1, 0), (7, 16384, 8192, 14), (33, 23170, -11585, 15), (64, 32767, 32767, 15),
+       (255, 517, 30001, 14), (16, -32767, 1, 8), (5, 3, 5, 0)]
 
 
 def golden_selftest() -> dict[tuple[str, int], tuple[int, np.ndarray]]:
@@ -141,6 +143,12 @@ def golden_selftest() -> dict[tuple[str, int], tuple[int, np.ndarray]]:
         b = r.bias(C)
         out = requant(np.einsum("hwyxc,cyx->hwc", windows3x3(x, s), w) + b, mult, shift)
         g["dwconv3x3", i] = (checksum(out), out)
+    for i, (n, m1, m2, d) in enumerate(ADD):
+        # PULP-NN's requantizing add (pulp_nn_add_quant_u8), signed: floor shift, no rounding
+        r = Lcg(6000 + i)
+        a, b = r.i8(n), r.i8(n)
+        out = np.clip((a * m1 + b * m2) >> d, -128, 127)
+        g["add", i] = (checksum(out), out)
     return g
 
 

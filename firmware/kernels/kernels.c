@@ -329,3 +329,33 @@ void dwconv3x3_int8_hwc(const int8_t *in, const int8_t *w, const int32_t *bias, 
 #endif
     }
 }
+
+/* ------------------------------------------------------------------------------------------
+ * requantizing residual add (PULP-NN's pulp_nn_add arithmetic, signed): one element per
+ * hardware-loop iteration, scalar as PULP-NN's; post-increment byte loads/stores, the second
+ * product accumulated with cv.mac, cv.clip to int8.
+ * ---------------------------------------------------------------------------------------- */
+void add_requant_int8(const int8_t *a, const int8_t *b, int8_t *out, int n, int32_t m1,
+                      int32_t m2, int d)
+{
+    if (n <= 0)
+        return;
+#if KERNELS_XPULP
+    int32_t x, y;
+    XP_HWLOOP(n,
+              "cv.lb %[x], (%[pa]), 1\n\t"
+              "cv.lb %[y], (%[pb]), 1\n\t"
+              "mul %[x], %[x], %[m1]\n\t"
+              "cv.mac %[x], %[y], %[m2]\n\t"
+              "sra %[x], %[x], %[d]\n\t"
+              "cv.clip %[x], %[x], 8\n\t"
+              "cv.sb %[x], (%[po]), 1\n\t",
+              ([pa] "+r"(a), [pb] "+r"(b), [po] "+r"(out), [x] "=&r"(x), [y] "=&r"(y)),
+              ([m1] "r"(m1), [m2] "r"(m2), [d] "r"(d)), "memory");
+#else
+    for (int i = 0; i < n; i++) {
+        int32_t t = ((int32_t)a[i] * m1 + (int32_t)b[i] * m2) >> d;
+        out[i] = (int8_t)(t < -128 ? -128 : t > 127 ? 127 : t);
+    }
+#endif
+}

@@ -63,4 +63,15 @@ void dwconv3x3_int8_hwc(const int8_t *in, const int8_t *w, const int32_t *bias, 
 void dwconv3x3_int8_hwc_ref(const int8_t *in, const int8_t *w, const int32_t *bias, int8_t *out,
                             int H, int W, int C, int stride, int32_t mult, int shift);
 
+/* requantizing residual add (the arithmetic of PULP-NN's pulp_nn_add, 32bit/src/pulp_nn_add.c
+ * and pulp_nn_add_quant_u8 in pulp_nn_utils.c, for signed int8 tensors):
+ *     out[i] = clamp((a[i] * m1 + b[i] * m2) >> d, -128, 127)
+ * 16-bit multipliers m1, m2 (|m| <= 32767), 0 <= d <= 31, arithmetic shift (floor, no
+ * rounding term, as PULP-NN); |a * m1 + b * m2| < 2^23, so the sum never wraps.  One core's
+ * share: the caller splits the tensor over the cores (by rows, as PULP-NN). */
+void add_requant_int8(const int8_t *a, const int8_t *b, int8_t *out, int n, int32_t m1,
+                      int32_t m2, int d);
+void add_requant_int8_ref(const int8_t *a, const int8_t *b, int8_t *out, int n, int32_t m1,
+                          int32_t m2, int d);
+
 #endif

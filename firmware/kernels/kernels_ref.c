@@ -81,3 +81,16 @@ void dwconv3x3_int8_hwc_ref(const int8_t *in, const int8_t *w, const int32_t *bi
                 out[(oy * Wo + ox) * C + c] = requant_int8((int32_t)acc, mult, shift);
             }
 }
+
+void add_requant_int8_ref(const int8_t *a, const int8_t *b, int8_t *out, int n, int32_t m1,
+                          int32_t m2, int d)
+{
+    for (int i = 0; i < n; i++) {
+        int32_t x = ((int32_t)a[i] * m1 + (int32_t)b[i] * m2) >> d;
+        if (x < -128)
+            x = -128;
+        if (x > 127)
+            x = 127;
+        out[i] = (int8_t)x;
+    }
+}

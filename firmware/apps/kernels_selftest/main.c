@@ -8,12 +8,13 @@
  *   int8  value:  (int8_t)(state >> 24)             (one next() per value)
  *   int32 bias :  (int32_t)state >> 20  (arithmetic; range -2048..2047, one next() each)
  * Seed of case i of a kernel group: 1000 * group + i  (groups: dot 1, matmul 2, conv1x1 3,
- * conv3x3 4, dwconv3x3 5).  Generation order per case:
+ * conv3x3 4, dwconv3x3 5, add_requant 6).  Generation order per case:
  *   dot:      a[n], b[n]
  *   matmul:   A[M][K], BT[N][K]             (C = A * BT^T, int32)
  *   conv1x1:  in[H][W][Cin], w[Cout][Cin], bias[Cout]
  *   conv3x3:  in[H][W][Cin], w[Cout][3][3][Cin], bias[Cout]
  *   dwconv:   in[H][W][C], w[C][3][3], bias[C]
+ *   add:      a[n], b[n]                    (out = clamp((a*m1 + b*m2) >> d), kernels.h)
  * Requantization as in kernels.h (mult/shift per case in the tables below).
  *
  * Output: one line per case "<group> <case> chk=%08x <ok|MISMATCH>", where
@@ -88,6 +89,10 @@ static const int dw_shape[][6] = {          /* H, W, C, stride, mult, shift */
     {5, 5, 4, 1, 3, 9}, {6, 7, 3, 2, 5, 10}, {8, 8, 16, 1, 1, 8}, {7, 9, 5, 2, 7, 10},
     {1, 1, 2, 1, 1, 4}, {2, 3, 1, 2, 1, 6},
 };
+static const int add_case[][4] = {          /* n, m1, m2, d */
+    {1, 1, 1, 0}, {7, 16384, 8192, 14}, {33, 23170, -11585, 15}, {64, 32767, 32767, 15},
+    {255, 517, 30001, 14}, {16, -32767, 1, 8}, {5, 3, 5, 0},
+};
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 int main(void)
@@ -146,6 +151,16 @@ int main(void)
         dwconv3x3_int8_hwc_ref(bin, bw, bbias, bref, H, W, C, st, s[4], s[5]);
         int n = KERNEL_OUT_DIM(H, st) * KERNEL_OUT_DIM(W, st) * C;
         report("dwconv3x3", i, chk_i8(bout, n), count_diff_i8(bout, bref, n));
+    }
+    for (int i = 0; i < NELEM(add_case); i++) {
+        const int *s = add_case[i];
+        int n = s[0];
+        lcg_seed(6000 + i);
+        fill_i8(bin, n);
+        fill_i8(bw, n);
+        add_requant_int8(bin, bw, bout, n, s[1], s[2], s[3]);
+        add_requant_int8_ref(bin, bw, bref, n, s[1], s[2], s[3]);
+        report("add", i, chk_i8(bout, n), count_diff_i8(bout, bref, n));
     }
     printf("kernels_selftest: %s\n", failures ? "FAILED" : "OK");
     return failures ? 1 : 0;
