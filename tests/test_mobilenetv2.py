@@ -19,10 +19,12 @@ OUT = Path(__file__).resolve().parent / ".fwcache" / "mobilenetv2"
 _runs: dict = {}
 
 
-def run(noise: bool = False) -> mn.Result:
-    if noise not in _runs:
-        _runs[noise] = mn.run(mn.RES_TEST, OUT / str(mn.RES_TEST), noise=noise)
-    return _runs[noise]
+def run(noise: bool = False, network: str = mn.NETWORK, add: str = mn.ADD_KERNEL) -> mn.Result:
+    key = (noise, network, add)
+    if key not in _runs:
+        _runs[key] = mn.run(mn.RES_TEST, OUT / f"{network}-{add}" / str(mn.RES_TEST), noise=noise,
+                            network=network, add=add)
+    return _runs[key]
 
 
 # ---- Tile&Pack -------------------------------------------------------------------------------
@@ -47,17 +49,58 @@ def check_packing(layers: dict, placements: list, size: int = tp.SIZE) -> int:
     return n
 
 
-def test_tilepack_mobilenetv2():
-    ops, shapes = mn.structure(mn.RES)
+@pytest.mark.parametrize("network", mn.NETWORKS)
+def test_tilepack_mobilenetv2(network):
+    ops, shapes = mn.structure(mn.RES, network)
     layers = mn.conv_matrices(ops, shapes)
-    assert len(layers) == 35 and layers["conv0"] == (27, 32) and layers["last"] == (320, 1280)
-    policy, placements, counts, bound = mn.packing()
+    assert len(layers) == (36 if network == "paper" else 35)
+    assert layers["conv0"] == (27, 32) and layers["last"] == (320, 1280)
+    assert (layers.get("b1.expand") == (32, 32)) == (network == "paper")
+    policy, placements, counts, bound = mn.packing(network)
     n = check_packing(layers, placements)
     assert n == counts[policy] == min(counts.values())
     cells = sum(r * c for r, c in layers.values())
     assert bound == -(-cells // 256 ** 2) == 33 and n >= bound
     print(f"\nTile&Pack: {counts} crossbars (policy {policy}), lower bound {bound}; paper 34")
     assert n <= 36                                          # a sane packing, within 10 %
+
+
+# the inverted-residual table of Sandler et al. (CVPR 2018, Table 2): t, c, n, s
+SANDLER = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+           (6, 160, 3, 2), (6, 320, 1, 1))
+
+
+def fig12_layers() -> list[tuple[str, int]]:
+    """The paper's Fig. 12 rows (kind, conv weights), written here from the layer shapes:
+    2D_0 (3x3, 3 -> 32), a 32 -> 32 pointwise, the 17 blocks (expand when t > 1, 3x3
+    depth-wise, project; ADD when stride 1 and channels unchanged), 2D_1 (1x1, 320 -> 1280)."""
+    rows = [("conv", 3 * 3 * 3 * 32), ("conv", 32 * 32)]
+    cin = 32
+    for t, c, n, s in SANDLER:
+        for i in range(n):
+            hidden = cin * t
+            if t > 1:
+                rows.append(("conv", cin * hidden))
+            rows += [("dw", 9 * hidden), ("conv", hidden * c)]
+            if i > 0 and cin == c:
+                rows.append(("add", 0))
+            cin = c
+    return rows + [("conv", 320 * 1280)]
+
+
+def test_paper_variant_parameter_count():
+    """Fig. 12 of the paper: 63 layers, #params (conv weights only) summing to 2,190,784;
+    computed from the layer shapes, then the same from our network's structure."""
+    rows = fig12_layers()
+    assert len(rows) == 63 and sum(n for _, n in rows) == 2_190_784
+    assert sum(1 for k, _ in rows if k == "add") == 10
+    ops, shapes = mn.structure(mn.RES, "paper")
+    params = [(op.kind, op.k * op.k * shapes[op.ins[0]][2] * shapes[op.out][2] if op.kind == "conv"
+               else 9 * shapes[op.out][2] if op.kind == "dw" else 0)
+              for op in ops if op.kind in ("conv", "dw", "add")]
+    assert params == rows
+    tv = mn.structure(mn.RES, "torchvision")[0]
+    assert len([op for op in tv if op.kind in ("conv", "dw", "add")]) == 62
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -109,8 +152,36 @@ def test_golden_pieces_against_direct_loops():
              for r0, n in tiles]
     assert np.array_equal(g[op.out][0, 0], np.clip(np.sum(parts, axis=0), -64, 64))
     for op in m.ops:                                       # not degenerate
-        if op.kind in ("conv", "dw"):
+        if op.kind in ("conv", "dw", "add"):
             assert len(np.unique(g[op.out])) > 20, op.name
+    # the requantizing residual (PULP-NN's add): clip8((x * m1 + y * m2) >> d), floor shift
+    add = [op for op in m.ops if op.kind == "add"]
+    assert len(add) == 10
+    for op in add:
+        x, y = g[op.ins[0]].astype(int), g[op.ins[1]].astype(int)
+        v = (x * op.m1 + y * op.m2) // 2 ** op.d
+        assert np.array_equal(g[op.out], np.clip(v, -128, 127))
+        # 16-bit multipliers, the most precise shift: one more bit would overflow 16 bits
+        assert 0 < op.m1 <= 32767 and 0 < op.m2 <= 32767 and max(op.m1, op.m2) > 16383
+        # both inputs matter (neither branch drops out) and the ratio is the scales'
+        s0, s1, so = (m.scales[n] for n in (*op.ins, op.out))
+        assert abs(op.m1 / 2 ** op.d - s0 / so) <= 2 ** -op.d / 2 + 1e-12
+        assert abs(op.m2 / 2 ** op.d - s1 / so) <= 2 ** -op.d / 2 + 1e-12
+        assert 0.1 < op.m1 / op.m2 < 10
+    sat = mn.make_model(mn.RES_TEST, add="sat")
+    op = next(op for op in sat.ops if op.kind == "add")
+    assert np.array_equal(sat.golden[op.out], np.clip(sat.golden[op.ins[0]].astype(int)
+                                                      + sat.golden[op.ins[1]], -128, 127))
+
+
+def test_weight_scale_preserves_variance():
+    """weight_scale: real weights w / (std(w) sqrt(fan-in)) keep a layer's output variance
+    at its input's (random unit-variance input, the layer's own codes)."""
+    m = mn.make_model(mn.RES_TEST)
+    w = m.weights["b2.expand"].astype(float)
+    x = np.random.default_rng(0).standard_normal((4000, w.shape[0]))
+    y = x @ (w * mn.weight_scale(w))
+    assert 0.9 < y.var() < 1.1
 
 
 def test_cores_sum_clamp_trick_is_exact():
@@ -149,18 +220,21 @@ def test_memory_plan():
 
 
 # ---- on the simulator ------------------------------------------------------------------------
-def test_reduced_network_is_bit_exact():
-    r = run()
+@pytest.mark.parametrize("network,add", [("paper", "requant"), ("torchvision", "requant"),
+                                         ("paper", "sat")])
+def test_reduced_network_is_bit_exact(network, add):
+    r = run(network=network, add=add)
     assert r.exit_code == 0, r.output[-2000:]
     assert "mn errors=0" in r.output
     bad = {o.name: o.mismatches for o in r.ops if o.mismatches}
     assert not bad, bad
     assert r.ok and r.crossbars == 34
-    assert np.array_equal(r.logits, mn.make_model(mn.RES_TEST).golden["logits"].ravel())
+    m = mn.make_model(mn.RES_TEST, network=network, add=add)
+    assert len(r.ops) == len(m.ops) == (76 if network == "paper" else 75)
+    assert np.array_equal(r.logits, m.golden["logits"].ravel())
     assert sum(o.cycles for o in r.ops) == r.total
     # IMA layers: one 130 ns MVM (66 cycles at 500 MHz) per pixel and tile, pipelined, plus
     # the stream-in/out of the first/last job and core 0's configuration per trigger (tile)
-    m = mn.make_model(mn.RES_TEST)
     for o, op in zip(r.ops, m.ops):
         if op.kind == "conv":
             h, w, _ = m.shapes[op.name]
@@ -190,7 +264,8 @@ def test_main_job_quick(tmp_path, capsys):
     assert tool.main(["--quick", "--json", str(js), "--plot", str(png)]) == 0
     out = capsys.readouterr().out
     for text in ("speed-up", "ima-dw", "latency (ms)", "crossbars (Tile&Pack)", "b17.project.sum",
-                 "PCM noise", "wall time"):
+                 "PCM noise", "wall time", "network: paper", "requantizing add", "GMAC/s/W",
+                 "2D_0", "2D_1", "rows between 2D_0 and 2D_1", "b1.expand"):
         assert text in out, text
     doc = json.loads(js.read_text())
     assert set(doc["bottleneck"]["mappings"]) == set(mn.bn.MAPPINGS)
@@ -199,3 +274,18 @@ def test_main_job_quick(tmp_path, capsys):
     assert net["bit_exact"] and net["crossbars"] == 34 and net["resolution"] == mn.RES_TEST
     assert len(net["layers"]) == len(mn.make_model(mn.RES_TEST).ops) and len(net["noise"]) == 1
     assert png.stat().st_size > 10_000
+    # the Fig. 12 table: the paper's 63 rows with their #params (computed here from shapes)
+    assert net["network"] == "paper" and net["add_kernel"] == "requant"
+    fig = net["fig12"]
+    assert [(r["kind"], r["params"]) for r in fig["rows"]] == fig12_layers()
+    tot = fig["totals"]
+    assert tot["table"]["params"] == 2_190_784 and tot["table"]["rows"] == 63
+    assert tot["between"]["rows"] == 61
+    assert tot["between"]["params"] == 2_190_784 - 864 - 320 * 1280
+    assert tot["whole"]["cycles"] == net["cycles"]
+    assert abs(tot["whole"]["energy_uj"] - net["energy_uj"]) < 1e-6
+    assert sum(r["cycles"] for r in fig["rows"]) == tot["table"]["cycles"]
+    r = fig["rows"][0]
+    assert r["layer"] == "2D_0" and r["input"] == f"{mn.RES_TEST}x3"
+    assert r["macs"] == (mn.RES_TEST // 2) ** 2 * 27 * 32
+    assert abs(r["gmac_s_w"] - r["mmac"] / r["energy_mj"]) < 1e-9

@@ -2,14 +2,17 @@
 """Reproduce the paper: the MobileNetV2 bottleneck in five mappings and MobileNetV2 end to end.
 
 usage: python tools/paper.py [--json PATH|-] [--plot PNG] [--quick] [--noise-images N]
+                             [--network paper|torchvision] [--add requant|sat]
 
 Builds the firmware (firmware/bottleneck, firmware/mobilenetv2), runs the bottleneck block in
 the paper's five mappings (iss/paper/bottleneck.py) and MobileNetV2 on the simulated cluster
 (iss/paper/mobilenetv2.py: ideal IMA, every layer checked bit-exact against the numpy golden
 model, then the PCM noise model on N inputs), and prints the results next to the paper's
 (hardware.md §4). --quick: no bottleneck energy runs, MobileNetV2 at 64x64 instead of
-224x224, one noisy input (for the tests). Progress goes to stderr. Exit status 1 if a
-bit-exact check fails. Details: docs/paper.md.
+224x224, one noisy input (for the tests). --network: the paper's MobileNetV2 variant (Fig. 12:
+a 32 -> 32 pointwise layer before the first depth-wise; the default) or torchvision's;
+--add: the residual kernel, PULP-NN's requantizing add (default) or the saturating SIMD add.
+Progress goes to stderr. Exit status 1 if a bit-exact check fails. Details: docs/paper.md.
 """
 from __future__ import annotations
 
@@ -30,6 +33,13 @@ except ImportError:  # not installed: run from a checkout
     from iss.paper import bottleneck as bn, mobilenetv2 as mn
 
 TTY = sys.stderr.isatty()
+NETWORK_DESC = {"paper": "the paper's Fig. 12 variant: 63 layers, a 32 -> 32 pointwise layer "
+                         "before the first depth-wise, 2,190,784 conv weights",
+                "torchvision": "Sandler et al. Table 2 as torchvision: 62 layers, "
+                               "2,189,760 conv weights"}
+ADD_DESC = {"requant": "PULP-NN's requantizing add clip8((x*m1 + y*m2) >> d), scalar, "
+                       "split by rows",
+            "sat": "saturating add sat8(x + y), 4 lanes a word"}
 
 
 def say(msg: str, end: str = "\n") -> None:
@@ -48,8 +58,10 @@ def run_bottleneck(energy: bool) -> dict:
     return out
 
 
-def run_mobilenet(res: int, noise: bool = False, index: int = 0) -> mn.Result:
-    label = f"MobileNetV2 {res}x{res} {'PCM noise, input ' + str(index) if noise else 'ideal'}"
+def run_mobilenet(res: int, noise: bool = False, index: int = 0, network: str = mn.NETWORK,
+                  add: str = mn.ADD_KERNEL) -> mn.Result:
+    label = (f"MobileNetV2 ({network}) {res}x{res} "
+             f"{'PCM noise, input ' + str(index) if noise else 'ideal'}")
     last = [0.0]
 
     def progress(i, n, name):
@@ -60,7 +72,7 @@ def run_mobilenet(res: int, noise: bool = False, index: int = 0) -> mn.Result:
 
     t = time.perf_counter()
     say(f"[{label}] running ...")
-    r = mn.run(res, noise=noise, progress=progress, index=index)
+    r = mn.run(res, noise=noise, progress=progress, index=index, network=network, add=add)
     say(f"[{label}] {r.total} cycles, " + (f"{'bit-exact' if r.ok else 'NOT bit-exact'}"
         if not noise else f"logits SNR {r.noise_metrics()['logits_snr_db']:.1f} dB")
         + f" ({time.perf_counter() - t:.1f} s)")
@@ -100,11 +112,13 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
     w(f"software pointwise on 8 cores: {pw[0]:.1f} / {pw[1]:.1f} MAC/cycle (expand / project; "
       f"PULP-NN: up to 15.5); simulated {ref.stats['mips']:.1f} MIPS during `cores`")
     # ---- MobileNetV2 ----
-    _, _, counts, bound = mn.packing()
+    _, _, counts, bound = mn.packing(net.network)
+    model = mn.make_model(net.res, network=net.network, add=net.add)
     lat = net.latency_s()
     e = net.energy["total"]
     w("")
     w(f"== MobileNetV2 {net.res}x{net.res} end to end (docs/mobilenetv2.md) ==")
+    w(f"network: {net.network} ({NETWORK_DESC[net.network]}); residual: {ADD_DESC[net.add]}")
     w(f"{'':24s} {'ours':>10s} {'paper':>10s}")
     rows = [("latency (ms)", f"{lat * 1e3:.2f}", "10.1", lat * 1e3, 10.1),
             ("energy (uJ)", f"{e:.1f}", "482", e, 482.0),
@@ -128,7 +142,7 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
     w("by engine: " + ", ".join(f"{k} {c / clock * 1e3:.2f} ms ({100 * c / net.total:.0f} %) "
                                 f"{u:.1f} uJ" for k, (c, u) in by.items()))
     ima = net.stats["peripherals"]["ima"]
-    use = mn.ima_usage(mn.make_model(net.res))
+    use = mn.ima_usage(model)
     mvm_uj = DEFAULTS["ima_mvm_pj"].value * 1e-6
     busy = ima["phase_cycles"]["compute"] / net.total
     w(f"IMA: {ima['mvms']} MVMs, computing {100 * busy:.0f} % of the time; energy "
@@ -143,6 +157,25 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
         w(f"{i:3d} {o.name:18s} {o.engine:6s} {o.cycles:9d} {o.cycles / clock * 1e6:8.1f} "
           f"{100 * o.cycles / net.total:6.2f} {u:7.2f} {100 * u / e:5.1f}  "
           f"{'yes' if not o.mismatches else o.mismatches}")
+    fig = mn.fig12(model, net)
+    w("")
+    w("Per layer in the form of the paper's Fig. 12 (each IMA layer with the cores' sum of its "
+      "row tiles; pool and classifier not in it, as in the paper)")
+    w(f"{'layer':16s} {'input HxC':>10s} {'#params':>9s} {'MMAC':>8s} {'lat. ms':>8s} "
+      f"{'energy mJ':>10s} {'GMAC/s/W':>9s}  engine")
+
+    def fmt(r, extra=""):
+        g = f"{r['gmac_s_w']:9.1f}" if r["gmac_s_w"] is not None else f"{'-':>9s}"
+        return (f"{r['layer'][:16]:16s} {r.get('input', ''):>10s} {r['params']:9d} "
+                f"{r['mmac']:8.3f} {r['latency_ms']:8.4f} {r['energy_mj']:10.5f} {g}  {extra}")
+    for r in fig["rows"]:
+        w(fmt(r, r["engine"]))
+    for k in ("table", "between", "whole"):
+        r = fig["totals"][k]
+        w(f"total: {r['layer']}: {r['params']:,} params"
+          + (f" (+ classifier {r['params_fc']:,})" if "params_fc" in r else "")
+          + f", {r['mmac']:.1f} MMAC, {r['latency_ms']:.3f} ms, {r['energy_mj']:.4f} mJ, "
+          f"{r['gmac_s_w']:.1f} GMAC/s/W")
     if noisy:
         w("")
         w(f"PCM noise model on (docs/ima.md; {len(noisy)} input(s)): logits vs the ideal "
@@ -163,6 +196,7 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
                           "pointwise_mac_per_cycle": pw, "cores_mips": ref.stats["mips"],
                           "mappings": bj},
            "mobilenetv2": {
+               "network": net.network, "add_kernel": net.add,
                "resolution": net.res, "cycles": net.total, "latency_ms": lat * 1e3,
                "energy_uj": e, "energy_components_uj": net.energy, "inferences_per_s": 1 / lat,
                "crossbars": net.crossbars, "tilepack": {"counts": counts, "lower_bound": bound},
@@ -173,6 +207,7 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
                "layers": [{"name": o.name, "kind": o.kind, "engine": o.engine,
                            "cycles": o.cycles, "energy_uj": o.energy, "mismatches": o.mismatches}
                           for o in net.ops],
+               "fig12": fig,
                "noise": [{"input": r.image, **r.noise_metrics()} for r in noisy]}}
     return "\n".join(lines), doc
 
@@ -232,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="reduced MobileNetV2 (64x64), no bottleneck energy runs, one noisy input")
     ap.add_argument("--noise-images", type=int, metavar="N",
                     help="inputs run with the PCM noise model (default 3, --quick 1)")
+    ap.add_argument("--network", choices=mn.NETWORKS, default=mn.NETWORK,
+                    help="MobileNetV2 variant: the paper's Fig. 12 (default) or torchvision's")
+    ap.add_argument("--add", choices=mn.ADD_KERNELS, default=mn.ADD_KERNEL,
+                    help="residual kernel: PULP-NN's requantizing add (default) or the "
+                         "saturating SIMD add")
     args = ap.parse_args(argv)
     res = mn.RES_TEST if args.quick else mn.RES
     n_noise = args.noise_images if args.noise_images is not None else 1 if args.quick else 3
@@ -241,11 +281,12 @@ def main(argv: list[str] | None = None) -> int:
     for m in bn.MAPPINGS:
         bn.build(m)
     bn.write_platform()
-    b = mn.build(res)
+    b = mn.build(res, network=args.network, add=args.add)
     say(f"[build] done ({time.perf_counter() - t0:.1f} s); MobileNetV2 platform {b['platform']}")
     bres = run_bottleneck(energy=not args.quick)
-    net = run_mobilenet(res)
-    noisy = [run_mobilenet(res, noise=True, index=i) for i in range(n_noise)]
+    net = run_mobilenet(res, network=args.network, add=args.add)
+    noisy = [run_mobilenet(res, noise=True, index=i, network=args.network, add=args.add)
+             for i in range(n_noise)]
     text, doc = report(bres, net, noisy, time.perf_counter() - t0, args.quick)
     print(text, file=log)
     if args.plot:

@@ -7,7 +7,9 @@
  *         ELF's .ima_weights section, programmed by the loader: PCM is non-volatile)
  *   dw    the depth-wise accelerator (dw_layer_t precomputed)
  *   sum   cores: y = clip(sum of the T partial outputs of a layer split over row tiles)
- *   add   cores: residual sat8(x + y)
+ *   add   cores: residual, PULP-NN's requantizing add clip8((x * m1 + y * m2) >> d), split
+ *         over the cores by rows (add_requant_int8, firmware/kernels), or sat8(x + y) 4 lanes
+ *         a word (the generator's choice: `first`)
  *   pool  cores: global average pool, (sum + n/2) / n
  *   fc    cores: int32 logits; the weights stream from L2 in chunks, double-buffered (DMA)
  * Every activation lives in L1 (mn_arena; offsets from the generator's memory plan).
@@ -32,12 +34,14 @@ typedef struct {
     uint32_t kind, first, count;     /* conv: jobs [first, first+count); dw: mn_dw[first]; sum: T */
     uint32_t a, b, out;              /* L1 addresses: inputs a, b, output */
     uint32_t n;                      /* elements (sum, add), channels (pool), inputs (fc) */
-    int32_t lo, hi;                  /* sum: clip range */
+    int32_t lo, hi;                  /* sum: clip range; add (first = 1): m1, m2 */
+    int32_t d;                       /* add (first = 1): shift; count = rows */
 } mn_op_t;
 enum { MN_CONV = 1, MN_DW, MN_SUM, MN_ADD, MN_POOL, MN_FC };
 
 #include "mn_net.h"
-#include "../kernels/kernels.c"       /* dot_int8: cv.sdotsp.b in a hardware loop */
+#include "../kernels/kernels.c"       /* dot_int8: cv.sdotsp.b in a hardware loop;
+                                        add_requant_int8 */
 
 static const mn_op_t *cur;           /* the op the forked cores work on */
 static unsigned fc_rows, fc_first;   /* classifier chunk: rows [fc_first, +fc_rows) */
@@ -127,6 +131,22 @@ static void residual(void *arg)
                   ([k7f] "r"(0x7F7F7F7Fu), [k80] "r"(0x80808080u)), "memory");
 }
 
+/* Residual, PULP-NN's requantizing add (pulp_nn_add's arithmetic and work split, signed):
+ * out = clip8((x * m1 + y * m2) >> d); core i takes rows [i * chunk, (i + 1) * chunk) of the
+ * `count` rows, chunk = ceil(rows / cores). */
+static void residual_requant(void *arg)
+{
+    (void)arg;
+    int rows = cur->count, k = pi_cl_team_nb_cores(), chunk = (rows + k - 1) / k;
+    int r0 = pi_core_id() * chunk, r1 = r0 + chunk, row = cur->n / rows;
+    if (r0 > rows)
+        r0 = rows;
+    if (r1 > rows)
+        r1 = rows;
+    add_requant_int8((const int8_t *)cur->a + r0 * row, (const int8_t *)cur->b + r0 * row,
+                     (int8_t *)cur->out + r0 * row, (r1 - r0) * row, cur->lo, cur->hi, cur->d);
+}
+
 /* Global average pool over `count` pixels of n channels, 4 channels a word: the inputs are
  * in [0, 127] (after a ReLU), so two 16-bit lanes per 32-bit sum never carry
  * (count * 127 < 65536, checked by the generator); then (sum + count/2) / count. */
@@ -200,7 +220,7 @@ static void run_op(const mn_op_t *op)
         failures += dw_run(&mn_dw[op->first]) != 0;
         break;
     case MN_SUM:  pi_cl_team_fork(0, sum_partials, 0); break;
-    case MN_ADD:  pi_cl_team_fork(0, residual, 0); break;
+    case MN_ADD:  pi_cl_team_fork(0, op->first ? residual_requant : residual, 0); break;
     case MN_POOL: pi_cl_team_fork(0, pool, 0); break;
     case MN_FC:   classifier(op); break;
     }

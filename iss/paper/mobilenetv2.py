@@ -13,8 +13,15 @@ Arithmetic (the bottleneck's rules, iss/paper/bottleneck.py):
       (the ADC of its partial sum, same step as the unsplit linear layer) and the cores add
       them: y = clip(sum_t p_t, 0 or -64, 64)
   depth-wise:   clip(relu(acc) >> S, -128, 127)   (DW accelerator, pad 1)
-  residual:     sat8(x + y);  pool: (sum + n/2) // n;  classifier: int32 logits
-Ranges R and shifts S: 3 standard deviations of each layer's sums on this data.
+  residual:     clip8((x * m1 + y * m2) >> d) (PULP-NN's requantizing add, the default) or
+                sat8(x + y) (the 4-lane saturating add, add="sat");
+  pool: (sum + n/2) // n;  classifier: int32 logits
+Ranges R and shifts S: 3 standard deviations of each layer's sums on this data; the
+residual's m1, m2, d from the scales of its two inputs and of its output (`add_params`).
+
+Networks: "paper" (the default: the variant of the paper's Fig. 12, with a 32 -> 32
+pointwise layer before the first depth-wise) and "torchvision" (Sandler et al.'s Table 2 as
+torchvision builds it: the first block has no expansion layer).
 """
 from __future__ import annotations
 
@@ -36,6 +43,11 @@ from . import tilepack
 SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
             (6, 160, 3, 2), (6, 320, 1, 1))
 STEM, LAST, CLASSES = 32, 1280, 1000
+NETWORKS = ("paper", "torchvision")
+NETWORK = "paper"         # the default: the paper's Fig. 12 variant (63 layers, 2,190,784 params)
+ADD_KERNELS = ("requant", "sat")
+ADD_KERNEL = "requant"    # PULP-NN's pulp_nn_add arithmetic; "sat": the 4-lane saturating add
+ADD_MULT_MAX = (1 << 15) - 1   # pulp_nn_add's 16-bit multipliers
 RES = 224                 # the paper's input resolution
 RES_TEST = 64             # the reduced network of the test suite (same layers, final 2x2)
 SEED = bn.SEED
@@ -65,6 +77,9 @@ class Op:
     rng: int = 0               # conv: ADC range R;  dw: shift S
     lo: int = 0                # sum: clip range
     hi: int = 0
+    m1: int = 0                # add (requant): out = clip8((in0 * m1 + in1 * m2) >> d)
+    m2: int = 0
+    d: int = 0
 
     @property
     def engine(self) -> str:
@@ -72,9 +87,12 @@ class Op:
 
 
 # ---- the network ---------------------------------------------------------------------------
-def structure(res: int) -> tuple[list[Op], dict]:
+def structure(res: int, network: str = NETWORK) -> tuple[list[Op], dict]:
     """Ops and tensor shapes (h, w, c) before lowering; `input` is zero-padded by 1 (the
-    IMA streamer has no padding: the first conv reads the padded image)."""
+    IMA streamer has no padding: the first conv reads the padded image). network "paper"
+    has an expansion layer (32 -> 32, ReLU) in the first block, "torchvision" none."""
+    if network not in NETWORKS:
+        raise ValueError(f"network must be one of {NETWORKS}, got {network!r}")
     if res % 32:
         raise ValueError(f"the resolution must be a multiple of 32, got {res}")
     shapes = {"input": (res + 2, res + 2, 3)}
@@ -87,7 +105,7 @@ def structure(res: int) -> tuple[list[Op], dict]:
             b += 1
             stride, hidden, name = (s if i == 0 else 1), cin * t, f"b{b}"
             y = x
-            if t != 1:
+            if t != 1 or (network == "paper" and b == 1):
                 ops.append(Op(f"{name}.expand", "conv", (y,), f"{name}.expand", relu=True))
                 shapes[f"{name}.expand"] = (h, h, hidden)
                 y = f"{name}.expand"
@@ -118,10 +136,10 @@ def conv_matrices(ops, shapes) -> dict[str, tuple[int, int]]:
 
 
 @functools.lru_cache(maxsize=None)
-def packing():
+def packing(network: str = NETWORK):
     """Tile&Pack of MobileNetV2's IMA layers (the same for every resolution):
     (policy, placements, {policy: crossbars}, lower bound)."""
-    ops, shapes = structure(RES)
+    ops, shapes = structure(RES, network)
     layers = conv_matrices(ops, shapes)
     policy, placements, counts = tilepack.best_packing(layers)
     return policy, placements, counts, tilepack.lower_bound(tilepack.tile(layers, policy=policy))
@@ -183,6 +201,9 @@ class Model:
     placements: list                # tilepack.Placement of every IMA tile
     weights: dict                   # conv: [rows, cols] codes; dw: [3, 3, C]; fc: [1000, 1280]
     golden: dict                    # tensor -> int8 HWC (logits: int32), for input 0
+    network: str = NETWORK
+    add: str = ADD_KERNEL           # residual kernel: "requant" (PULP-NN) or "sat"
+    scales: dict = field(default_factory=dict)   # tensor -> real value of one code (input: 1)
 
     @property
     def crossbars(self) -> int:
@@ -195,11 +216,42 @@ def image(res: int, seed: int = SEED, index: int = 0) -> np.ndarray:
     return np.pad(img, ((1, 1), (1, 1), (0, 0))).astype(np.int8)
 
 
+def add_params(s0: float, s1: float, so: float) -> tuple[int, int, int]:
+    """(m1, m2, d) of the requantizing residual add out = clip8((x0 * m1 + x1 * m2) >> d)
+    for inputs of scales s0, s1 (real value of one code) and an output of scale so:
+    m_i = round(s_i / so * 2^d) with the largest d <= 31 that keeps both multipliers within
+    pulp_nn_add's 16 bits (<= 32767), i.e. the most precise 16-bit fixed-point ratios."""
+    for d in range(31, -1, -1):
+        m1, m2 = round(s0 / so * 2 ** d), round(s1 / so * 2 ** d)
+        if max(m1, m2) <= ADD_MULT_MAX:
+            return m1, m2, d
+    raise ValueError(f"residual scales out of range: {s0}, {s1} -> {so}")
+
+
+def weight_scale(w) -> float:
+    """Real value of one weight code of a layer with weights w [fan-in, outputs]:
+    1 / (std(codes) * sqrt(fan-in)), so that the layer preserves the variance of its input
+    (LeCun normalisation; a trained network's batch norm, folded, plays this role). With
+    the codes themselves as weights (scale 1) a block's residual branch would outgrow its
+    skip input by ~4 orders of magnitude and a requantizing add would drop the skip."""
+    w = np.asarray(w, np.float64)
+    return 1.0 / (float(np.std(w)) * math.sqrt(w.shape[0]))
+
+
 def forward(model: Model, x, calibrate: bool = False) -> dict:
     """Every tensor of the golden model for the padded input x. With `calibrate`, first set
     each layer's ADC range R / shift S from its sums on this data (3 standard deviations),
-    layer after layer."""
+    layer after layer, and each residual's m1, m2, d. The scale of every tensor (the real
+    value of one code; input: 1) follows from the layer's weight scale and its output rule:
+    ADC step SCALE * (low + high) / 127 of the sums, 2^S for a depth-wise shift. A weight
+    code w of a layer stands for the real weight w / (std(codes) * sqrt(fan-in)): the
+    variance-preserving (LeCun) normalisation a trained network's folded batch norm gives
+    (`weight_scale`). A residual's output scale is 3 standard deviations of its real sum
+    s0 x0 + s1 x1 over 127, the rule of every other layer (`add_params`)."""
     g = {"input": np.asarray(x, np.int8)}
+    sc = model.scales
+    if calibrate:
+        sc["input"] = 1.0
     for op in model.ops:
         x = [g[n].astype(np.int64) for n in op.ins]
         w = model.weights.get(op.name)
@@ -209,6 +261,10 @@ def forward(model: Model, x, calibrate: bool = False) -> dict:
             if calibrate:
                 op.rng = bn._clip_range(acc)
             tiles = row_tiles(model.placements, op.name)
+            if calibrate:
+                low = 0 if op.relu and len(tiles) == 1 else op.rng
+                sc[op.out] = (sc[op.ins[0]] * weight_scale(w) * bn.SCALE * (low + op.rng)
+                              / bn.ADC_FULL)
             if len(tiles) == 1:
                 y = bn.adc(acc, 0 if op.relu else op.rng, op.rng)
             else:
@@ -217,17 +273,32 @@ def forward(model: Model, x, calibrate: bool = False) -> dict:
         elif op.kind == "sum":
             p = x[0].reshape(op.k, -1, *x[0].shape[1:])
             y = np.clip(p.sum(axis=0), op.lo, op.hi)
+            if calibrate:
+                sc[op.out] = sc[op.ins[0]]
         elif op.kind == "dw":
             acc = dw_acc(x[0], w, op.s)
             if calibrate:
                 op.rng = max(0, round(float(np.log2(bn.CLIP_SIGMAS * np.std(acc) / 127))))
             y = bn.dw_shift(acc, op.rng)
-        elif op.kind == "add":
+            if calibrate:
+                sc[op.out] = sc[op.ins[0]] * weight_scale(w.reshape(9, -1)) * 2.0 ** op.rng
+        elif op.kind == "add" and model.add == "sat":
             y = np.clip(x[0] + x[1], -128, 127)
+            if calibrate:
+                sc[op.out] = sc[op.ins[0]]
+        elif op.kind == "add":
+            if calibrate:
+                s0, s1 = sc[op.ins[0]], sc[op.ins[1]]
+                real = s0 * x[0].astype(np.float64) + s1 * x[1].astype(np.float64)
+                sc[op.out] = bn.CLIP_SIGMAS * float(np.std(real)) / 127
+                op.m1, op.m2, op.d = add_params(s0, s1, sc[op.out])
+            y = np.clip((x[0] * op.m1 + x[1] * op.m2) >> op.d, -128, 127)
         elif op.kind == "pool":
             n = x[0].shape[0] * x[0].shape[1]
             assert x[0].min() >= 0 and n * 127 < 1 << 16    # the firmware's 16-bit lanes
             y = ((x[0].sum(axis=(0, 1)) + n // 2) // n).reshape(1, 1, -1)
+            if calibrate:
+                sc[op.out] = sc[op.ins[0]]
         else:                                               # fc: int32 logits
             g[op.out] = (x[0].reshape(-1) @ w.T).astype(np.int32).reshape(1, 1, -1)
             continue
@@ -236,11 +307,14 @@ def forward(model: Model, x, calibrate: bool = False) -> dict:
 
 
 @functools.lru_cache(maxsize=None)
-def make_model(res: int = RES, seed: int = SEED) -> Model:
+def make_model(res: int = RES, seed: int = SEED, network: str = NETWORK,
+               add: str = ADD_KERNEL) -> Model:
     """Weights (4-bit crossbar codes for the IMA layers, int8 for the depth-wise layers and
     the classifier), per-layer ranges calibrated on input 0, and its golden tensors."""
-    ops, shapes = structure(res)
-    _, placements, _, _ = packing()
+    if add not in ADD_KERNELS:
+        raise ValueError(f"add must be one of {ADD_KERNELS}, got {add!r}")
+    ops, shapes = structure(res, network)
+    _, placements, _, _ = packing(network)
     ops = lower(ops, shapes, placements)
     wts = {}
     for op in ops:
@@ -252,7 +326,7 @@ def make_model(res: int = RES, seed: int = SEED) -> Model:
             wts[op.name] = bn.uniform_int(seed, _stream(op.name), (3, 3, cin), -128, 127)
         elif op.kind == "fc":
             wts[op.name] = bn.uniform_int(seed, _stream(op.name), (CLASSES, LAST), -128, 127)
-    model = Model(res, seed, ops, shapes, placements, wts, {})
+    model = Model(res, seed, ops, shapes, placements, wts, {}, network, add)
     model.golden = forward(model, image(res, seed), calibrate=True)
     return model
 
@@ -340,7 +414,7 @@ def tables(model: Model, offsets: dict) -> dict:
     jobs, dws, rows = [], [], []
     dw_w_off, dw_blob = {}, bytearray()
     for op in model.ops:
-        kind, first, count, a, b, out, n, lo, hi = KINDS[op.kind], 0, 0, 0, 0, 0, 0, 0, 0
+        kind, first, count, a, b, out, n, lo, hi, d = KINDS[op.kind], 0, 0, 0, 0, 0, 0, 0, 0, 0
         if op.kind == "conv":
             tiles = sorted((p for p in pls if p.tile.layer == op.name),
                            key=lambda p: (p.tile.r0, p.tile.c0))
@@ -366,13 +440,15 @@ def tables(model: Model, offsets: dict) -> dict:
         elif op.kind == "add":
             h, w, c = shapes[op.out]
             a, b, out, n = offsets[op.ins[0]], offsets[op.ins[1]], offsets[op.out], h * w * c
+            if model.add == "requant":       # first = 1: PULP-NN's add over `count` rows
+                first, count, lo, hi, d = 1, h, op.m1, op.m2, op.d
         elif op.kind == "pool":
             h, w, c = shapes[op.ins[0]]
             a, out, n, count = offsets[op.ins[0]], offsets[op.out], c, h * w
         else:
             a, b, out = offsets["pool"], offsets["fc.buf"], offsets["logits"]
             n, count = LAST, CLASSES
-        rows.append((kind, first, count, a, b, out, n, lo, hi))
+        rows.append((kind, first, count, a, b, out, n, lo, hi, d))
     return {"jobs": jobs, "dw": dws, "ops": rows, "dw_blob": bytes(dw_blob)}
 
 
@@ -429,10 +505,10 @@ def header_text(model: Model, t: dict, arena: int) -> str:
     for a, w, o, h, wd, c, s, sh in t["dw"]:
         out.append(f"    {{(const int8_t *){A(a)}, mn_dw_weights + {w}, 0, (int8_t *){A(o)}, "
                    f"{h}, {wd}, {c}, {s}, DW_PAD_ALL(1), {sh}, 1}},\n")
-    out.append("};\n\n/* kind, first, count, a, b, out, n, lo, hi (mobilenetv2.c) */\n"
+    out.append("};\n\n/* kind, first, count, a, b, out, n, lo, hi, d (mobilenetv2.c) */\n"
                "static const mn_op_t mn_ops[MN_NOPS] = {\n")
-    for (kind, first, count, a, b, o, n, lo, hi), name in zip(t["ops"], names):
-        out.append(f"    {{{kind}, {first}, {count}, {A(a)}, {A(b)}, {A(o)}, {n}, {lo}, {hi}}},"
+    for (kind, first, count, a, b, o, n, lo, hi, d), name in zip(t["ops"], names):
+        out.append(f"    {{{kind}, {first}, {count}, {A(a)}, {A(b)}, {A(o)}, {n}, {lo}, {hi}, {d}}},"
                    f" /* {name} */\n")
     out.append("};\n\nstatic const char *const mn_op_names[MN_NOPS] = {\n    " +
                ", ".join(f'"{n}"' for n in names) + "};\n\n#endif\n")
@@ -440,10 +516,15 @@ def header_text(model: Model, t: dict, arena: int) -> str:
 
 
 def data_asm(d: Path, arena: int) -> str:
-    """mn_data.S: the binary blobs (.incbin), each in its memory."""
+    """mn_data.S: the binary blobs (.incbin), each in its memory. A comment carries the
+    blobs' hash: the compiler (zig cc) caches an assembled file by its own text, not by the
+    files it .incbin's, so new data in unchanged paths would keep a stale object."""
     inp = (d / "input.bin").stat().st_size
+    blobs = hashlib.sha256(b"".join((d / f).read_bytes() for f in
+                                    ("input.bin", "dw.bin", "fc.bin", "logits.bin", "xbar.bin")))
     return "\n".join([
         "/* Generated by iss/paper/mobilenetv2.py: do not edit. */",
+        f"/* data sha256 {blobs.hexdigest()} */",
         '    .section .l1_data, "aw", @progbits',
         "    .balign 16", "    .globl mn_arena", "mn_arena:",
         f'    .incbin "{d / "input.bin"}"', f"    .zero {arena - inp}",
@@ -459,9 +540,10 @@ def data_asm(d: Path, arena: int) -> str:
 
 
 # ---- build -------------------------------------------------------------------------------------
-def default_out_dir(res: int = RES) -> Path:
+def default_out_dir(res: int = RES, network: str = NETWORK, add: str = ADD_KERNEL) -> Path:
     from iss import toolchain
-    return toolchain.firmware_dir() / "build" / "mobilenetv2" / str(res)
+    variant = network + ("" if add == ADD_KERNEL else f"-{add}add")
+    return toolchain.firmware_dir() / "build" / "mobilenetv2" / variant / str(res)
 
 
 def l1_need(model: Model) -> dict:
@@ -501,12 +583,13 @@ def write_linker_script(out_dir: Path, l1: int) -> Path:
     return _write(Path(out_dir) / "link.ld", text)
 
 
-def build(res: int = RES, out_dir: Path | None = None, seed: int = SEED) -> dict:
+def build(res: int = RES, out_dir: Path | None = None, seed: int = SEED,
+          network: str = NETWORK, add: str = ADD_KERNEL) -> dict:
     """Generate the data and tables, the platform files and the linker script, compile
     firmware/mobilenetv2/mobilenetv2.c (cached). Returns the paths and the L1 figures."""
     from iss import toolchain
-    model = make_model(res, seed)
-    d = Path(out_dir or default_out_dir(res))
+    model = make_model(res, seed, network, add)
+    d = Path(out_dir or default_out_dir(res, network, add))
     mem = l1_need(model)
     offsets, arena = mem["offsets"], mem["arena"]
     t = tables(model, offsets)
@@ -525,7 +608,8 @@ def build(res: int = RES, out_dir: Path | None = None, seed: int = SEED) -> dict
     src = toolchain.firmware_dir() / "mobilenetv2" / "mobilenetv2.c"
     elf = d / "mobilenetv2.elf"
     rt = toolchain.runtime_dir()
-    deps = [src, ld, *files, *toolchain.runtime_files()]
+    kernels = [toolchain.firmware_dir() / "kernels" / f for f in ("kernels.c", "kernels.h")]
+    deps = [src, *kernels, ld, *files, *toolchain.runtime_files()]
     sig = hashlib.sha256(b"".join(p.read_bytes() for p in deps)).hexdigest()
     stamp = d / "mobilenetv2.elf.sha256"
     if not elf.exists() or not stamp.exists() or stamp.read_text() != sig:
@@ -566,6 +650,8 @@ class Result:
     l1: dict
     golden_logits: np.ndarray                      # the ideal model's, for this input
     image: int = 0
+    network: str = NETWORK
+    add: str = ADD_KERNEL
 
     @property
     def ok(self) -> bool:
@@ -611,7 +697,8 @@ def _snapshot(sim, hart) -> dict:
 
 
 def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progress=None,
-        index: int = 0, pcm_seed: int | None = None) -> Result:
+        index: int = 0, pcm_seed: int | None = None, network: str = NETWORK,
+        add: str = ADD_KERNEL) -> Result:
     """Build and run the network on input `index` (0: the one in the ELF; others are written
     into L1 before the run). Each op is a trace span (trace.h); at every span end the run's
     energy counts are snapshot (per-op energy = difference of snapshots) and, in an ideal
@@ -621,8 +708,8 @@ def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progre
 
     from iss.platform import load_platform
     from iss.simulator import Simulator
-    b = build(res, out_dir)
-    model = make_model(res)
+    b = build(res, out_dir, network=network, add=add)
+    model = make_model(res, network=network, add=add)
     platform = load_platform(b["platform_pcm" if noise else "platform"])
     if pcm_seed is not None:
         periph = tuple(dc_replace(p, params={**p.params, "pcm_seed": pcm_seed})
@@ -674,4 +761,71 @@ def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progre
     l1 = {k: v for k, v in b.items() if k in ("arena", "dw_weights", "stacks", "need", "l1")}
     return Result(res, noise, ops, int(total[1]) if total else 0, energy, logits.copy(),
                   res_.exit_code, text, res_.stats, model.crossbars, l1,
-                  golden["logits"].ravel().copy(), index)
+                  golden["logits"].ravel().copy(), index, network, add)
+
+
+# ---- the paper's per-layer table (Fig. 12) ---------------------------------------------------
+def fig12(model: Model, result: Result) -> dict:
+    """The per-layer table in the form of the paper's Fig. 12: one row per layer (conv0 as
+    2D_0, the last 1x1 as 2D_1, each IMA layer with the cores' sum of its row tiles, each
+    depth-wise layer, each ADD; not the pool and the classifier, as the paper's table):
+    input H x C, #params (conv weights: K*K*Cin*Cout, depth-wise 9*C, ADD 0), MMAC,
+    latency (ms), energy (mJ) and GMAC/s/W (= MAC per joule / 1e9 = MMAC / mJ). Totals: all
+    rows, the rows strictly between 2D_0 and 2D_1, and the whole inference (+ pool, fc)."""
+    clock = result.stats["clock_hz"]
+    shapes = model.shapes
+    rows = []
+    for op, r in zip(model.ops, result.ops):
+        if op.kind == "sum":                         # the cores' part of the layer above
+            rows[-1]["cycles"] += r.cycles
+            rows[-1]["energy_uj"] += r.energy.get("total", 0.0)
+            rows[-1]["engine"] += "+cores"
+            continue
+        if op.kind not in ("conv", "dw", "add"):
+            continue
+        name = op.name
+        h, w, c = shapes[op.ins[0]]
+        if op.name == "conv0":
+            h, w = h - 2, w - 2                      # the unpadded image
+        ho, wo, co = shapes[name]                    # a split layer's summed output
+        if op.kind == "conv":
+            params = op.k * op.k * c * co
+            macs = ho * wo * params
+        elif op.kind == "dw":
+            params, macs = 9 * c, ho * wo * 9 * c
+        else:
+            params = macs = 0
+        label = {"conv0": "2D_0", "last": "2D_1"}.get(name, name)
+        rows.append({"layer": label, "op": name, "kind": op.kind, "engine": op.engine,
+                     "input": f"{h}x{c}", "params": params, "macs": macs,
+                     "cycles": r.cycles, "energy_uj": r.energy.get("total", 0.0)})
+    for row in rows:
+        _fig12_derived(row, clock)
+
+    def total(sel, label):
+        t = {"layer": label, "rows": len(sel), "params": sum(r["params"] for r in sel),
+             "macs": sum(r["macs"] for r in sel), "cycles": sum(r["cycles"] for r in sel),
+             "energy_uj": sum(r["energy_uj"] for r in sel)}
+        return _fig12_derived(t, clock)
+
+    i0 = next(i for i, r in enumerate(rows) if r["layer"] == "2D_0")
+    i1 = next(i for i, r in enumerate(rows) if r["layer"] == "2D_1")
+    whole = total(rows, "whole network (inference: + pool, classifier)")
+    rest = [r for o, r in zip(model.ops, result.ops) if o.kind in ("pool", "fc")]
+    whole["cycles"] += sum(r.cycles for r in rest)
+    whole["energy_uj"] += sum(r.energy.get("total", 0.0) for r in rest)
+    whole["macs"] += LAST * CLASSES                  # the classifier (the pool: additions)
+    whole["params_fc"] = LAST * CLASSES
+    _fig12_derived(whole, clock)
+    return {"rows": rows,
+            "totals": {"table": total(rows, f"all {len(rows)} rows of the table"),
+                       "between": total(rows[i0 + 1:i1], "rows between 2D_0 and 2D_1 (exclusive)"),
+                       "whole": whole}}
+
+
+def _fig12_derived(row: dict, clock: float) -> dict:
+    row["mmac"] = row["macs"] / 1e6
+    row["latency_ms"] = row["cycles"] / clock * 1e3
+    row["energy_mj"] = row["energy_uj"] / 1e3
+    row["gmac_s_w"] = row["mmac"] / row["energy_mj"] if row["energy_mj"] else None
+    return row
