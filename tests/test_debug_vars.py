@@ -531,3 +531,20 @@ def test_o2_next_steps_over_inlined_calls_step_enters_them(firmware_elf):
     after = out[out.index("#1  main ()"):]
     assert re.search(rf"^{ret}\t", after, re.M)
     assert re.search(rf"^main \(\) at main.c:{call}\n{call}\t", after, re.M)
+
+
+def test_o0_watch_local_until_its_frame_exits(o0):
+    """`watch sum` in dot: sum = 0, 5, 17, 38, 70 (1*5, +2*6, +3*7, +4*8); when dot returns,
+    gdb deletes the watchpoint and stops in main at the call's return address."""
+    main_dot = line_of("LINE_MAIN_DOT")
+    # (the first store, sum = 0, changes it only if the stack slot was not 0 already)
+    out = run_script(o0, ["break dot", "run", "watch sum", "continue", "continue", "continue",
+                          "continue", "continue", "continue", "info watchpoints", "continue"])
+    assert "Traceback" not in out and "internal error" not in out
+    changes = re.findall(r"Old value = (-?\d+)\nNew value = (-?\d+)", out)
+    assert changes[-3:] == [("5", "17"), ("17", "38"), ("38", "70")]
+    assert re.search(rf"\nWatchpoint 2 deleted because the program has left the block in\n"
+                     rf"which its expression is valid.\n{HEX} in main \(\) at vars.c:{main_dot}\n{main_dot}\t",
+                     out)
+    assert "No watchpoints." in out
+    assert "d=70 t=65 r3=109 x=60" in out

@@ -56,6 +56,7 @@ class Breakpoint:
     watch_size: int = 4
     watch_signed: bool = True
     old: int | None = None
+    scope: tuple | None = None     # watch of locals: (hart, caller pc, caller sp) = frame exit
 
     @property
     def is_watch(self) -> bool:
@@ -717,7 +718,8 @@ class Shell(FrameVariableCommands):
     # ---- breakpoint bookkeeping ------------------------------------------------------------
     def sync_breakpoints(self) -> None:
         want = {b.address for b in self.breakpoints.values()
-                if not b.is_watch and b.enabled} | self.internal
+                if not b.is_watch and b.enabled} | self.internal | \
+            {b.scope[1] for b in self.breakpoints.values() if b.is_watch and b.scope}
         for a in list(self.target.breakpoints - want):
             self.target.remove_breakpoint(a)
         for a in want - self.target.breakpoints:
@@ -872,6 +874,13 @@ class Shell(FrameVariableCommands):
                         watch_size=max(1, min(size, 8)), watch_signed=v.signed)
         self.next_number += 1
         bp.old = self.watch_value(bp)
+        if self.running and self.uses_locals(arg):
+            # gdb: a watchpoint on locals lives as long as their frame
+            frames, level = self.selected_frames()
+            phys = frames[level].physical_level
+            physical = self.frame_states(phys + 2)
+            if phys + 1 < len(physical):
+                bp.scope = (self.target.current, physical[phys + 1].pc, physical[phys + 1].sp)
         self.breakpoints[bp.number] = bp
         self.sync_breakpoints()
         title = {"w": "Hardware watchpoint", "r": "Hardware read watchpoint",
@@ -893,6 +902,8 @@ class Shell(FrameVariableCommands):
         self.unwinder.clear()
         self.selected = 0
         self.exit_code = None
+        for bp in [b for b in self.breakpoints.values() if b.scope]:
+            del self.breakpoints[bp.number]        # their frame is gone
         for bp in self.breakpoints.values():
             if bp.is_watch:
                 bp.old = self.watch_value(bp)
@@ -980,6 +991,10 @@ class Shell(FrameVariableCommands):
     def classify(self, event: Event, stepping: bool = False):
         """None to keep going, else what to report: ('breakpoint', [bps]) etc."""
         if event.reason == "breakpoint":
+            gone = [b for b in self.breakpoints.values() if b.is_watch and b.scope and
+                    b.scope[:2] == (event.hart, event.pc) and self.target.hart.reg(2) >= b.scope[2]]
+            if gone:
+                return ("scope", gone)
             hits = self.user_breakpoints_at(event.pc)
             if hits:
                 return ("breakpoint", hits)
@@ -1073,6 +1088,14 @@ class Shell(FrameVariableCommands):
                 if bp.temporary:
                     self.breakpoints.pop(bp.number, None)
             self.sync_breakpoints()
+        elif what == "scope":
+            for bp in items:
+                self.breakpoints.pop(bp.number, None)
+                self.say()
+                self.say(f"Watchpoint {bp.number} deleted because the program has left the block in")
+                self.say("which its expression is valid.")
+            self.sync_breakpoints()
+            self.print_frame_line(event.pc, mid=True)
         elif what == "watchpoint":
             for bp, old, new, access in items:
                 title = {"w": "Hardware watchpoint", "r": "Hardware read watchpoint",
