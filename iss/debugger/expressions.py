@@ -81,7 +81,6 @@ class Evaluator:
 
     def __init__(self, env):
         self.env = env
-        self.shell = env
 
     # ---- driver -----------------------------------------------------------------------
     def tokenize(self, text: str) -> list[str]:
