@@ -548,3 +548,16 @@ def test_o0_watch_local_until_its_frame_exits(o0):
                      out)
     assert "No watchpoints." in out
     assert "d=70 t=65 r3=109 x=60" in out
+
+
+def test_o2_set_var_in_an_outer_frame_register(o2):
+    """main's d and t live in callee-saved registers (s2, s1) at -O2; from core 0's worker
+    frame, `frame function main` + `set var` changes what main prints afterwards."""
+    worker = line_of("LINE_WORKER")
+    out = run_script(o2, [f"break vars.c:{worker} if mine == 109", "run", "thread 1",
+                          "frame function main", "set var d = 71", "set var t = d + 1",
+                          "info locals", "frame 0", "p d", "delete", "continue"])
+    assert "Traceback" not in out and "internal error" not in out
+    assert "\nd = 71\nt = 72\n" in out
+    assert 'No symbol "d" in current context.' in out        # frame 0 is worker again
+    assert "d=71 t=72 r3=109 x=60" in out
