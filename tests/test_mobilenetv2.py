@@ -241,6 +241,15 @@ def test_reduced_network_is_bit_exact(network, add):
             tiles = sum(1 for p in m.placements if p.tile.layer == op.name)
             jobs = h * w * tiles
             assert jobs * 66 <= o.cycles <= jobs * 66 * 1.05 + 120 * tiles, (op.name, o.cycles)
+    # PULP-NN's add: 7 single-cycle instructions per element in a hardware loop (two byte
+    # loads, mul, cv.mac, sra, cv.clip, byte store; no load-use stall), rows split over 8
+    # cores in chunks of ceil(rows / 8): the busiest core's elements times 7, plus the fork
+    if add == "requant":
+        for o, op in zip(r.ops, m.ops):
+            if op.kind == "add":
+                h, w, c = m.shapes[op.out]
+                busy = -(-h // 8) * w * c * 7
+                assert busy <= o.cycles <= busy + 400, (op.name, o.cycles, busy)
     # per-op energies add up to the network's
     assert abs(sum(o.energy["total"] for o in r.ops) - r.energy["total"]) < 1e-6
     assert r.energy["ima"] > 0 and r.energy["dw"] > 0 and r.energy["dma"] > 0
