@@ -233,7 +233,8 @@ def plot(doc: dict, path: str) -> None:
         ax.set_ylabel(label)
         total = f"{net['latency_ms']:.2f} ms (paper 10.1)" if key == "cycles" else \
             f"{net['energy_uj']:.0f} uJ (paper 482)"
-        ax.set_title(f"MobileNetV2 {net['resolution']}x{net['resolution']}, per layer: {total}")
+        ax.set_title(f"MobileNetV2 ({net['network']}) {net['resolution']}x{net['resolution']}, "
+                     f"per layer: {total}")
         ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=v) for v in colors.values()],
                   labels=list(colors), fontsize=8)
     maps = doc["bottleneck"]["mappings"]
