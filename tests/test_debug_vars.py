@@ -513,19 +513,22 @@ def test_o2_inline_frames_of_a_sleeping_core(o2):
 
 def test_o2_next_steps_over_inlined_calls_step_enters_them(firmware_elf):
     """matmul_int8 (-O2): lcg_next() is inlined into main's fill loop.  gdb's `next` steps
-    over the inlined call; `step` enters it (an inline frame: lcg_next () at main.c:48,
-    called from main.c:88); `next` at its last line comes back to main."""
+    over the inlined call; `step` from the loop line stops at the call site first (line 88,
+    still main), the next `step` enters it without running (an inline frame: lcg_next ()
+    at main.c:48, called from main.c:88); `next` at its last line comes back to main."""
     elf = firmware_elf("matmul_int8")
     src = (Path(toolchain.firmware_dir()) / "apps" / "matmul_int8" / "main.c").read_text().splitlines()
     body = next(n for n, t in enumerate(src, 1) if "lcg_state = lcg_state * 1664525u" in t)
     ret = body + 1
     call = next(n for n, t in enumerate(src, 1) if "A[i][k] = lcg_next();" in t)
-    out = run_script(elf, ["break main", "run", "next", "next", "next", "next", "step", "bt",
-                           "info frame", "next", "next"])
+    out = run_script(elf, ["break main", "run", "next", "next", "next", "next", "step", "p $pc",
+                           "step", "p $pc", "bt", "info frame", "next", "next"])
     assert "Traceback" not in out and "internal error" not in out
     before_step = out[:out.index("lcg_next () at")]
     assert f"\n{body}\t" not in before_step                  # next never enters lcg_next
-    assert before_step.count(f"\n{call}\t") == 2
+    assert before_step.count(f"\n{call}\t") == 3               # 2 nexts, then the call site
+    pcs = printed(out)
+    assert pcs[0] == pcs[1]                                    # entering ran nothing
     assert re.search(rf"^lcg_next \(\) at main.c:{body}\n{body}\t", out, re.M)
     assert re.search(rf"^#0  lcg_next \(\) at main.c:{body}\n#1  main \(\) at main.c:{call}$", out, re.M)
     after = out[out.index("#1  main ()"):]

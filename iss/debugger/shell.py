@@ -29,7 +29,7 @@ from .debuginfo import DebugInfo, Row
 from .dwarf_vars import DwarfError, DwarfVars, evaluate as dwarf_evaluate
 from .expressions import Evaluator, ExprError, Value, optimized_out
 from .frames import Unwinder, FrameLocals
-from .target import HWLOOP_REGISTERS, DebugTarget, Event
+from .target import DebugTarget, Event
 from .valueprint import TypedPrinter, char_literal as _char_literal
 from .valueprint import c_string as _c_string, format_int, wrap as _wrap
 from .varcmds import FrameVariableCommands
@@ -1134,7 +1134,7 @@ class Shell(FrameVariableCommands):
         at_start = pc in self.info.stmt or (row is not None and self.info.line_start(pc) == pc)
         func = self.frame_function(pc)
         frames = None
-        if header and self.running and pc == self.pc:
+        if self.running and pc == self.pc and lookup in (None, pc):
             frames = self.frame_states(2, visible=True)
             if frames and frames[0].ndepth:           # in an inlined subroutine (gdb's frame)
                 func, where, _ = self.frame_where(frames, 0)
@@ -1313,11 +1313,50 @@ class Shell(FrameVariableCommands):
         count = self.eval.evaluate(arg).value if arg else 1
         for _ in range(max(count, 1)):
             func0 = self.frame_key()
+            if into and self.skipped_inlines():
+                # gdb: stopped at an inlined call's site, step enters the inlined
+                # function without running
+                self.stop_where = None
+                event, result = Event("step", self.pc, self.target.current), ("step", [])
+                continue
+            depth0 = self.dvars.inline_depth(self.pc) - self.skipped_inlines()
+            line0 = self.current_line()
             event, result = self._step_line(into, until)
             if result[0] != "step":
                 self.report(event, result)
                 return
+            if into:
+                self._stop_at_inline_site(depth0, line0)
         self.report(event, result, step_header=self.frame_key() != func0)
+
+    def skipped_inlines(self) -> int:
+        """Inlined calls starting at the pc that the stop shows at their call site."""
+        if not self.running or self.stop_where != (self.target.current, self.pc):
+            return 0
+        return min(self.dvars.inline_entries_at(self.pc), self.dvars.inline_depth(self.pc))
+
+    def current_line(self):
+        """(file, line) the user sees for frame 0 (the call site when inlined calls starting
+        here are not entered yet)."""
+        skipped = self.skipped_inlines()
+        if skipped:
+            site = self.dvars.inline_frame(self.pc, skipped)[1]
+            if site is not None:
+                return site[0], site[2]
+        row = self.info.row_at(self.pc)
+        return (row.file, row.line) if row else None
+
+    def _stop_at_inline_site(self, depth0: int, line0) -> None:
+        """After a step into the first instruction of inlined code: gdb stops at the call
+        site first unless the call is on the line being stepped."""
+        new = self.pc
+        entered = self.dvars.inline_depth(new) - depth0
+        entries = self.dvars.inline_entries_at(new)
+        if entered <= 0 or entries <= 0:
+            return
+        site = self.dvars.inline_frame(new, min(entered, entries))[1]
+        if site is not None and (site[0], site[2]) != line0:
+            self.stop_where = (self.target.current, new)
 
     def frame_key(self):
         """What identifies the innermost frame for step reports: the function and, in
@@ -1329,7 +1368,7 @@ class Shell(FrameVariableCommands):
             frames = self.frame_states(1, visible=True)
         except (ShellError, IssError):
             return func
-        if not frames or not frames[0].ndepth:
+        if not frames or frames[0].depth == frames[0].ndepth:
             return func
         return func, self.frame_where(frames, 0)[0], frames[0].ndepth - frames[0].depth
 
@@ -1352,7 +1391,7 @@ class Shell(FrameVariableCommands):
             row = self.info.row_at(self.pc)
             if row is None or self.pc in self.info.stmt:
                 return event, ("step", [])
-        cur = (row.file, row.line)
+        cur = self.current_line() or (row.file, row.line)
         func = self.target.image.function_at(self.pc)
         lo = self.pc - func[1] if func else self.pc
         hi = lo + 0x100000
@@ -1364,7 +1403,8 @@ class Shell(FrameVariableCommands):
         steps = 0
         event = None
         until_end = row.end
-        depth0 = self.dvars.inline_depth(self.pc)     # next steps over inlined calls (gdb)
+        # next steps over inlined calls (gdb)
+        depth0 = self.dvars.inline_depth(self.pc) - self.skipped_inlines()
         while True:
             pc = self.pc
             call, length = self.is_call(pc)
