@@ -123,6 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     see.add_argument("--itrace-range", metavar="LO:HI",
                      help="only instructions with LO <= pc < HI in --itrace (numbers, or a "
                           "function name)")
+    see.add_argument("--itrace-mem", action="store_true",
+                     help="add Spike-style memory fields to --itrace lines: 'mem 0xADDR' for "
+                          "loads, 'mem 0xADDR 0xVALUE' for stores")
     run.set_defaults(handler=_cmd_run)
 
     sub.add_parser("cc", help="compile firmware: iss cc [--isa corev|rv32imc] [clang args] -o OUT.elf SRC...")
@@ -281,8 +284,8 @@ def _cmd_run(args) -> int:
 def _open_itrace(args):
     """(InstructionTrace, file) for --itrace, or None."""
     if not args.itrace:
-        if args.itrace_harts is not None or args.itrace_range is not None:
-            raise IssError("--itrace-harts / --itrace-range need --itrace FILE")
+        if args.itrace_harts is not None or args.itrace_range is not None or args.itrace_mem:
+            raise IssError("--itrace-harts / --itrace-range / --itrace-mem need --itrace FILE")
         return None
     from .itrace import InstructionTrace
     if args.itrace == "-" and args.json == "-":
@@ -296,7 +299,7 @@ def _open_itrace(args):
             raise IssError(f"cannot write {args.itrace}: {e.strerror}") from None
     print("iss: --itrace is slow (a Python hook per instruction of the traced harts)",
           file=sys.stderr)
-    return InstructionTrace(out, args.itrace_harts, args.itrace_range), out
+    return InstructionTrace(out, args.itrace_harts, args.itrace_range, args.itrace_mem), out
 
 
 class _ProgressLine:

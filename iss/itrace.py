@@ -5,7 +5,7 @@ MIPS instead of hundreds); harts not selected by `--itrace-harts` run at full sp
 
 Format (text, `#` lines are comments; fields separated by single spaces):
 
-    HART CYCLE PC WORD MNEMONIC [OPERANDS] [; REG=VALUE ...]
+    HART CYCLE PC WORD MNEMONIC [OPERANDS] [; REG=VALUE ... [mem 0xADDR [0xVALUE]]]
 
   HART      hart index (decimal)
   CYCLE     the hart's cycle at which the instruction starts (decimal; timing model)
@@ -17,6 +17,18 @@ Format (text, `#` lines are comments; fields separated by single spaces):
             instruction changed (post-increment bases), ABI names, `=0x` + 8 hex digits;
             `; slept` marks an event-unit wait that put the core to sleep (it runs again,
             and appears again, when the core is woken)
+  mem ...   with `--itrace-mem` (opt-in: the default lines stay as they were), after the
+            write-back, as Spike's commit log: `mem 0xADDR` for a load (the value loaded is
+            the destination register's write-back), `mem 0xADDR 0xVALUE` for a store
+            (VALUE: 2, 4 or 8 hex digits for a byte, half, word). Every load and store:
+            RV32, compressed, XpulpV2 / CORE-V post-increment (ADDR = the old base) and
+            register-offset forms, event-unit loads. Not on `; slept` lines (the access
+            is made again, and shown, when the core is woken).
+
+Function names: a comment line `# HART <function>` comes before a hart's line whenever
+that line's (hart, function) differs from the previous line's (a call, a return, another
+hart's lines in between); the function is the ELF symbol containing the PC, or else the
+closest symbol below it.
 
 Lines of different harts interleave in scheduler order (each hart's own lines are in
 program order). `--itrace-range LO:HI` keeps instructions with LO <= PC < HI (hex or
@@ -34,6 +46,9 @@ from unicorn.riscv_const import UC_RISCV_REG_X0
 
 from .disasm import format_instruction
 from .errors import IssError
+from .isa import fields as F
+from .isa.decoder import decode
+from .isa.spec import KIND_ELW, KIND_LOAD, KIND_STORE, MEM_REGREG
 from .hooks import CTX_CYCLES, CTX_GPR, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0, \
     CTX_LP_EXIT0, CTX_SLEEP
 from .timing import classify
@@ -106,9 +121,43 @@ def _hook_all_custom(sim) -> None:
         custom.hook_also(pos, end - 1)
 
 
+def memory_operand(raw: int, flavour: str):
+    """(store, size, base, imm, offset, data) of a load / store word: address = x[base] +
+    imm + x[offset] (registers before the instruction; x0 reads 0), stored value x[data];
+    None for other instructions."""
+    d = decode(raw, flavour) if raw & 3 == 3 else None
+    if d is not None:
+        if d.kind == KIND_ELW:
+            return False, 4, d.rs1, d.imm, 0, 0
+        if d.kind == KIND_LOAD:          # post-increment: the access is at the old base
+            return False, d.mem_size, d.rs1, 0, d.rs2 if d.mem_mode == MEM_REGREG else 0, 0
+        if d.kind == KIND_STORE:
+            return True, d.mem_size, d.rs1, 0, d.rs3 if d.mem_mode == MEM_REGREG else 0, d.rs2
+        return None
+    if raw & 3 == 3:
+        opcode, f3 = raw & 0x7F, (raw >> 12) & 7
+        rs1, rs2 = (raw >> 15) & 31, (raw >> 20) & 31
+        if opcode == 0x03 and f3 in (0, 1, 2, 4, 5):
+            return False, 1 << (f3 & 3), rs1, F.imm_i(raw), 0, 0
+        if opcode == 0x23 and f3 in (0, 1, 2):
+            return True, 1 << f3, rs1, F.imm_s(raw), 0, rs2
+        return None
+    q, f3 = raw & 3, raw >> 13
+    if q == 0 and f3 in (2, 6):          # c.lw / c.sw
+        off = ((raw >> 10) & 7) << 3 | ((raw >> 6) & 1) << 2 | ((raw >> 5) & 1) << 6
+        return f3 == 6, 4, 8 + ((raw >> 7) & 7), off, 0, 8 + ((raw >> 2) & 7)
+    if q == 2 and f3 == 2 and (raw >> 7) & 31:      # c.lwsp
+        return False, 4, 2, ((raw >> 12) & 1) << 5 | ((raw >> 4) & 7) << 2 | ((raw >> 2) & 3) << 6, 0, 0
+    if q == 2 and f3 == 6:                           # c.swsp
+        return True, 4, 2, ((raw >> 9) & 15) << 2 | ((raw >> 7) & 3) << 6, 0, (raw >> 2) & 31
+    return None
+
+
 class InstructionTrace:
-    def __init__(self, out, harts: set[int] | None = None, address_range: str | None = None):
+    def __init__(self, out, harts: set[int] | None = None, address_range: str | None = None,
+                 mem: bool = False):
         self.out = out
+        self.mem = mem           # --itrace-mem: Spike-style `mem 0xADDR [0xVALUE]` fields
         self.harts = harts
         self.range_text = address_range
         self.starts, self.ends = [0], [1 << 32]      # traced [lo, hi) ranges, sorted
@@ -117,6 +166,7 @@ class InstructionTrace:
         self.cache: dict[int, tuple[str, int]] = {}
         self._handles = []
         self.lines = 0
+        self.last = None         # (hart, function) of the last line written
 
     def attach(self, hart) -> None:
         """Called by Hart.__init__ before the custom-code hooks (ours must run first)."""
@@ -127,8 +177,9 @@ class InstructionTrace:
                 ranges = parse_range(self.range_text, sim.image)
                 self.starts, self.ends = [r[0] for r in ranges], [r[1] for r in ranges]
             _hook_all_custom(sim)
-            self.out.write("# iss itrace/1: HART CYCLE PC WORD MNEMONIC [OPERANDS] [; REG=VALUE ...]"
-                           " (docs/profiling.md)\n")
+            self.out.write("# iss itrace/1: HART CYCLE PC WORD MNEMONIC [OPERANDS] [; REG=VALUE ..."
+                           f"{' [mem 0xADDR [0xVALUE]]' if self.mem else ''}]; "
+                           "'# HART <function>' lines (docs/profiling.md)\n")
         if self.harts is not None and hart.index not in self.harts:
             return
         state = self.states[hart.index] = _HartState(hart)
@@ -178,15 +229,31 @@ class InstructionTrace:
             word_text, _, rest = text.partition(" ")
             text = f"{word_text} {rest.strip()}"
             raw = int.from_bytes(code, "little")
-            insn = classify(raw if raw & 3 == 3 else raw & 0xFFFF, sim.flavour)
-            got = self.cache[pc] = (text, insn.writes)
+            raw = raw if raw & 3 == 3 else raw & 0xFFFF
+            insn = classify(raw, sim.flavour)
+            got = self.cache[pc] = (text, insn.writes, memory_operand(raw, sim.flavour),
+                                    self._function(pc))
         return got
+
+    def _function(self, pc: int) -> str:
+        image = self.sim.image
+        hit = image.function_at(pc)
+        if hit is not None:
+            return hit[0]
+        if not hasattr(self, "_symbols"):
+            self._symbols = sorted((a, n) for n, a in image.symbols.items())
+        i = bisect_right(self._symbols, (pc, "\uffff")) - 1
+        return self._symbols[i][1] if i >= 0 else "?"
 
     def _emit(self, state, after: bytes, slept: bool) -> None:
         pc = state.pending
         state.pending = None
-        text, rd = self._decode(pc)
-        line = f"{state.hart.index} {state.cycle} {pc:08x} {text}"
+        text, rd, mem, function = self._decode(pc)
+        hart = state.hart.index
+        if (hart, function) != self.last:
+            self.last = (hart, function)
+            self.out.write(f"# {hart} <{function}>\n")
+        line = f"{hart} {state.cycle} {pc:08x} {text}"
         if slept:
             line += " ; slept"
         else:
@@ -197,8 +264,15 @@ class InstructionTrace:
                 changed = [i for i in range(1, 32) if new[i] != old[i]]
             if rd and rd not in changed:
                 changed.insert(0, rd)
-            if changed:
-                line += " ; " + " ".join(f"{ABI[i]}=0x{new[i]:08x}" for i in changed)
+            effects = [f"{ABI[i]}=0x{new[i]:08x}" for i in changed]
+            if mem is not None and self.mem:
+                store, size, base, imm, offset, data = mem
+                old = _REGS.unpack(state.before)
+                effects.append(f"mem 0x{(old[base] + imm + old[offset]) & 0xFFFFFFFF:08x}")
+                if store:
+                    effects.append(f"0x{old[data] & ((1 << 8 * size) - 1):0{2 * size}x}")
+            if effects:
+                line += " ; " + " ".join(effects)
         self.out.write(line + "\n")
         self.lines += 1
 
