@@ -114,7 +114,14 @@ def _parser() -> argparse.ArgumentParser:
     see.add_argument("--trace", metavar="FILE.json",
                      help="write a Chrome/Perfetto timeline (ui.perfetto.dev): cores running/"
                           "waiting, firmware spans (trace.h), accelerator jobs, DMA transfers, "
-                          "IPC counters")
+                          "IPC counters, power per component (mW)")
+    see.add_argument("--trace-filter", metavar="LIST", type=_name_list,
+                     help="only these tracks in --trace, e.g. cores,ima,power: cores, marks "
+                          "(firmware spans), power (counters), ima, dw, dma, or a peripheral's "
+                          "platform name (e.g. event_unit)")
+    see.add_argument("--trace-power-period", metavar="CYCLES", type=int,
+                     help="period of the --trace power counters (default: the run in at most "
+                          "2000 periods, at least 100 cycles each)")
     see.add_argument("--itrace", metavar="FILE",
                      help="SLOW (~0.1 MIPS): write one line per executed instruction (hart, "
                           "cycle, pc, disassembly, register write-back); '-' for stdout")
@@ -194,6 +201,13 @@ def _hart_list(text: str) -> set[int]:
     return harts
 
 
+def _name_list(text: str) -> list[str]:
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"not a list of names: {text!r}")
+    return names
+
+
 def _cmd_debug(args) -> int:
     from .debugger.shell import main as shell_main
     return shell_main(args)
@@ -240,7 +254,10 @@ def _cmd_run(args) -> int:
             enable(sim)
         if args.trace:
             from .trace import Tracer
-            sim.tracer = Tracer(sim)
+            sim.tracer = Tracer(sim, filters=args.trace_filter,
+                                power_period=args.trace_power_period)
+        elif args.trace_filter is not None or args.trace_power_period is not None:
+            raise IssError("--trace-filter / --trace-power-period need --trace FILE.json")
         progress = (_ProgressLine(args.progress) if sys.stderr.isatty() and not args.quiet
                     else None)
         result = sim.run(max_instructions=args.max_instructions, progress=progress,

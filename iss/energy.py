@@ -109,7 +109,9 @@ def check_overrides(table, where: str) -> dict:
     return {key: float(value) for key, value in table.items()}
 
 
-def _kind(plugin: str | None, s: dict) -> str | None:
+def kind(plugin: str | None, s: dict) -> str | None:
+    """The kind of energy a peripheral accounts for ('ima', 'dw', 'dma' or None), from its
+    plugin name or else its stats."""
     if plugin in PLUGIN_KINDS:
         return PLUGIN_KINDS[plugin]
     if "mvms" in s:
@@ -121,10 +123,48 @@ def _kind(plugin: str | None, s: dict) -> str | None:
     return None
 
 
+
+def constants(platform=None) -> dict[str, float]:
+    """The constants of a platform: the defaults with its [energy] overrides."""
+    overrides = getattr(platform, "energy", None) or {}
+    return {name: overrides.get(name, c.value) for name, c in DEFAULTS.items()}
+
+
+COUNTS = ("active", "gated", "accesses", "dma", "mvms", "ima_bytes", "macs", "dw_bytes", "seconds")
+
+
+def peripheral_counts(kind_: str | None, s: dict) -> dict:
+    """The energy-relevant counts in a peripheral's stats (keys of COUNTS)."""
+    streamed = s.get("stream_in_bytes", 0) + s.get("stream_out_bytes", 0)
+    if kind_ == "dma":
+        return {"dma": s.get("bytes", 0)}
+    if kind_ == "ima":
+        return {"mvms": s.get("mvms", 0), "ima_bytes": streamed}
+    if kind_ == "dw":
+        return {"macs": s.get("macs", 0), "dw_bytes": streamed}
+    return {}
+
+
+def components_pj(count: dict, k: dict) -> dict:
+    """Energy per component (pJ) of event counts (keys of COUNTS; missing ones are 0): core
+    cycles active / clock-gated, L1 accesses, DMA bytes, IMA MVMs and streamed bytes, DW MACs
+    and streamed bytes, seconds of static power."""
+    c = {name: count.get(name, 0) for name in COUNTS}
+    return {
+        "cores_active": c["active"] * k["core_active_pj"],
+        "cores_sleep": c["gated"] * k["core_sleep_pj"],
+        "l1": c["accesses"] * k["l1_access_pj"],
+        "dma": c["dma"] * k["dma_byte_pj"],
+        "ima": c["mvms"] * k["ima_mvm_pj"] + c["ima_bytes"] * k["ima_stream_byte_pj"],
+        "dw": c["macs"] * k["dw_mac_pj"] + c["dw_bytes"] * k["dw_stream_byte_pj"],
+        "static": k["static_mw"] * 1e-3 * c["seconds"] * 1e12,
+    }
+
+
 def energy(stats: dict, platform=None) -> dict:
     """Energy of a run from Simulator.stats output: per component and total, in uJ."""
     overrides = getattr(platform, "energy", None) or {}
-    k = {name: overrides.get(name, c.value) for name, c in DEFAULTS.items()}
+    k = constants(platform)
     plugins = {p.name: p.plugin for p in getattr(platform, "peripherals", ())}
     cycles = stats["cycles"]
     harts = stats["harts"]
@@ -133,27 +173,13 @@ def energy(stats: dict, platform=None) -> dict:
     # unit, halted, or done before the last core
     gated = sum(max(0, cycles - h["active_cycles"]) for h in harts)
     accesses = sum(h["events"]["ld"] + h["events"]["st"] for h in harts)
-    count = {"dma": 0, "mvms": 0, "ima_bytes": 0, "macs": 0, "dw_bytes": 0}
+    count = {"active": active, "gated": gated, "accesses": accesses,
+             "dma": 0, "mvms": 0, "ima_bytes": 0, "macs": 0, "dw_bytes": 0,
+             "seconds": stats["time_seconds"]}
     for name, s in stats.get("peripherals", {}).items():
-        kind = _kind(plugins.get(name), s)
-        streamed = s.get("stream_in_bytes", 0) + s.get("stream_out_bytes", 0)
-        if kind == "dma":
-            count["dma"] += s.get("bytes", 0)
-        elif kind == "ima":
-            count["mvms"] += s.get("mvms", 0)
-            count["ima_bytes"] += streamed
-        elif kind == "dw":
-            count["macs"] += s.get("macs", 0)
-            count["dw_bytes"] += streamed
-    pj = {
-        "cores_active": active * k["core_active_pj"],
-        "cores_sleep": gated * k["core_sleep_pj"],
-        "l1": accesses * k["l1_access_pj"],
-        "dma": count["dma"] * k["dma_byte_pj"],
-        "ima": count["mvms"] * k["ima_mvm_pj"] + count["ima_bytes"] * k["ima_stream_byte_pj"],
-        "dw": count["macs"] * k["dw_mac_pj"] + count["dw_bytes"] * k["dw_stream_byte_pj"],
-        "static": k["static_mw"] * 1e-3 * stats["time_seconds"] * 1e12,
-    }
+        for key, value in peripheral_counts(kind(plugins.get(name), s), s).items():
+            count[key] += value
+    pj = components_pj(count, k)
     components = {name: v * 1e-6 for name, v in pj.items()}
     total = sum(components.values())
     seconds = stats["time_seconds"]

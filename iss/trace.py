@@ -11,8 +11,21 @@ Opens in ui.perfetto.dev (or chrome://tracing). One process, "cluster", with tra
   <dma>           one span per transfer (direction, bytes, addresses, TID, core)
   <event unit>    instants: barrier completions
 and counter tracks `core N IPC` (instructions per cycle between two scheduler turns of the
-core, 0 while asleep) and `running cores`.
+core, 0 while asleep), `running cores`, and `power <component>` (mW) for every component of
+the energy model (iss/energy.py: cores_active, cores_sleep, l1, dma, ima, dw, static) and
+`power total`: the model's energy of each period of `power_period` cycles divided by the
+period, so each counter's integral over the run is the component's energy in the stats.
 Times are simulated: ts = cycle / clock (microseconds, ns resolution); args carry cycles.
+
+`filters` (`--trace-filter`) keeps only some tracks: `cores` (core N, core N IPC, running
+cores), `marks` (core N marks), `power` (the power counters), an accelerator or DMA by its
+kind (`ima`, `dw`, `dma`) or any peripheral by its platform name (e.g. `event_unit`).
+
+Power over time: core cycles are placed exactly (a core is active outside its wait spans,
+clock-gated inside them and after its last cycle); its L1 accesses (loads + stores) are
+spread evenly over each of its scheduler turns; a DMA transfer's bytes over its span; an
+accelerator job's energy (its stats before and after the job runs, through the energy
+model) over its job span; static power is constant.
 
 Tracing off costs nothing: `sim.tracer` is None and every call site is one `is not None`
 test on a path that is already rare (sleep, wake-up, scheduler turn, DMA push, accelerator
@@ -23,13 +36,22 @@ time, args)` / `end(track, time)` (times in cycles).
 from __future__ import annotations
 
 import json
+import re
+
+from . import energy as model
+from .errors import IssError
 
 PID = 1
 MAX_EVENTS = 5_000_000          # beyond this, events are dropped (counted in otherData)
+POWER_POINTS = 2000             # default power period: the run in at most this many periods
+MIN_POWER_PERIOD = 100          # cycles
+FIXED_FILTERS = ("cores", "marks", "power")
+_CORE_TRACK = re.compile(r"core \d+( IPC)?$|running cores$")
 
 
 class Tracer:
-    def __init__(self, sim, max_events: int = MAX_EVENTS):
+    def __init__(self, sim, max_events: int = MAX_EVENTS, filters=None,
+                 power_period: int | None = None):
         self.sim = sim
         self.clock = sim.platform.clock_hz
         self.max_events = max_events
@@ -38,9 +60,27 @@ class Tracer:
         self.tids: dict[str, int] = {}
         self.stacks: dict[str, list] = {}           # track -> open (name, start, args) spans
         self.unmatched_ends = 0
+        plugins = {p.name: p.plugin for p in getattr(sim.platform, "peripherals", ())}
+        self.peripherals = {p.name: p for p in sim.peripherals}
+        self.kinds = {p.name: model.kind(plugins.get(p.name), p.stats()) for p in sim.peripherals}
+        self.filters = None if filters is None else set(filters)
+        if self.filters is not None:
+            known = set(FIXED_FILTERS) | {k for k in self.kinds.values() if k} | set(self.kinds)
+            unknown = sorted(self.filters - known)
+            if unknown:
+                raise IssError(f"--trace-filter: unknown {', '.join(unknown)} (known: "
+                               f"{', '.join(sorted(known))})")
+        self.allowed: dict[str, bool] = {}
+        if power_period is not None and power_period < 1:
+            raise IssError(f"--trace-power-period: must be >= 1 cycle, got {power_period}")
+        self.power_period = power_period
+        self.k = model.constants(sim.platform)
+        self.energy: dict[str, list] = {}           # component -> (start, end, pJ) segments
+        self.accesses = [[(h.cycles, self._accesses(h))] for h in sim.harts]
         n = len(sim.harts)
         for i in range(n):
-            self._tid(f"core {i}", 1 + i)
+            if self._allowed(f"core {i}"):
+                self._tid(f"core {i}", 1 + i)
         self.run_start = [h.cycles for h in sim.harts]
         self.run_instret = [h.instret for h in sim.harts]
         self.reason: list[str | None] = [None] * n
@@ -48,6 +88,24 @@ class Tracer:
         self.sleeps = [[] for _ in range(n)]       # (start, end) per hart, for `running cores`
 
     # ---- tracks and raw events ---------------------------------------------------------
+    def _allowed(self, track: str) -> bool:
+        """Whether --trace-filter keeps this track or counter."""
+        got = self.allowed.get(track)
+        if got is None:
+            f = self.filters
+            if f is None:
+                got = True
+            elif track.startswith("power "):
+                got = "power" in f
+            elif _CORE_TRACK.match(track):
+                got = "cores" in f
+            elif re.match(r"core \d+ marks$", track):
+                got = "marks" in f
+            else:
+                got = track in f or self.kinds.get(track) in f
+            self.allowed[track] = got
+        return got
+
     def _tid(self, track: str, tid: int | None = None) -> int:
         got = self.tids.get(track)
         if got is None:
@@ -66,21 +124,30 @@ class Tracer:
     # ---- API for the simulator and peripherals (times in cycles) -------------------------
     def span(self, track: str, name: str, start: int, end: int, args: dict | None = None) -> None:
         """A complete span on `track` from cycle start to end."""
+        if self.kinds.get(track) == "dma" and args and "bytes" in args:
+            self._energy(start, end, model.peripheral_counts("dma", {"bytes": args["bytes"]}))
+        if not self._allowed(track):
+            return
         self._emit({"ph": "X", "pid": PID, "tid": self._tid(track), "name": name,
                     "ts": self._ts(start), "dur": self._ts(max(end - start, 0)),
                     "args": {"start_cycle": int(start), "cycles": int(end - start), **(args or {})}})
 
     def instant(self, track: str, name: str, time: int, args: dict | None = None) -> None:
+        if not self._allowed(track):
+            return
         self._emit({"ph": "i", "s": "t", "pid": PID, "tid": self._tid(track), "name": name,
                     "ts": self._ts(time), "args": {"cycle": int(time), **(args or {})}})
 
     def counter(self, name: str, time: int, values: dict) -> None:
+        if not self._allowed(name):
+            return
         self._emit({"ph": "C", "pid": PID, "name": name, "ts": self._ts(time), "args": values})
 
     def begin(self, track: str, name: str, time: int, args: dict | None = None) -> None:
         """Open a nested span on `track` (closed by `end`; still open at the end of the run:
         closed there, with `unterminated` in its args)."""
-        self._tid(track)
+        if self._allowed(track):
+            self._tid(track)
         self.stacks.setdefault(track, []).append((name, time, args or {}))
 
     def end(self, track: str, time: int) -> None:
@@ -94,6 +161,11 @@ class Tracer:
     def job(self, track: str, job, requested: int, start: int, end: int, core: int) -> None:
         """An accelerator trigger (iss/hwpe.py): the job span and its phases laid out in
         order from its start (scaled into the span when phases overlap, as in a pipeline)."""
+        kind, plugin = self.kinds.get(track), self.peripherals.get(track)
+        if kind in ("ima", "dw") and plugin is not None:
+            self._wrap(job, kind, plugin, start, end)
+        if not self._allowed(track):
+            return
         phases = {k: int(v) for k, v in (job.phases or {}).items() if v}
         args = {"core": core, "jobs": job.jobs, "stream_cycles": job.stream_cycles,
                 "total_cycles": job.total_cycles, "waited_for_port": start - requested,
@@ -109,10 +181,88 @@ class Tracer:
             self.span(track, name, round(t), round(t + d), {"phase_cycles": cycles})
             t += d
 
+    # ---- energy over time ----------------------------------------------------------------
+    def _energy(self, start: int, end: int, counts: dict) -> None:
+        for component, pj in model.components_pj(counts, self.k).items():
+            if pj:
+                self.energy.setdefault(component, []).append((start, end, pj))
+
+    def _wrap(self, job, kind: str, plugin, start: int, end: int) -> None:
+        """The job's energy: the plugin's counts before and after it runs."""
+        run = job.run
+
+        def counted():
+            before = model.peripheral_counts(kind, plugin.stats())
+            run()
+            after = model.peripheral_counts(kind, plugin.stats())
+            self._energy(start, end, {key: after[key] - before[key] for key in after})
+        job.run = counted
+
+    @staticmethod
+    def _accesses(hart) -> int:
+        """L1 accesses (loads + stores) of the hart so far."""
+        from .timing import EV_LD, EV_ST
+        totals = hart.perf.totals()
+        return int(totals[EV_LD]) + int(totals[EV_ST])
+
+    def _power(self) -> None:
+        """The `power <component>` counters (mW) over fixed periods of the run."""
+        end = self.sim.cycles
+        for hart in self.sim.harts:
+            i = hart.index
+            sleeps = sorted(self.sleeps[i])
+            t = 0
+            for a, b in sleeps:                      # active outside the waits
+                if a > t:
+                    self._energy(t, a, {"active": a - t})
+                if b > a:
+                    self._energy(a, b, {"gated": b - a})
+                t = max(t, b)
+            if hart.cycles > t:
+                self._energy(t, hart.cycles, {"active": hart.cycles - t})
+            if end > max(t, hart.cycles):            # done before the last core: gated
+                last = max(t, hart.cycles)
+                self._energy(last, end, {"gated": end - last})
+            points = self.accesses[i] + [(hart.cycles, self._accesses(hart))]
+            for (c0, n0), (c1, n1) in zip(points, points[1:]):
+                if n1 > n0:
+                    self._energy(c0, c1, {"accesses": n1 - n0})
+        self._energy(0, end, {"seconds": end / self.clock})
+        if end <= 0:
+            return
+        period = self.power_period or max(MIN_POWER_PERIOD, -(-end // POWER_POINTS))
+        n = -(-end // period)
+        bounds = [min(j * period, end) for j in range(n + 1)]
+        total = [0.0] * n
+        for component in model.components_pj({}, self.k):
+            pj = [0.0] * n
+            for start, stop, e in self.energy.get(component, ()):
+                start, stop = min(max(start, 0), end), min(max(stop, 0), end)
+                if stop <= start:                    # an instant: in the period holding it
+                    pj[min(start // period, n - 1)] += e
+                    continue
+                for j in range(start // period, (stop - 1) // period + 1):
+                    overlap = min(stop, bounds[j + 1]) - max(start, bounds[j])
+                    pj[j] += e * overlap / (stop - start)
+            self._power_counter(f"power {component}", bounds, pj)
+            total = [a + b for a, b in zip(total, pj)]
+        self._power_counter("power total", bounds, total)
+
+    def _power_counter(self, name: str, bounds: list, pj: list) -> None:
+        last = None
+        for j, e in enumerate(pj):
+            # pJ per period -> mW: pJ / (cycles / clock) s = pJ * clock / cycles * 1e-9 mW
+            mw = round(e * self.clock / (bounds[j + 1] - bounds[j]) * 1e-9, 9)
+            if mw != last:
+                self.counter(name, bounds[j], {"mW": mw})
+                last = mw
+        self.counter(name, bounds[-1], {"mW": 0})
+
     # ---- from the scheduler (iss/simulator.py) -----------------------------------------------
     def sample(self, hart) -> None:
         """After each scheduler turn of a hart."""
         self.samples[hart.index].append((hart.cycles, hart.instret))
+        self.accesses[hart.index].append((hart.cycles, self._accesses(hart)))
 
     def sleep(self, hart) -> None:
         i = hart.index
@@ -168,6 +318,7 @@ class Tracer:
         for t in sorted(changes):
             running += changes[t]
             self.counter("running cores", t, {"cores": running})
+        self._power()
 
     def document(self) -> dict:
         meta = [{"ph": "M", "pid": PID, "name": "process_name", "args": {"name": "cluster"}}]

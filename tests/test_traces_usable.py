@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from iss.elf import load_elf
 
 
@@ -153,3 +155,118 @@ def test_itrace_function_lines(firmware_elf, tmp_path):
             assert current == f"# 0 <{name}>", line
     # without --itrace-mem the lines have no memory fields (the format of before)
     assert body and not any(" mem 0x" in line for line in body)
+
+
+# ---- --trace: filters and power counters -------------------------------------------------
+def trace_run(elf, tmp_path, *args, name="t"):
+    out, stats = tmp_path / f"{name}.json", tmp_path / f"{name}-stats.json"
+    r = subprocess.run([sys.executable, "-m", "iss.cli", "run", str(elf), "--quiet",
+                        "--trace", str(out), "--json", str(stats), *args],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return out, json.loads(out.read_text()), json.loads(stats.read_text())
+
+
+def power_counters(doc):
+    got = {}
+    for e in doc["traceEvents"]:
+        if e["ph"] == "C" and e["name"].startswith("power "):
+            got.setdefault(e["name"][len("power "):], []).append((e["ts"], e["args"]["mW"]))
+    return got
+
+
+def integral_uj(points):
+    """Step function (Perfetto holds a counter's value until its next sample): mW x us = nJ."""
+    assert points[-1][1] == 0                          # the last sample closes the run
+    return sum(v * (t1 - t0) for (t0, v), (t1, _) in zip(points, points[1:])) * 1e-3
+
+
+@pytest.mark.parametrize("app,args", [("trace_demo", ("--cores", "8")),
+                                      ("ima_pointwise", ()), ("dw_layer", ())])
+def test_power_counters_integrate_to_the_stats_energy(firmware_elf, tmp_path, app, args):
+    """Each `power <component>` counter, integrated over the run, is that component's
+    energy in the end-of-run stats (iss/energy.py on the run's counts), and `power total`
+    the total; the components the app exercises have energy."""
+    _, doc, stats = trace_run(firmware_elf(app), tmp_path, *args)
+    energy = stats["energy"]
+    power = power_counters(doc)
+    assert set(power) == set(energy["components"]) | {"total"}
+    for component, uj in energy["components"].items():
+        assert integral_uj(power[component]) == pytest.approx(uj, rel=1e-9, abs=1e-9), component
+    assert integral_uj(power["total"]) == pytest.approx(energy["total_uj"], rel=1e-9)
+    busy = {"trace_demo": "dma", "ima_pointwise": "ima", "dw_layer": "dw"}[app]
+    assert energy["components"][busy] > 0 and max(v for _, v in power[busy]) > 0
+    end_us = stats["cycles"] / stats["clock_hz"] * 1e6
+    assert all(p[-1][0] == pytest.approx(end_us) for p in power.values())
+
+
+def test_power_counter_values_and_period(firmware_elf, tmp_path):
+    """Static power is the model's constant (5% of Vega's 49.4 mW, docs/energy.md) all
+    run long; with --trace-power-period P the samples fall on multiples of P cycles; a
+    core's active power while all 8 run is 8 x core_active_pj x clock."""
+    from iss.energy import DEFAULTS
+    period = 250
+    _, doc, stats = trace_run(firmware_elf("trace_demo"), tmp_path, "--cores", "8",
+                              "--trace-power-period", str(period))
+    clock = stats["clock_hz"]
+    power = power_counters(doc)
+    static = power["static"]
+    assert [v for _, v in static] == [pytest.approx(0.05 * 49.4), 0]
+    assert DEFAULTS["static_mw"].value == pytest.approx(0.05 * 49.4)
+    cycle_us = 1e6 / clock
+    for points in power.values():
+        for ts, _ in points[:-1]:
+            assert round(ts / cycle_us) % period == 0
+    # every value of cores_active is n cores x core_active_pj x clock (n = 0..8) where a
+    # period is all active or all gated; the peak is all 8 cores active
+    per_core_mw = DEFAULTS["core_active_pj"].value * clock * 1e-9
+    assert max(v for _, v in power["cores_active"]) == pytest.approx(8 * per_core_mw, rel=1e-6)
+
+
+def track_names(doc):
+    return {e["args"]["name"] for e in doc["traceEvents"]
+            if e["ph"] == "M" and e["name"] == "thread_name"}
+
+
+def test_trace_filter(firmware_elf, tmp_path):
+    elf = firmware_elf("trace_demo")
+    _, full, _ = trace_run(elf, tmp_path, "--cores", "4", name="full")
+    _, dma, _ = trace_run(elf, tmp_path, "--cores", "4", "--trace-filter", "dma,power", name="dma")
+    assert track_names(dma) == {"cluster_dma"}
+    counters = {e["name"] for e in dma["traceEvents"] if e["ph"] == "C"}
+    assert counters and all(c.startswith("power ") for c in counters)
+    # the kept tracks have the same events as in the unfiltered trace
+    same = [e for e in full["traceEvents"] if e["ph"] != "M"
+            and (e["ph"] == "C" and e["name"].startswith("power ")
+                 or e.get("tid") == next(t for t, n in tids(full).items() if n == "cluster_dma"))]
+    def untid(events):       # thread ids are numbered in order of creation
+        return [{k: v for k, v in e.items() if k != "tid"} for e in events]
+    assert untid(e for e in dma["traceEvents"] if e["ph"] != "M") == untid(same)
+    _, cores, _ = trace_run(elf, tmp_path, "--cores", "4", "--trace-filter", "cores,marks,event_unit",
+                            name="cores")
+    assert track_names(cores) == {f"core {i}" for i in range(4)} | \
+        {f"core {i} marks" for i in range(4)} | {"event_unit"}
+    assert {e["name"] for e in cores["traceEvents"] if e["ph"] == "C"} == \
+        {f"core {i} IPC" for i in range(4)} | {"running cores"}
+    r = subprocess.run([sys.executable, "-m", "iss.cli", "run", str(elf), "--trace",
+                        str(tmp_path / "x.json"), "--trace-filter", "cores,gpu"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith("iss: error: --trace-filter: unknown gpu (known: ")
+
+
+def tids(doc):
+    return {e["tid"]: e["args"]["name"] for e in doc["traceEvents"]
+            if e["ph"] == "M" and e["name"] == "thread_name"}
+
+
+def test_traces_are_deterministic(firmware_elf, tmp_path):
+    """Two runs write identical --trace and --itrace files (simulated time only)."""
+    elf = firmware_elf("trace_demo")
+    files = []
+    for name in ("a", "b"):
+        out, _, _ = trace_run(elf, tmp_path, "--cores", "4", "--itrace",
+                              str(tmp_path / f"{name}.txt"), "--itrace-mem", name=name)
+        files.append((out.read_bytes(), (tmp_path / f"{name}.txt").read_bytes()))
+    assert files[0] == files[1]
+    assert b" mem 0x" in files[0][1] and b"power total" in files[0][0]
