@@ -14,8 +14,8 @@ from numba import carray, cfunc, njit, types
 
 from .hooks import (CTX_ACTIONS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX_END_INCLUSIVE,
                     CTX_FN_EMU_STOP, CTX_FN_REG_READ, CTX_FN_REG_WRITE, CTX_GPR, CTX_HARTID, CTX_HOOKED,
-                    CTX_CYCLES, CTX_INSTRET, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
-                    CTX_LP_END0, CTX_LP_EXIT0, CTX_LP_EXIT1, CTX_LP_START0, CTX_REDIRECT_ICOUNT,
+                    CTX_CYCLES, CTX_INSTRET, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
+                    CTX_LP_EXIT0, CTX_LP_EXIT1, CTX_LP_START0, CTX_REDIRECT_ICOUNT,
                     CTX_REDIRECT_PC, CTX_REDIRECT_SKIP, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
                     CTX_SLOW_PC, CTX_STALL_DIV, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, CTX_WATCHING, STOP_BREAK,
                     STOP_SLOW, STOP_TRAP, CTX_BANKS, PROF_DIV, account, profile_charge, count_instructions, host_address,
@@ -25,7 +25,7 @@ from .hwloop_engine import CTX_HWLOOP, SOURCE_TAG, run as hwloop_run
 from .isa.semantics import alu_execute
 from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI,
                        HW_START, HW_STARTI, KIND_ALU, KIND_BRANCH_IMM, KIND_HWLOOP, KIND_LOAD,
-                       KIND_STORE, MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG)
+                       KIND_STORE, MEM_POSTINC_IMM, MEM_REGREG)
 from .native import (call_reg_access, call_uc, load8, load16, load32, ptr_from_int, store8,
                      store16, store32)
 

@@ -404,7 +404,7 @@ def test_print_and_x_formats(prog, facts):
     assert f"0x{table:x} <table>:\t0xfffffffe00000001\t0x1234567800000003" in out
     assert f"0x{table:x} <table>:\t0x01\t0x00\t0x00\t0x00\t0xfe\t0xff\t0xff\t0xff" in out
     assert f"0x{facts.symbols['message'][0]:x} <message>:\t\"hello, debugger\"" in out
-    assert f"<shorts>:\t-1\t2\t32767\t4" in out
+    assert "<shorts>:\t-1\t2\t32767\t4" in out
     assert "<bytes>:\t65 'A'\t66 'B'\t0 '\\000'\t-1 '\\377'" in out
     assert "<bytes>:\t01000001\t01000010" in out
     assert printed(out) == ["{1, -2, 3, 305419896, 5, 6, 7, 8}", "0x12345678",

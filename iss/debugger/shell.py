@@ -927,7 +927,7 @@ class Shell(FrameVariableCommands):
     def cmd_starti(self, arg: str) -> None:
         self._begin()
         self.say()
-        self.say(f"Program stopped.")
+        self.say("Program stopped.")
         self.print_frame_line(self.pc, mid=True)
 
     def cmd_restart(self, arg: str) -> None:
@@ -1986,7 +1986,7 @@ class Shell(FrameVariableCommands):
                 address = self.pc
             func = self.target.image.function_at(address)
             if func is None:
-                raise ShellError(f"No function contains specified address.")
+                raise ShellError("No function contains specified address.")
             func_start = address - func[1]
             rng = self.function_range(func[0])
             start, end = func_start, rng[1] if rng else func_start + 2

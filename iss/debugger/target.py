@@ -18,7 +18,6 @@ from ..hart import SLEEPING, Stop
 from ..hooks import (CTX_BREAK_SKIP, CTX_BREAKS, CTX_WATCHING, CTX_LP_COUNT0, CTX_LP_END0, CTX_LP_START0)
 from ..isa.spec import ABI
 from ..simulator import Simulator
-from ..xpulp_exec import code_hook
 
 REGISTER_NAMES = ABI + ["pc"]
 HWLOOP_REGISTERS = ("lpstart0", "lpend0", "lpcount0", "lpstart1", "lpend1", "lpcount1")

@@ -19,7 +19,7 @@ replicated) / MODE_SCI (imm replicated).  ``op_id()`` builds ids.
 import hashlib
 import re
 
-import numpy as np
+import numpy as np  # noqa: F401 - used by the functions this module generates with exec
 from numba import njit
 
 M32 = 0xFFFFFFFF
