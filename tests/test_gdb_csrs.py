@@ -35,3 +35,19 @@ def test_gdb_reads_the_trap_csrs_in_a_handler(firmware_elf):
     assert mstatus & 0x8 == 0 and (mstatus >> 11) & 3 == 3, out
     assert mscratch == 0x1234, out
 
+
+
+def test_shell_reads_and_writes_the_trap_csrs(firmware_elf, tmp_path):
+    """The built-in `iss debug` shell: `p $mcause`, `info registers mtval`, `set var $mscratch`."""
+    import subprocess
+    import sys
+    script = tmp_path / "cmds"
+    script.write_text("break on_exception\nrun\np/x $mcause\ninfo registers mtval\n"
+                      "set var $mscratch = 5\np $mscratch\np $mhartid\n")
+    r = subprocess.run([sys.executable, "-m", "iss.cli", "debug",
+                        str(firmware_elf("irq_illegal_emulation")), "-x", str(script), "--batch"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "$1 = 0x2\n" in r.stdout
+    assert re.search(rf"^mtval\s+0x{MADD1_WORD:x}\s+{MADD1_WORD}$", r.stdout, re.M), r.stdout
+    assert "$2 = 5\n$3 = 0\n" in r.stdout

@@ -1650,8 +1650,11 @@ class Shell(FrameVariableCommands):
                 if key.startswith("x") and key[1:].isdigit() and int(key[1:]) < 32:
                     from ..isa.spec import ABI
                     key = ABI[int(key[1:])]
-                if key not in regs:
-                    raise ShellError(f"Invalid register `{name}'")
+                if key not in regs:         # a CSR (mcause, mepc...): named explicitly only
+                    try:
+                        regs[key] = self.target.read_register(key)
+                    except IssError:
+                        raise ShellError(f"Invalid register `{name}'") from None
                 self.say(self.register_line(key, regs[key], "fp" if key == "s0" else name))
             return
         for name, value in regs.items():

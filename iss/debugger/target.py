@@ -16,6 +16,7 @@ from unicorn.riscv_const import UC_RISCV_REG_PC
 from ..errors import IssError
 from ..hart import SLEEPING, Stop
 from ..hooks import (CTX_BREAK_SKIP, CTX_BREAKS, CTX_WATCHING, CTX_LP_COUNT0, CTX_LP_END0, CTX_LP_START0)
+from ..interrupts import DEBUGGER_CSRS, read_csr, write_csr
 from ..isa.spec import ABI
 from ..simulator import Simulator
 
@@ -224,6 +225,10 @@ class DebugTarget:
             slot = CTX_LP_START0 + 4 * loop
             return int({"start": hart.ctx[slot], "end": hart.ctx[CTX_LP_END0 + 4 * loop],
                         "count": hart.ctx[CTX_LP_COUNT0 + 4 * loop]}[field]) & 0xFFFFFFFF
+        if name in DEBUGGER_CSRS:
+            value = read_csr(hart, DEBUGGER_CSRS[name])
+            if value is not None:
+                return value
         raise IssError(f"unknown register '{name}'")
 
     def write_register(self, name: str, value: int) -> None:
@@ -232,7 +237,7 @@ class DebugTarget:
             self.hart.pc = value & 0xFFFFFFFF
         elif name in _NUMBERED:
             self.hart.set_reg(_NUMBERED[name], value)
-        else:
+        elif not (name in DEBUGGER_CSRS and write_csr(self.hart, DEBUGGER_CSRS[name], value)):
             raise IssError(f"register '{name}' cannot be written")
 
     def registers(self) -> list[tuple[str, int]]:
