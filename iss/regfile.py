@@ -32,13 +32,22 @@ def _readable_ranges() -> list[tuple[int, int]]:
 
 
 def _read(fd: int, address: int, size: int, ranges) -> bytes:
-    for lo, hi in ranges:
-        if lo <= address < hi:
-            try:
-                return os.pread(fd, min(size, hi - address), address)
-            except OSError:
-                return b""
-    return b""
+    """Up to `size` bytes from `address`, across adjacent readable mappings (a heap can be
+    two maps side by side: stopping at the first boundary made the search miss)."""
+    out = b""
+    while size > 0:
+        hi = next((h for lo, h in ranges if lo <= address < h), None)
+        if hi is None:
+            break
+        try:
+            chunk = os.pread(fd, min(size, hi - address), address)
+        except OSError:
+            break
+        out += chunk
+        if len(chunk) < min(size, hi - address):
+            break
+        address, size = address + len(chunk), size - len(chunk)
+    return out
 
 
 def locate_gpr(uc) -> int | None:
