@@ -8,6 +8,8 @@ import io
 import os
 from dataclasses import dataclass
 
+from .dwarf_vars import attr_str
+
 
 @dataclass
 class Row:
@@ -76,7 +78,7 @@ class DebugInfo:
         dwarf = elf.get_dwarf_info()
         for cu in dwarf.iter_CUs():
             top = cu.get_top_DIE()
-            comp_dir = _attr_str(top, "DW_AT_comp_dir") or ""
+            comp_dir = attr_str(top, "DW_AT_comp_dir") or ""
             prog = dwarf.line_program_for_CU(cu)
             if prog is not None:
                 self._read_lines(prog, comp_dir)
@@ -131,7 +133,7 @@ class DebugInfo:
                     origin = origin.get_DIE_from_attribute(ref)
                 if low is not None:
                     self.returns_value[low.value] = "DW_AT_type" in origin.attributes
-                name = _attr_str(origin, "DW_AT_name")
+                name = attr_str(origin, "DW_AT_name")
                 line = origin.attributes.get("DW_AT_decl_line")
                 if name and line is not None and low is not None:
                     self.function_lines[name] = (None, None, line.value)
@@ -219,10 +221,3 @@ class DebugInfo:
                 return name
         return None
 
-
-def _attr_str(die, name: str) -> str | None:
-    a = die.attributes.get(name)
-    if a is None:
-        return None
-    v = a.value
-    return v.decode(errors="replace") if isinstance(v, bytes) else str(v)

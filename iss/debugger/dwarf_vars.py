@@ -294,7 +294,7 @@ class Scope:
     frame_base: object = None    # the subprogram DIE's DW_AT_frame_base attribute
 
 
-def _str(die, name: str) -> str | None:
+def attr_str(die, name: str) -> str | None:
     a = die.attributes.get(name)
     if a is None:
         return None
@@ -359,19 +359,19 @@ class DwarfVars:
             tag = die.tag
             if tag == "DW_TAG_subprogram":
                 for low, high in self.pc_ranges(die, cu):
-                    name = _str(_origin(die), "DW_AT_name") or "??"
+                    name = attr_str(_origin(die), "DW_AT_name") or "??"
                     self.functions.append(Function(name, low, high, die, cu))
             elif tag == "DW_TAG_variable":
                 origin = _origin(die)
-                name = _str(origin, "DW_AT_name")
+                name = attr_str(origin, "DW_AT_name")
                 if not name or "DW_AT_location" not in die.attributes:
                     continue
-                if name in self.globals and not _str(die, "DW_AT_external"):
+                if name in self.globals and not attr_str(die, "DW_AT_external"):
                     continue            # keep the first (or an external) definition
                 self.globals[name] = Variable(name, die, None, is_global=True)
             elif tag in ("DW_TAG_structure_type", "DW_TAG_union_type",
                          "DW_TAG_enumeration_type", "DW_TAG_typedef", "DW_TAG_base_type"):
-                name = _str(die, "DW_AT_name")
+                name = attr_str(die, "DW_AT_name")
                 if not name or die.attributes.get("DW_AT_declaration"):
                     continue
                 kw = {"DW_TAG_structure_type": "struct ", "DW_TAG_union_type": "union ",
@@ -380,7 +380,7 @@ class DwarfVars:
                 if tag == "DW_TAG_enumeration_type":
                     for child in die.iter_children():
                         if child.tag == "DW_TAG_enumerator":
-                            self.type_names.setdefault("\x00enumerator " + _str(child, "DW_AT_name"), die)
+                            self.type_names.setdefault("\x00enumerator " + attr_str(child, "DW_AT_name"), die)
 
     def pc_ranges(self, die, cu) -> list[tuple[int, int]]:
         low = die.attributes.get("DW_AT_low_pc")
@@ -484,7 +484,7 @@ class DwarfVars:
         fdies = [d for d in chain if d.tag in ("DW_TAG_subprogram", "DW_TAG_inlined_subroutine")]
         depth = min(depth, len(fdies) - 1)
         die = fdies[len(fdies) - 1 - depth]
-        name = _str(_origin(die), "DW_AT_name") or func.name
+        name = attr_str(_origin(die), "DW_AT_name") or func.name
         if depth == 0:
             return name, None
         inner = fdies[len(fdies) - depth]
@@ -525,7 +525,7 @@ class DwarfVars:
         d = entry.dir_index
         directory = (dirs[d] if d < len(dirs) else "") if version >= 5 else \
             (dirs[d - 1] if 0 < d <= len(dirs) else "")
-        comp = _str(cu.get_top_DIE(), "DW_AT_comp_dir") or ""
+        comp = attr_str(cu.get_top_DIE(), "DW_AT_comp_dir") or ""
         return name, os.path.join(comp, directory, name)
 
     def scope_at(self, pc: int, depth: int = 0) -> Scope:
@@ -555,7 +555,7 @@ class DwarfVars:
                     if v is not None:
                         params.append(v)
             blocks.append(block)
-        name = _str(_origin(fdie), "DW_AT_name") or func.name
+        name = attr_str(_origin(fdie), "DW_AT_name") or func.name
         function = func if fdie is func.die else Function(name, func.low, func.high, fdie, func.cu)
         return Scope(function, blocks, params, func.die.attributes.get("DW_AT_frame_base"))
 
@@ -571,7 +571,7 @@ class DwarfVars:
 
     def _variable(self, die, param: bool = False) -> Variable | None:
         origin = _origin(die)
-        name = _str(origin, "DW_AT_name")
+        name = attr_str(origin, "DW_AT_name")
         if not name:
             return None
         return Variable(name, die, None, is_param=param)
@@ -628,7 +628,7 @@ class DwarfVars:
         if cached is not None:
             return cached
         tag = die.tag
-        name = _str(die, "DW_AT_name")
+        name = attr_str(die, "DW_AT_name")
         size_attr = die.attributes.get("DW_AT_byte_size")
         size = size_attr.value if size_attr is not None and isinstance(size_attr.value, int) else 0
 
@@ -689,7 +689,7 @@ class DwarfVars:
                 loc = child.attributes.get("DW_AT_data_member_location")
                 offset = loc.value if loc is not None and isinstance(loc.value, int) else 0
                 bits = child.attributes.get("DW_AT_bit_size")
-                m = Member(_str(child, "DW_AT_name"), offset, sub(child))
+                m = Member(attr_str(child, "DW_AT_name"), offset, sub(child))
                 if bits is not None:
                     m.bit_size = bits.value
                     dbo = child.attributes.get("DW_AT_data_bit_offset")
@@ -709,7 +709,7 @@ class DwarfVars:
             t.target = sub() if "DW_AT_type" in die.attributes else None
             for child in die.iter_children():
                 if child.tag == "DW_TAG_enumerator":
-                    t.enumerators.append((_str(child, "DW_AT_name"), child.attributes["DW_AT_const_value"].value))
+                    t.enumerators.append((attr_str(child, "DW_AT_name"), child.attributes["DW_AT_const_value"].value))
             return t
         if tag in ("DW_TAG_subroutine_type", "DW_TAG_subprogram"):
             t = CType("func", name)
