@@ -62,7 +62,7 @@ def read_csr(hart, csr: int) -> int | None:
     if csr == CSR_MIE:
         return hart.irq.mie
     if csr == CSR_MIP:
-        return hart.irq.csr(CSR_MIP, 2, 0, False)
+        return hart.irq.requested(hart.cycles)
     if csr in (0xB00, 0xB80):
         return (hart.cycles >> (32 if csr == 0xB80 else 0)) & 0xFFFFFFFF
     if csr in (0xB02, 0xB82):
@@ -112,10 +112,14 @@ class Interrupts:
     def _eu(self):
         return self.hart.sim.event_unit
 
-    def pending(self, time: int) -> int:
-        """Lines requesting an interrupt at cycle `time` that mie enables (mip & mie)."""
+    def requested(self, time: int) -> int:
+        """Lines the event unit requests at cycle `time` (mip)."""
         eu = self._eu()
-        return 0 if eu is None else eu.irq_pending(self.hart.core_id, time) & self.mie
+        return 0 if eu is None else eu.irq_pending(self.hart.core_id, time)
+
+    def pending(self, time: int) -> int:
+        """Requested lines that mie enables (mip & mie)."""
+        return self.requested(time) & self.mie
 
     def _mie_set(self) -> bool:
         return bool(self.hart.uc.reg_read(UC_RISCV_REG_MSTATUS) & MSTATUS_MIE)
@@ -216,7 +220,7 @@ class Interrupts:
         elif csr == CSR_MIE:
             old = self.mie
         else:
-            old = self._lines_raw()
+            old = self.requested(self.hart.cycles)
         if writes and csr != CSR_MIP:
             op = funct3 & 3
             new = operand if op == 1 else (old | operand if op == 2 else old & ~operand)
@@ -226,10 +230,6 @@ class Interrupts:
                 self.mie = new & 0xFFFFFFFF
             self.update()
         return old
-
-    def _lines_raw(self) -> int:
-        eu = self._eu()
-        return 0 if eu is None else eu.irq_pending(self.hart.core_id, self.hart.cycles)
 
     def lines_taken(self) -> dict[str, int]:
         """Interrupts entered per line (stats JSON: harts[i].traps.interrupt_lines)."""
