@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
                           "same output, counts, cycles, stalls and events; default on); off "
                           "to compare. Not used with breakpoints, watchpoints, --profile, "
                           "--itrace or --timing accurate")
+    run.add_argument("--translate", default="on", choices=("on", "off"),
+                     help="run the scalar custom instructions (post-increment and register-"
+                          "offset loads/stores, beqimm/bneimm, extends, sle) as plain RV32 "
+                          "in a translated copy of the code (speed only: the same output, "
+                          "counts, cycles and stalls, original PCs in every report; default "
+                          "on); off to compare. Not used with --itrace or --timing accurate")
     run.add_argument("--max-instructions", type=_positive_int, metavar="N",
                      help="stop after N retired instructions of all cores together (exit code 4)")
     run.add_argument("--max-cycles", type=_positive_int, metavar="N",
@@ -247,7 +253,7 @@ def _cmd_run(args) -> int:
         sim = Simulator(args.firmware, args.platform, isa=args.isa, cores=args.cores,
                         timing=args.timing, output=output,
                         itrace=itrace[0] if itrace else None, code_hooks=args.code_hooks,
-                        xpulp_engine=args.xpulp_engine == "on")
+                        xpulp_engine=args.xpulp_engine == "on", translate=args.translate == "on")
         profile = args.profile or args.profile_lines is not None
         if profile:
             from .profile import enable

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from unicorn import UC_PROT_EXEC
+
 from .hooks import (CTX_ACTIONS, CTX_END_INCLUSIVE, CTX_FN_REG_READ, CTX_FN_REG_WRITE,
                     CTX_GPR, CTX_HARTID, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_HOOKED, CTX_SITES,
-                    CTX_REDIRECT_ICOUNT, CTX_REDIRECT_PC, CTX_REDIRECT_SKIP, CTX_SLOW_PC, account)
+                    CTX_REDIRECT_ICOUNT, CTX_REDIRECT_PC, CTX_REDIRECT_SKIP, CTX_SHADOW_BASE,
+                    CTX_SHADOW_END, CTX_SHADOW_MAP, CTX_SLOW_PC, account)
 from .hwloop_engine import LoopEngine
 from .interrupts import INTERRUPT_CSRS, MRET, WFI
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
@@ -15,6 +18,7 @@ from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND
 from .native import c_function_address
 from .perf import perf_csrs
 from .regfile import locate_gpr, redirect_layout
+from .shadow import ShadowCode, translate
 from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_MCYCLE,
                          CSR_MCYCLEH, CSR_MHARTID, CSR_MINSTRET, CSR_MINSTRETH, CSR_UHARTID,
                          HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_BRANCH_NEXT, KIND_CSR, KIND_DIV,
@@ -51,7 +55,7 @@ INLINE_HOOK_NS, LISTED_HOOK_NS, TRAP_NS = 7, 30, 60
 
 
 class CustomCode:
-    def __init__(self, sim, layout: str = "auto"):
+    def __init__(self, sim, layout: str = "auto", translate: bool = False):
         self.sim = sim
         self.flavour = sim.flavour
         mem = sim.memory
@@ -75,6 +79,13 @@ class CustomCode:
         exits = self._scan(sim.image)
         # hardware-loop bodies decoded for the loop engine (iss/hwloop_engine.py)
         self.engine = LoopEngine(self, sim.timing)
+        # sites entered through the translated code (iss/shadow.py): address -> word
+        self.translated: dict[int, int] = {}
+        self._entered_sites: dict[int, int] = {}       # address -> its actions entry
+        self.shadow: ShadowCode | None = None
+        self.translation = "off"         # or "on", or why it could not be used
+        if translate:
+            self._translate(sim)
         dense = _dense_runs(sorted(self.originals))[:MAX_DENSE_HOOKS]
         self.split_ranges = _merge(dense + [(a, a) for a in sorted(exits)])
         span = self.split_ranges[:1] and [(self.split_ranges[0][0], self.split_ranges[-1][1])]
@@ -158,6 +169,47 @@ class CustomCode:
             return row
         return None
 
+    def _translate(self, sim) -> None:
+        """Enter the translatable sites through the shadow code (their words become
+        jumps to it); the others stay as they are."""
+        segments = [(seg.address, bytes(seg.data)) for seg in sim.image.segments if seg.executable]
+        shadow, why = translate(segments, self.flavour, self.originals, self._unused)
+        if shadow is None:
+            self.translation = why
+            return
+        for pc, word in shadow.entries.items():
+            self.translated[pc] = self.originals.pop(pc)
+            self._entered_sites[pc] = int(self.actions[(pc - self.base) >> 1])
+            self.actions[(pc - self.base) >> 1] = 0
+            sim.memory.write(pc, word.to_bytes(4, "little"))
+        sim.memory.add_shadow(shadow.base, shadow.data)
+        self.shadow = shadow
+        self.translation = "on"
+
+    def drop_translation(self) -> None:
+        """From now on the original code only (a breakpoint must see every instruction):
+        each hart leaves the translated copy at an instruction's start, the sites get
+        their words back."""
+        if not self.translated:
+            return
+        for hart in self.harts:
+            hart.leave_translation()
+        for pc, word in self.translated.items():
+            self.originals[pc] = word
+            self.actions[(pc - self.base) >> 1] = self._entered_sites[pc]
+            patched = NOP if self._covered(pc) else self._unhooked_word(pc, word)
+            self.sim.memory.write(pc, patched.to_bytes(4, "little"))
+        self.translated.clear()
+        self.translation = "off"
+        for hart in self.harts:
+            hart.uc.ctl_flush_tb()
+
+    def _unused(self, lo: int, hi: int) -> bool:
+        """No memory or peripheral of the platform in [lo, hi)."""
+        platform = self.sim.platform
+        return not any(w.base < hi and lo < w.base + w.size
+                       for w in (*platform.memories, *platform.peripherals))
+
     def _static_loop_exit(self, pc: int) -> int | None:
         site = self.actions[(pc - self.base) >> 1] - 1
         row = self.sites[site]
@@ -204,6 +256,11 @@ class CustomCode:
         ctx[CTX_HOOKED] = self.hooked.ctypes.data
         ctx[CTX_END_INCLUSIVE] = int(HWLOOP_END_INCLUSIVE[self.flavour])
         ctx[CTX_HARTID] = hart.hartid
+        if self.shadow is not None:
+            hart.uc.mem_map_ptr(self.shadow.base, len(self.shadow.data),
+                                UC_PROT_EXEC, self.shadow.data.ctypes.data)
+            ctx[[CTX_SHADOW_BASE, CTX_SHADOW_END, CTX_SHADOW_MAP]] = (
+                self.shadow.base, self.shadow.end, self.shadow.table.ctypes.data)
         ctx[CTX_GPR] = locate_gpr(hart.uc) or 0
         layout = redirect_layout()
         if layout is not None and ctx[CTX_GPR] != 0:
@@ -361,7 +418,7 @@ class CustomCode:
         return None
 
     def original_word(self, address: int) -> int | None:
-        return self.originals.get(address)
+        return self.originals.get(address, self.translated.get(address))
 
 
 def _asleep(hart) -> bool:

@@ -156,6 +156,27 @@ class Hart:
 
     # ---- registers ------------------------------------------------------------
     @property
+    def pc(self) -> int:
+        """The address of the next instruction, in the original code (the engine may be
+        running the translated copy of it: iss/shadow.py)."""
+        return self._original(self._pc)
+
+    @pc.setter
+    def pc(self, value: int) -> None:
+        self._pc = value
+
+    @property
+    def trap_return_pc(self) -> int:
+        """Where an interrupt taken now returns to (mepc): the original address, or the
+        translated copy's in the middle of a translated instruction."""
+        shadow = self.sim.custom.shadow
+        return self._pc if shadow is None else shadow.leave(self._pc)
+
+    def _original(self, pc: int) -> int:
+        shadow = self.sim.custom.shadow
+        return pc if shadow is None else shadow.original(pc)
+
+    @property
     def instret(self) -> int:
         return int(self.ctx[CTX_INSTRET])
 
@@ -176,8 +197,8 @@ class Hart:
         self.ctx[CTX_CYCLES] += cycles
         self.ctx[CTX_STALL_PERIPHERAL] += cycles
         if self.dynamic is not None:
-            self.charge(PROF_PERIPHERAL, cycles,
-                        self._read_pc() if self.running else int(self.ctx[CTX_SLOW_PC]))
+            self.charge(PROF_PERIPHERAL, cycles, self._original(
+                self._read_pc() if self.running else int(self.ctx[CTX_SLOW_PC])))
 
     def charge(self, cause: int, cycles: int, pc: int) -> None:
         """--profile: dynamic cycles of `cause` (hooks.PROF_*) charged from Python to the
@@ -191,7 +212,7 @@ class Hart:
         instruction (the block it belongs to was charged whole when it started; the bus
         restored PC to that instruction, sync_io_pc)."""
         if self.running:
-            pc = self._read_pc()
+            pc = self._original(self._read_pc())
             last, end = int(self.ctx[CTX_LAST_BLOCK]), int(self.ctx[CTX_LAST_BLOCK_END])
             if last <= pc < end:
                 return self.cycles - int(hooks.static_cycles(self.ctx, pc, end))
@@ -253,7 +274,53 @@ class Hart:
             if stop is not None:
                 return stop
             self._uncount_from(self.pc)   # the last block was counted whole
+        self._to_instruction_start()
+        self._charge_arrival()
         return Stop("limit", self.pc, f"instruction limit ({limit}) reached")
+
+    def _charge_arrival(self) -> None:
+        """Stopped on the exact count: the jump or taken branch that led to pc has
+        retired, so its cycles are in (a taken branch costs 3). The block hook charges
+        them when the next block starts, which Unicorn's count may stop before (or not,
+        after a custom branch run by a hook): charge them here when it has not."""
+        pc = self.pc
+        if pc != self.ctx[CTX_LAST_BLOCK_END]:
+            hooks.transfer_penalty(self.ctx, pc)
+            self.ctx[CTX_LAST_BLOCK] = self.ctx[CTX_LAST_BLOCK_END] = pc
+
+    def _restart_unfinished(self) -> bool:
+        """Stopped inside a translated instruction before its commit (iss/shadow.py):
+        put back what its first ops changed and restart it from its beginning."""
+        shadow = self.sim.custom.shadow
+        restart = None if shadow is None else shadow.undo.get(self._pc)
+        if restart is None:
+            return False
+        self._pc, undo = restart
+        if undo is not None:
+            reg, value, sub = undo
+            self.set_reg(reg, (self.reg(reg) ^ value) - (self.reg(sub) if sub else 0))
+        return True
+
+    def leave_translation(self) -> None:
+        """Continue in the original code (CustomCode.drop_translation)."""
+        shadow = self.sim.custom.shadow
+        if shadow is not None:
+            self._to_instruction_start()
+            self._pc = shadow.leave(self._pc)
+
+    def _to_instruction_start(self) -> None:
+        """A stop inside a translated instruction's copy (iss/shadow.py): before its
+        commit, undo what its first ops changed; after it, run the ops that finish it
+        (they count nothing). Registers are then those of the original code."""
+        shadow = self.sim.custom.shadow
+        for _ in range(8):
+            if shadow is None or shadow.at_start(self._pc) or self._restart_unfinished():
+                return
+            self.ctx[CTX_LIMIT] = NO_LIMIT
+            self.uc.ctl_flush_tb()
+            if self._emulate(1) is not None:
+                return
+            self._uncount_from(self.pc)   # its block was counted whole
 
     def _emulate(self, count: int) -> Stop | None:
         """Run the engine; returns the Stop of an event, None when only the limit hit.
@@ -264,7 +331,7 @@ class Hart:
             before = self.instret
             self.running = True
             try:
-                self.uc.emu_start(self.pc, 0, 0, count)
+                self.uc.emu_start(self._pc, 0, 0, count)
             except UcError as e:
                 if self.pending is None:
                     self.pending = self._fault_from_error(e)
@@ -283,7 +350,7 @@ class Hart:
                 self.pc = int(self.ctx[CTX_SLOW_PC])
                 return Stop("breakpoint", self.pc, "breakpoint")
             elif self.ctx[CTX_STOP] == STOP_TRAP:
-                pc = int(self.ctx[CTX_SLOW_PC])
+                pc = self._original(int(self.ctx[CTX_SLOW_PC]))
                 cause = int(self.ctx[CTX_TRAP_CAUSE])
                 self.pc = pc
                 if not (cause == EXC_ILLEGAL and self.sim.custom.on_illegal(self, pc)):
@@ -379,6 +446,13 @@ class Hart:
             address = self._access_address(word)
         if address is None:
             return Stop("fault", None, what)
+        shadow = self.sim.custom.shadow
+        unmapped = {UC.UC_ERR_READ_PROT: UC.UC_ERR_READ_UNMAPPED,
+                    UC.UC_ERR_WRITE_PROT: UC.UC_ERR_WRITE_UNMAPPED}
+        if shadow is not None and error.errno in unmapped \
+                and shadow.base <= address < shadow.base + len(shadow.data):
+            # the translated code's pages (execute-only) are no memory of the platform
+            what = _UC_FAULTS[unmapped[error.errno]]
         return Stop("fault", None, f"{what} 0x{address:08x}", fault_address=address)
 
     def _access_address(self, word: int | None) -> int | None:
@@ -438,11 +512,14 @@ class Hart:
             self.pc = stop.pc + self.sim.memory_instruction_length(stop.pc)
         else:
             self.pc = stop.pc
-        self._uncount_from(self.pc)
         if stop.restore is not None:
-            rd = self.sim.load_destination(self.pc)     # the PC is exact once stopped
+            rd = self.sim.load_destination(self._pc)     # the PC is exact once stopped
             if rd:
                 self.set_reg(rd, stop.restore[rd])
+        if not stop.retired:
+            self._restart_unfinished()
+        self._uncount_from(self.pc)
+        stop.pc = self._original(stop.pc)
         return stop
 
     def sleep_at_access(self) -> None:

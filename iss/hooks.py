@@ -112,6 +112,9 @@ CTX_SPIN_LOOPS = 70     # address of the uint8 per-halfword spin-loop starts (is
 CTX_YIELD_AFTER = 71    # a spin loop stops the engine once the hart's cycle passes this
                         # (the next runnable hart's; NO_LIMIT: never)
 CTX_SPUN = 72           # instructions of poll loops going round (Hart.run: did it only spin?)
+CTX_SHADOW_BASE = 73    # translated code (iss/shadow.py) occupies [CTX_SHADOW_BASE, CTX_SHADOW_END);
+CTX_SHADOW_END = 74     # CTX_SHADOW_MAP: address of its int64 [halfwords + 1, 2] table of the
+CTX_SHADOW_MAP = 75     # original addresses a block starting / ending there stands for
 CTX_SIZE = 80
 
 # columns of the CTX_PROFILE table: dynamic cycles by cause, at the instruction that caused them
@@ -253,7 +256,7 @@ def _last_instruction_kind(ctx, ends):
 
 
 @njit(cache=True, inline="always")
-def _transfer_penalty(ctx, start):
+def transfer_penalty(ctx, start):
     """Dynamic cost of arriving at `start` from the previous block's end (timing.md §1):
     a taken branch costs 2 more than a not-taken one; a jump or taken branch to a 32-bit
     instruction at a non-word-aligned address costs 1 more."""
@@ -276,6 +279,39 @@ def _stop_before_block(ctx):
     call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
 
 
+@njit(cache=True, inline="always")
+def _count_block(ctx, start, end):
+    """Count the block [start, end) of the code range (all tables in one place: this runs
+    once per executed block). False when the engine was stopped before it."""
+    base = ctx[CTX_CODE_BASE]
+    n_tables = ((ctx[CTX_CODE_END] - base) >> 1) + 1
+    i0 = (start - base) >> 1
+    i1 = (end - base) >> 1
+    prefix = carray(ptr_from_int(ctx[CTX_PREFIX]), n_tables, np.uint32)
+    n = np.int64(prefix[i1]) - np.int64(prefix[i0])
+    if ctx[CTX_INSTRET] + n > ctx[CTX_LIMIT] or ctx[CTX_CYCLES] >= ctx[CTX_CYCLE_LIMIT]:
+        _stop_before_block(ctx)
+        return False
+    if start == ctx[CTX_LAST_BLOCK] and ctx[CTX_SPIN_LOOPS] != 0 \
+            and carray(ptr_from_int(ctx[CTX_SPIN_LOOPS]), n_tables, np.uint8)[i0] != 0:
+        if ctx[CTX_CYCLES] > ctx[CTX_YIELD_AFTER]:
+            # a poll loop going round again, ahead of another hart: that one first
+            ctx[CTX_STOP] = STOP_SPIN
+            call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
+            return False
+        ctx[CTX_SPUN] += n
+    if start != ctx[CTX_LAST_BLOCK_END]:
+        transfer_penalty(ctx, start)
+    cprefix = carray(ptr_from_int(ctx[CTX_CPREFIX]), n_tables, np.uint32)
+    diff = carray(ptr_from_int(ctx[CTX_EXEC]), n_tables, np.int64)
+    ctx[CTX_BLOCK_CYCLE] = ctx[CTX_CYCLES]
+    ctx[CTX_INSTRET] += n
+    ctx[CTX_CYCLES] += np.int64(cprefix[i1]) - np.int64(cprefix[i0])
+    diff[i0] += 1
+    diff[i1] -= 1
+    return True
+
+
 @cfunc(types.void(types.uintp, types.uint64, types.uint32, types.voidptr), cache=True)
 def block_hook(uc, address, size, user_data):
     ctx = carray(user_data, CTX_SIZE, np.int64)
@@ -283,39 +319,26 @@ def block_hook(uc, address, size, user_data):
     end = start + np.int64(size)
     base = ctx[CTX_CODE_BASE]
     if base <= start and end <= ctx[CTX_CODE_END]:
-        # fast path, all tables in one place: this runs once per executed block
-        n_tables = ((ctx[CTX_CODE_END] - base) >> 1) + 1
-        i0 = (start - base) >> 1
-        i1 = (end - base) >> 1
-        prefix = carray(ptr_from_int(ctx[CTX_PREFIX]), n_tables, np.uint32)
-        n = np.int64(prefix[i1]) - np.int64(prefix[i0])
-        if ctx[CTX_INSTRET] + n > ctx[CTX_LIMIT] or ctx[CTX_CYCLES] >= ctx[CTX_CYCLE_LIMIT]:
-            _stop_before_block(ctx)
+        if not _count_block(ctx, start, end):
             return
-        if start == ctx[CTX_LAST_BLOCK] and ctx[CTX_SPIN_LOOPS] != 0 \
-                and carray(ptr_from_int(ctx[CTX_SPIN_LOOPS]), n_tables, np.uint8)[i0] != 0:
-            if ctx[CTX_CYCLES] > ctx[CTX_YIELD_AFTER]:
-                # a poll loop going round again, ahead of another hart: that one first
-                ctx[CTX_STOP] = STOP_SPIN
-                call_uc(np.uint64(ctx[CTX_FN_EMU_STOP]), np.uint64(ctx[CTX_UC]))
-                return
-            ctx[CTX_SPUN] += n
-        if start != ctx[CTX_LAST_BLOCK_END]:
-            _transfer_penalty(ctx, start)
-        cprefix = carray(ptr_from_int(ctx[CTX_CPREFIX]), n_tables, np.uint32)
-        diff = carray(ptr_from_int(ctx[CTX_EXEC]), n_tables, np.int64)
-        ctx[CTX_BLOCK_CYCLE] = ctx[CTX_CYCLES]
-        ctx[CTX_INSTRET] += n
-        ctx[CTX_CYCLES] += np.int64(cprefix[i1]) - np.int64(cprefix[i0])
-        diff[i0] += 1
-        diff[i1] -= 1
+    elif ctx[CTX_SHADOW_BASE] <= start < ctx[CTX_SHADOW_END]:
+        # translated code (iss/shadow.py): counted as the original range it stands for;
+        # a block standing for nothing (a jump back, the rest of an entered instruction)
+        # leaves everything as it is
+        shadow = carray(ptr_from_int(ctx[CTX_SHADOW_MAP]),
+                        (((ctx[CTX_SHADOW_END] - ctx[CTX_SHADOW_BASE]) >> 1) + 1, 2), np.int64)
+        first = shadow[(start - ctx[CTX_SHADOW_BASE]) >> 1, 0]
+        last = shadow[(end - ctx[CTX_SHADOW_BASE]) >> 1, 1]
+        if first >= last or not _count_block(ctx, first, last):
+            return
+        start, end = first, last
     else:
         n = count_instructions(ctx, start, end)
         if ctx[CTX_INSTRET] + n > ctx[CTX_LIMIT] or ctx[CTX_CYCLES] >= ctx[CTX_CYCLE_LIMIT]:
             _stop_before_block(ctx)
             return
         if start != ctx[CTX_LAST_BLOCK_END]:
-            _transfer_penalty(ctx, start)
+            transfer_penalty(ctx, start)
         ctx[CTX_BLOCK_CYCLE] = ctx[CTX_CYCLES]
         account(ctx, start, end, 1)
     ctx[CTX_LAST_BLOCK] = start

@@ -165,7 +165,7 @@ class Interrupts:
             return False
         line = lines.bit_length() - 1
         self._eu().irq_acknowledge(hart.core_id, line)
-        trap_entry(hart.uc, hart.pc, MCAUSE_INTERRUPT | line, 0)
+        trap_entry(hart.uc, hart.trap_return_pc, MCAUSE_INTERRUPT | line, 0)
         mtvec = hart.uc.reg_read(UC_RISCV_REG_MTVEC) & 0xFFFFFFFF
         base = mtvec & ~3
         hart.pc = base + 4 * line if mtvec & 3 == MTVEC_VECTORED else base

@@ -24,14 +24,25 @@ class SharedMemory:
         self.code_base = 0
         self.code_end = 0
         self.prefix = np.zeros(1, dtype=np.uint32)
+        self.shadow: tuple[int, np.ndarray] | None = None   # (base, bytes) of iss/shadow.py
 
     def view(self, address: int, size: int) -> np.ndarray:
         """A writable view of guest memory [address, address + size)."""
         m = self.platform.memory_at(address)
+        if m is None and self.shadow is not None:
+            base, data = self.shadow
+            if base <= address and address + size <= base + len(data):
+                return data[address - base:address - base + size]
         if m is None or address + size > m.end:
             raise IndexError(f"0x{address:08x}+{size} is not inside one memory")
         off = address - m.base
         return self.buffers[m.name][off:off + size]
+
+    def add_shadow(self, base: int, data: np.ndarray) -> None:
+        """The translated code (iss/shadow.py): readable like memory, executable, and
+        mapped read-only into each hart."""
+        self.shadow = (base, data)
+        self.page_flags[base >> PAGE_BITS:(base + len(data) - 1 >> PAGE_BITS) + 1] |= PAGE_CODE
 
     def read(self, address: int, size: int) -> bytes:
         return self.view(address, size).tobytes()

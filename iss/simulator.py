@@ -58,7 +58,8 @@ class RunResult:
 class Simulator:
     def __init__(self, firmware, platform: Platform | str | None = None, output=None,
                  isa: str = "auto", cores: int | None = None, timing: str = "fast",
-                 itrace=None, code_hooks: str = "auto", xpulp_engine: bool = True):
+                 itrace=None, code_hooks: str = "auto", xpulp_engine: bool = True,
+                 translate: bool = True):
         self.platform = platform if isinstance(platform, Platform) else load_platform(platform)
         cores = self.platform.cores if cores is None else cores
         if not 1 <= cores <= 16:
@@ -82,7 +83,10 @@ class Simulator:
         self.spin_loops = spin_loop_starts(bytes(code), self.flavour)
         # hardware-loop bodies run by the loop engine (iss/hwloop_engine.py); off: compare
         self.xpulp_engine = bool(xpulp_engine)
-        self.custom = CustomCode(self, code_hooks)
+        # custom instructions translated into plain RV32 (iss/shadow.py): not with an
+        # instruction trace or accurate timing, which look at every original instruction
+        self.custom = CustomCode(self, code_hooks, translate=translate and itrace is None
+                                 and timing == "fast")
         self.event_unit = None            # set by an event-unit plugin (raise_event target)
         # timeline tracing (iss/trace.py): None, or a Tracer the scheduler and peripherals
         # report spans to; instruction trace (iss/itrace.py): hooked into each hart at creation
@@ -520,6 +524,7 @@ class Simulator:
         if address is None:
             raise IssError(f"run_to: no symbol '{symbol}' in {self.image.path}")
         custom = self.custom
+        custom.drop_translation()        # the breakpoint must see the original code
         if not custom.base <= address < custom.end or address & 1:
             raise IssError(f"run_to: 0x{address:08x} is not an instruction address")
         table = np.zeros_like(custom.hooked)            # the debugger's breakpoint table

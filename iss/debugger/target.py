@@ -44,7 +44,10 @@ class DebugTarget:
 
     def _start(self) -> None:
         firmware, platform, isa, output, cores = self._args
-        self.sim = Simulator(firmware, platform, output=output, isa=isa, cores=cores)
+        # the original code only: breakpoints, single steps and watchpoints see every
+        # instruction (no translated copy, iss/shadow.py)
+        self.sim = Simulator(firmware, platform, output=output, isa=isa, cores=cores,
+                             translate=False)
         self.image = self.sim.image
         custom = self.sim.custom
         self.breaks = np.zeros_like(custom.hooked)

@@ -1,0 +1,180 @@
+# Every form of the custom instructions iss/shadow.py translates into plain RV32, with
+# the register aliasings that change the translation (rd == rs2, rd == rs1, rs1 == rs2,
+# x0), and the code around them it rewrites (auipc via la, calls and their return
+# addresses, branches). Expected values are worked out by hand from the CV32E40P manual
+# (post-increment: the access uses the old base; beqimm: compares with the sign-extended
+# 5-bit immediate; sle: signed <=).
+# main returns 0 on success, else the number of the first failing check.
+
+    .macro CHECK num, reg, expected
+    li      t6, \expected
+    beq     \reg, t6, .Lok\@
+    li      a0, \num
+    j       fail
+.Lok\@:
+    .endm
+
+    .data
+    .balign 4
+buf:
+    .word   0x8001ff7f                 # bytes: 7f ff 01 80
+    .word   0x12345678
+    .word   0xdeadbeef
+    .word   0x00000004
+
+    .bss
+    .balign 4
+out:
+    .space  16
+
+    .text
+    .globl main
+    .type main, @function
+main:
+    addi    sp, sp, -16
+    sw      ra, 12(sp)
+    la      s0, buf
+    # ---- post-increment loads, immediate
+    mv      a1, s0
+    cv.lw   a2, (a1), 4
+    CHECK   1, a2, 0x8001ff7f
+    sub     a3, a1, s0
+    CHECK   2, a3, 4
+    cv.lb   a2, (a1), -3               # byte 0x78, then a1 = buf + 1
+    CHECK   3, a2, 0x78
+    cv.lb   a2, (a1), 1                # byte 0xff sign-extended
+    CHECK   4, a2, 0xffffffff
+    cv.lbu  a2, (a1), 1                # byte 0x01 at buf + 2
+    CHECK   5, a2, 0x01
+    cv.lhu  a2, (a1), 2                # halfword at buf + 3: 0x7880 (little endian, misaligned)
+    CHECK   6, a2, 0x7880
+    cv.lh   a2, (a1), 0                # halfword at buf + 5: 0x3456
+    CHECK   7, a2, 0x3456
+    sub     a3, a1, s0
+    CHECK   8, a3, 5
+    # ---- post-increment loads, register
+    mv      a1, s0
+    li      a3, 8
+    cv.lw   a2, (a1), a3
+    CHECK   9, a2, 0x8001ff7f
+    sub     a4, a1, s0
+    CHECK   10, a4, 8
+    li      a3, 4
+    cv.lw   a3, (a1), a3               # rd == rs2: the increment is the old a3
+    CHECK   11, a3, 0xdeadbeef
+    sub     a4, a1, s0
+    CHECK   12, a4, 12
+    # ---- register-offset loads
+    mv      a1, s0
+    li      a3, 4
+    cv.lw   a2, a3(a1)
+    CHECK   13, a2, 0x12345678
+    sub     a4, a1, s0
+    CHECK   14, a4, 0                  # base unchanged
+    CHECK   15, a3, 4
+    cv.lw   a3, a3(a1)                 # rd == rs2
+    CHECK   16, a3, 0x12345678
+    li      a3, 12
+    cv.lw   a1, a3(a1)                 # rd == rs1: a1 = buf[3] = 4
+    CHECK   17, a1, 4
+    la      a1, buf
+    srli    a1, a1, 1                  # a1 + a1 = buf (buf is word aligned)
+    cv.lbu  a2, a1(a1)                 # rs1 == rs2: address a1 + a1
+    CHECK   18, a2, 0x7f
+    li      a3, 9
+    cv.lh   a2, a3(s0)                 # halfword at buf + 9: 0xadbe, sign-extended
+    CHECK   19, a2, 0xffffadbe
+    # ---- post-increment stores, immediate and register
+    la      a1, out
+    li      a2, 0x11223344
+    cv.sw   a2, (a1), 4
+    li      a2, 0x5566
+    cv.sh   a2, (a1), 2
+    li      a2, 0x77
+    cv.sb   a2, (a1), 1
+    la      a4, out
+    sub     a3, a1, a4
+    CHECK   20, a3, 7
+    li      a3, 1
+    li      a2, 0x88
+    cv.sb   a2, (a1), a3
+    sub     a3, a1, a4
+    CHECK   21, a3, 8
+    lw      a2, 0(a4)
+    CHECK   22, a2, 0x11223344
+    lw      a2, 4(a4)
+    CHECK   23, a2, 0x88775566
+    # ---- beqimm / bneimm
+    li      a1, 5
+    cv.beqimm a1, 5, 1f
+    li      a0, 24
+    j       fail
+1:  CHECK   25, a1, 5                  # the compared register is unchanged
+    cv.bneimm a1, 5, 2f
+    cv.beqimm a1, 4, 2f
+    cv.bneimm a1, -16, 3f
+2:  li      a0, 26
+    j       fail
+3:  CHECK   27, a1, 5
+    li      a1, -16
+    cv.beqimm a1, -16, 4f
+    li      a0, 28
+    j       fail
+4:  li      a1, 0
+    cv.bneimm a1, 0, 2b
+    cv.beqimm a1, 0, 5f
+    li      a0, 29
+    j       fail
+5:  cv.beqimm zero, 1, 2b
+    cv.bneimm zero, 0, 2b
+    cv.beqimm zero, 0, 6f
+    li      a0, 30
+    j       fail
+6:  # ---- extends
+    li      a1, 0x1234f680
+    cv.exths a2, a1
+    CHECK   31, a2, 0xfffff680
+    cv.exthz a2, a1
+    CHECK   32, a2, 0x0000f680
+    cv.extbs a2, a1
+    CHECK   33, a2, 0xffffff80
+    cv.extbz a2, a1
+    CHECK   34, a2, 0x00000080
+    cv.extbs a1, a1                    # rd == rs1
+    CHECK   35, a1, 0xffffff80
+    # ---- sle / sleu
+    li      a1, -1
+    li      a2, 1
+    cv.sle  a3, a1, a2
+    CHECK   36, a3, 1
+    cv.sleu a3, a1, a2
+    CHECK   37, a3, 0
+    cv.sle  a3, a2, a2
+    CHECK   38, a3, 1
+    cv.sle  a1, a2, a1                 # rd == rs2: 1 <= -1 is false
+    CHECK   39, a1, 0
+    # ---- calls link the original return address
+    call    leaf
+.Lafter_call:
+    la      t1, .Lafter_call
+    bne     a0, t1, 7f
+    la      t2, leaf
+    jalr    t2
+.Lafter_jalr:
+    la      t1, .Lafter_jalr
+    beq     a0, t1, 8f
+7:  li      a0, 40
+    j       fail
+8:  li      a0, 0
+fail:
+    lw      ra, 12(sp)
+    addi    sp, sp, 16
+    ret
+    .size main, .-main
+
+    .type leaf, @function
+leaf:
+    mv      a0, ra
+    cv.extbz a1, a0                    # a custom instruction: the function is translated
+    ret
+    .size leaf, .-leaf

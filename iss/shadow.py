@@ -1,0 +1,459 @@
+"""Shadow code: scalar custom instructions translated at load time into plain RV32.
+
+Unicorn runs plain RV32 natively; a custom instruction costs a trap or a code-hook call
+(~10-60 ns, against ~1 ns). So the executable segments are copied once into a shadow
+region next to the code, instruction by instruction, in their order:
+  - plain instructions are copied as they are;
+  - post-increment loads/stores, register-offset loads, beqimm/bneimm, the extends and
+    sle/sleu become short plain sequences (below, `_expand`), all without scratch
+    registers;
+  - branches and jumps are re-aimed at the copies (a conditional branch out of range
+    becomes an inverted branch over a `jal`);
+  - calls link the ORIGINAL return address (`lui`/`addi` + `jal x0`), and `auipc`
+    becomes `lui`/`addi` of its original value, so return addresses, mepc and every
+    address the program computes stay original;
+  - everything else (other custom instructions, CSR/system instructions, hardware-loop
+    code, words that are no instruction) becomes `jal x0, <original address>`: the
+    original runs it as before ("escape").
+Each translated custom instruction in the original code becomes `jal x0, trampoline`;
+the trampoline runs the instruction's sequence and continues in the copy.
+
+Counting and timing stay those of the original code: a per-halfword table gives, for
+every shadow address, the original address it stands for (`origin`), and the block hook
+counts a shadow block [s, e) as the original range [origin[s], origin[e]) with the
+original tables (hooks.block_hook). Inside a sequence of an instruction I, an address
+stands for I until the instruction's "commit" (its memory access, its branch decision)
+has run, and for the next instruction after it: a stop there (an MMIO access that ended
+the run, an exact instruction limit) counts I exactly when it has happened. Trampolines
+and branch pads stand for the address after their instruction (the original block that
+jumped there already counted it), so the blocks they make count nothing.
+
+Original PCs for the user: Hart.pc maps a shadow PC to its original address; only the
+engine resumes at the shadow PC itself. Not used (the original code runs as before)
+with a debugger, breakpoints, watchpoints, instruction traces or accurate timing, whose
+per-access and per-instruction views need the original code; `iss run --translate off`
+turns it off.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .isa import rv32
+from .isa.fields import imm_b, imm_j
+from .isa.decoder import (BR_EQ, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI, HW_START, HW_STARTI,
+                          KIND_BRANCH_IMM,
+                          KIND_HWLOOP, KIND_LOAD, KIND_STORE, MEM_POSTINC_IMM, MEM_POSTINC_REG,
+                          MEM_REGREG, decode)
+from .hooks import PAGE_BITS
+
+PAGE = 1 << PAGE_BITS
+JAL_REACH = 1 << 20          # jal: +-1 MiB
+BRANCH_REACH = 1 << 12       # conditional branches: +-4 KiB
+RA = 1
+
+# ---- plain RV32 encoders ----------------------------------------------------------------
+
+
+def _i(opcode: int, funct3: int, rd: int, rs1: int, imm: int) -> int:
+    return (imm & 0xFFF) << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | opcode
+
+
+def _r(funct7: int, funct3: int, rd: int, rs1: int, rs2: int) -> int:
+    return funct7 << 25 | rs2 << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | 0x33
+
+
+def _s(funct3: int, rs1: int, rs2: int, imm: int) -> int:
+    return (imm >> 5 & 0x7F) << 25 | rs2 << 20 | rs1 << 15 | funct3 << 12 | (imm & 31) << 7 | 0x23
+
+
+def _b(funct3: int, rs1: int, rs2: int, offset: int) -> int:
+    o = offset & 0x1FFF
+    return ((o >> 12 & 1) << 31 | (o >> 5 & 0x3F) << 25 | rs2 << 20 | rs1 << 15 | funct3 << 12
+            | (o >> 1 & 0xF) << 8 | (o >> 11 & 1) << 7 | 0x63)
+
+
+def _jal(rd: int, offset: int) -> int:
+    o = offset & 0x1FFFFF
+    return ((o >> 20 & 1) << 31 | (o >> 1 & 0x3FF) << 21 | (o >> 11 & 1) << 20 | (o >> 12 & 0xFF) << 12
+            | rd << 7 | 0x6F)
+
+
+def _addi(rd: int, rs1: int, imm: int) -> int:
+    return _i(0x13, 0, rd, rs1, imm)
+
+
+def _li32(rd: int, value: int) -> list[int]:
+    """lui + addi of a 32-bit constant."""
+    value &= 0xFFFFFFFF
+    low = value & 0xFFF
+    low -= (low & 0x800) << 1
+    return [((value - low) & 0xFFFFF000) | rd << 7 | 0x37, _addi(rd, rd, low)]
+
+
+def _fits(value: int, reach: int) -> bool:
+    return -reach <= value < reach
+
+
+BEQ, BNE = 0, 1
+LOAD_FUNCT3 = {(1, True): 0, (2, True): 1, (4, True): 2, (4, False): 2, (1, False): 4, (2, False): 5}
+STORE_FUNCT3 = {1: 0, 2: 1, 4: 2}
+MISC_MEM, BRANCH, JAL, JALR, AUIPC = 0x0F, 0x63, 0x6F, 0x67, 0x17
+STANDARD_OPCODES = {0x03, 0x13, 0x23, 0x33, 0x37, BRANCH, JAL, JALR, AUIPC, MISC_MEM}
+
+
+# ---- what one original instruction becomes -----------------------------------------------
+@dataclass
+class Op:
+    """One shadow instruction: a fixed word (`size` 2 or 4), or a jump / branch resolved
+    at layout (`to`: ("code", original address) -> its copy, or the original when it has
+    none; ("orig", address); ("pad", key))."""
+    word: int = 0
+    size: int = 4
+    jump: int | None = None        # rd of a jal
+    branch: tuple | None = None    # (funct3, rs1, rs2) of a conditional branch
+    to: tuple | None = None
+    long: bool = False             # branch out of reach: inverted branch over a jal
+
+
+@dataclass
+class Piece:
+    """The shadow instructions of the original instruction at `pc` (`length` bytes).
+    Addresses of ops[0..commit] stand for pc, the later ones for pc + length."""
+    pc: int
+    length: int
+    ops: list
+    commit: int
+    escape: bool = False
+    pads: dict = field(default_factory=dict)    # key -> list[Op], placed out of line
+    undo: tuple | None = None    # (register, xor value, sub register): puts back what the
+                                 # ops before the commit changed (a stop there: Hart)
+
+
+def _escape(pc: int, length: int) -> Piece:
+    return Piece(pc, length, [Op(jump=0, to=("orig", pc))], 0, escape=True)
+
+
+class Unsupported(Exception):
+    """An original instruction the translator leaves to the original code."""
+
+
+def _expand_custom(d, pc: int, length: int) -> Piece:
+    """The plain sequence of a translated custom instruction (Unsupported otherwise).
+    The memory access comes first wherever it can, so a stop at an MMIO access finds
+    nothing of the instruction done yet."""
+    kind, mode = d.kind, d.mem_mode
+    rd, rs1, rs2, rs3 = d.rd, d.rs1, d.rs2, d.rs3
+    if kind == KIND_LOAD:
+        f3 = LOAD_FUNCT3[(d.mem_size, bool(d.mem_signed))]
+        load = _i(0x03, f3, rd, rs1, 0)
+        if rd == 0:
+            raise Unsupported
+        if mode == MEM_POSTINC_IMM:
+            return Piece(pc, length, [Op(load)] + ([] if rd == rs1 else [Op(_addi(rs1, rs1, d.imm))]), 0)
+        if mode == MEM_POSTINC_REG and rd != rs2:
+            return Piece(pc, length, [Op(load)] + ([] if rd == rs1 else [Op(_r(0, 0, rs1, rs1, rs2))]), 0)
+        if mode == MEM_REGREG and rd == rs2 != rs1:        # rd takes the address first
+            return Piece(pc, length, [Op(_r(0, 0, rd, rs1, rs2)), Op(_i(0x03, f3, rd, rd, 0))], 1,
+                         undo=(rd, 0, rs1))
+        if mode == MEM_REGREG and rs1 != rs2:
+            # rs1 moves to the address and back (the loaded value may be rs1's)
+            ops = [Op(_r(0, 0, rs1, rs1, rs2)), Op(_i(0x03, f3, rd, rs1, 0))]
+            if rd != rs1:
+                ops.append(Op(_r(0x20, 0, rs1, rs1, rs2)))
+            return Piece(pc, length, ops, 1, undo=(rs1, 0, rs2))
+        raise Unsupported
+    if kind == KIND_STORE:
+        f3 = STORE_FUNCT3[d.mem_size]
+        store = _s(f3, rs1, rs2, 0)
+        if mode == MEM_POSTINC_IMM:
+            return Piece(pc, length, [Op(store), Op(_addi(rs1, rs1, d.imm))], 0)
+        if mode == MEM_POSTINC_REG:
+            return Piece(pc, length, [Op(store), Op(_r(0, 0, rs1, rs1, rs3))], 0)
+        raise Unsupported                   # register offset: needs a scratch register
+    if kind == KIND_BRANCH_IMM:
+        if d.imm == length:      # taken to the next instruction: only the hook sees it taken
+            raise Unsupported
+        target = ("code", pc + d.imm)
+        f3 = BEQ if d.op == BR_EQ else BNE
+        value = d.imm2
+        if rs1 == 0:             # compares a constant: always or never taken
+            taken = (value == 0) == (f3 == BEQ)
+            return Piece(pc, length, [Op(jump=0, to=target) if taken else Op(_addi(0, 0, 0))], 0)
+        if value == 0:
+            return Piece(pc, length, [Op(branch=(f3, rs1, 0), to=target)], 0)
+        # rs1 ^ value is 0 exactly when equal; rs1 is put back on both paths
+        flip = _i(0x13, 4, rs1, rs1, value)
+        pad = [Op(flip), Op(jump=0, to=target)]
+        return Piece(pc, length, [Op(flip), Op(branch=(f3, rs1, 0), to=("pad", pc)), Op(flip)], 1,
+                     pads={pc: pad}, undo=(rs1, value, 0))
+    name = d.mnemonic.split(".", 1)[1]
+    shifts = {"exths": (16, 0x400), "exthz": (16, 0), "extbs": (24, 0x400)}    # 0x400: srai
+    if name in shifts:
+        amount, arithmetic = shifts[name]
+        return Piece(pc, length, [Op(_i(0x13, 1, rd, rs1, amount)),
+                                  Op(_i(0x13, 5, rd, rd, amount | arithmetic))], 0)
+    if name == "extbz":
+        return Piece(pc, length, [Op(_i(0x13, 7, rd, rs1, 255))], 0)
+    if name in ("sle", "slet", "sleu", "sletu"):      # rs1 <= rs2  ==  !(rs2 < rs1)
+        slt = 3 if name.startswith("sleu") or name == "sletu" else 2
+        return Piece(pc, length, [Op(_r(0, slt, rd, rs2, rs1)), Op(_i(0x13, 4, rd, rd, 1))], 0)
+    raise Unsupported
+
+
+def _translate_standard(word: int, pc: int, length: int) -> Piece:
+    """A base RV32IMC instruction: copied, re-aimed or escaped."""
+    if length == 2:
+        h = word
+        if rv32.disasm16(h) is None or h == 0x9002:          # illegal, c.ebreak
+            raise Unsupported
+        quadrant, funct3 = h & 3, h >> 13
+        if quadrant == 1 and funct3 in (1, 5):                  # c.jal, c.j
+            return Piece(pc, 2, _jump_ops(RA if funct3 == 1 else 0, pc + rv32._cj(h), pc + 2), 0)
+        if quadrant == 1 and funct3 in (6, 7):                  # c.beqz, c.bnez
+            return Piece(pc, 2, [Op(branch=(funct3 - 6, 8 + (h >> 7 & 7), 0),
+                                    to=("code", pc + rv32._cb(h)))], 0)
+        if quadrant == 2 and funct3 == 4 and h >> 12 & 1 and h >> 2 & 31 == 0:   # c.jalr
+            rs1 = h >> 7 & 31
+            if rs1 == RA:
+                raise Unsupported
+            ops = [Op(w) for w in _li32(RA, pc + 2)] + [Op(_i(JALR, 0, 0, rs1, 0))]
+            return Piece(pc, 2, ops, 0)
+        return Piece(pc, 2, [Op(h, size=2)], 0)
+    opcode = word & 0x7F
+    if opcode not in STANDARD_OPCODES or rv32.disasm32(word) is None:
+        raise Unsupported
+    rd, rs1 = word >> 7 & 31, word >> 15 & 31
+    if opcode == MISC_MEM and word >> 12 & 7 != 0:              # fence.i
+        raise Unsupported
+    if opcode == JAL:
+        return Piece(pc, 4, _jump_ops(rd, pc + imm_j(word), pc + 4), 0)
+    if opcode == BRANCH:
+        return Piece(pc, 4, [Op(branch=(word >> 12 & 7, rs1, word >> 20 & 31),
+                                to=("code", pc + imm_b(word)))], 0)
+    if opcode == AUIPC:
+        ops = [Op(w) for w in _li32(rd, pc + (word & 0xFFFFF000))] if rd else [Op(_addi(0, 0, 0))]
+        return Piece(pc, 4, ops, 0)
+    if opcode == JALR and rd != 0:
+        if rs1 == rd:
+            raise Unsupported
+        ops = [Op(w) for w in _li32(rd, pc + 4)] + [Op(word & ~(31 << 7))]
+        return Piece(pc, 4, ops, 0)
+    return Piece(pc, 4, [Op(word)], 0)
+
+
+def _jump_ops(rd: int, target: int, link: int) -> list:
+    if rd == 0:
+        return [Op(jump=0, to=("code", target))]
+    return [Op(w) for w in _li32(rd, link)] + [Op(jump=0, to=("code", target))]   # commit 0
+
+
+# ---- the whole image ------------------------------------------------------------------------
+class ShadowCode:
+    """The translated copy of a firmware's code: its bytes, where it lies, the original
+    address of each of its halfwords, and the entry jump of each translated custom site."""
+
+    def __init__(self, base: int, data: np.ndarray, table: np.ndarray, starts: np.ndarray,
+                 undo: dict, entries: dict[int, int]):
+        self.base = base
+        self.data = data
+        self.end = base + 2 * (len(table) - 1)     # the translated code; data: whole pages
+        self.table = table      # int64 [halfwords + 1, 2]: what a block starting / ending here stands for
+        self.starts = starts
+        self.undo = undo
+        self.entries = entries   # original site address -> the jal word that enters its trampoline
+
+    def contains(self, address: int) -> bool:
+        return self.base <= address < self.end
+
+    def original(self, address: int) -> int:
+        """The original address a PC stands for (itself outside the shadow region): the
+        instruction to run next, the one under way before its commit."""
+        if not self.contains(address):
+            return address
+        if address in self.undo:          # a trampoline's: its block counts nothing
+            return self.original(self.undo[address][0])
+        return int(self.table[(address - self.base) >> 1, 0])
+
+    def at_start(self, address: int) -> bool:
+        """`address` is outside the copy or where an instruction's copy starts."""
+        return not self.contains(address) or bool(self.starts[(address - self.base) >> 1])
+
+    def leave(self, address: int) -> int:
+        """Where to resume the instruction at `address` so that it runs the same: the
+        original address at the start of an instruction's copy, else `address` itself
+        (in the middle of a translated instruction only its copy can go on)."""
+        if self.contains(address) and self.starts[(address - self.base) >> 1]:
+            return self.original(address)
+        return address
+
+
+def translate(segments, flavour: str, sites: dict[int, int], is_free) -> tuple[ShadowCode | None, str]:
+    """Translate the executable `segments` ((address, bytes), ...) whose custom
+    instruction words are `sites` (address -> word). `is_free(lo, hi)` says whether an
+    address range is unused by the platform. Returns (ShadowCode, "") or (None, why not)."""
+    no_go = _hardware_loop_code(sites, flavour)
+    if no_go is None:
+        return None, "hardware loops configured from registers"
+    pieces, entries = [], []
+    for address, code in segments:
+        off = 0
+        while off + 2 <= len(code):
+            pc = address + off
+            half = code[off] | code[off + 1] << 8
+            length = 4 if half & 3 == 3 else 2
+            if off + length > len(code):
+                break
+            word = int.from_bytes(code[off:off + length], "little")
+            pieces.append(_translate_one(word, pc, length, flavour, sites, no_go))
+            if pc in sites and not pieces[-1].escape:
+                entries.append(pieces[-1])
+            off += length
+        pieces.append(_escape(address + off, 0))       # the end of the segment: back
+    if not entries:
+        return None, "no custom instruction to translate"
+    return _layout(pieces, entries, min(a for a, _ in segments), is_free)
+
+
+def _translate_one(word: int, pc: int, length: int, flavour: str, sites, no_go) -> Piece:
+    if any(lo <= pc <= hi for lo, hi in no_go):
+        return _escape(pc, length)
+    try:
+        if pc in sites:
+            d = decode(sites[pc], flavour)
+            if d is None:
+                raise Unsupported
+            return _expand_custom(d, pc, length)
+        if length == 4 and word & 0x7F not in STANDARD_OPCODES:
+            raise Unsupported
+        return _translate_standard(word, pc, length)
+    except Unsupported:
+        return _escape(pc, length)
+
+
+def _hardware_loop_code(sites: dict[int, int], flavour: str) -> list[tuple[int, int]] | None:
+    """[lo, hi] ranges holding hardware-loop set-up, bodies and exits (left to the
+    original code, where the code hook runs the back-edges); None when a loop's start or
+    end comes from a register (not known before the run)."""
+    loops = []
+    for pc, word in sorted(sites.items()):
+        d = decode(word, flavour)
+        if d is None or d.kind != KIND_HWLOOP:
+            continue
+        if d.op in (HW_START, HW_END):
+            return None
+        if d.op in (HW_STARTI, HW_ENDI, HW_SETUP, HW_SETUPI):
+            loops.append((d.rd, pc, pc + d.imm, d.op))
+    ranges = []
+    for index, pc, target, op in loops:
+        if op == HW_STARTI:      # the body runs up to the same loop's next end label
+            ends = [t for i, p, t, o in loops if i == index and o == HW_ENDI and p >= pc]
+            target = max([target, *ends[:1]])
+        # + 4: the end label is the last body instruction (XpulpV2) or the exit (CORE-V)
+        ranges.append((min(pc, target), target + 4))
+    return ranges
+
+
+def _layout(pieces, entries, code_lo: int, is_free):
+    """Place the copy, the branch pads and the trampolines below the code (jal reach),
+    resolve the jumps and build the tables of original addresses."""
+    # units: (key, ops, piece or None, what every address of a pad / trampoline stands for)
+    units = [(("code", p.pc) if p.length else None, p.ops, p, 0) for p in pieces]
+    units += [(("pad", key), ops, None, p.pc + p.length) for p in pieces for key, ops in p.pads.items()]
+    units += [(("trampoline", p.pc), [Op(o.word, o.size, o.jump, o.branch, o.to) for o in p.ops]
+               + [Op(jump=0, to=("code", p.pc + p.length))], None, p.pc + p.length) for p in entries]
+    has_copy = {p.pc for p in pieces if not p.escape and p.length}
+    for _ in range(16):         # lengthen out-of-reach branches until nothing changes
+        size = sum(_size(o) for _, ops, _, _ in units for o in ops)
+        top = code_lo & ~(PAGE - 1)
+        base = top - ((size + PAGE - 1) & ~(PAGE - 1))
+        if base < 0 or not is_free(base, top):
+            return None, f"no free address range below the code for {size} bytes"
+        where, positions, cursor = {}, [], base
+        for key, ops, _, _ in units:
+            if key is not None:
+                where.setdefault(key, cursor)
+            for o in ops:
+                positions.append(cursor)
+                cursor += _size(o)
+        changed = False
+        for here, o in zip(positions, (o for _, ops, _, _ in units for o in ops)):
+            if o.branch is not None and not o.long \
+                    and not _fits(_target(o.to, where, has_copy) - here, BRANCH_REACH):
+                o.long = changed = True
+        if not changed:
+            break
+    data = bytearray()
+    table = np.zeros(((cursor - base) // 2 + 1, 2), dtype=np.int64)   # [origin, after]
+    starts = np.zeros(len(table), dtype=np.bool_)        # first op of an instruction's copy
+    # shadow address before an instruction's commit -> (where it restarts, Piece.undo):
+    # the start of its copy, or for a trampoline the original instruction (its jump in)
+    undo = {}
+    entered = {("trampoline", p.pc): p for p in entries}
+    k = 0
+    for key, ops, piece, fixed in units:
+        for i, o in enumerate(ops):
+            here = positions[k]
+            k += 1
+            encoded = _encode(o, here, where, has_copy)
+            if encoded is None:
+                return None, "a jump out of reach"
+            data += encoded
+            h0, h1 = (here - base) // 2, (here - base + len(encoded)) // 2
+            if key in entered and i <= entered[key].commit:
+                undo[here] = (entered[key].pc, entered[key].undo if i else None)
+            if piece is None:
+                table[h0:h1, 0] = table[h1, 1] = fixed
+                if o.long:
+                    table[h0 + 2, 1] = fixed
+                continue
+            before, after = piece.pc, piece.pc + piece.length
+            starts[h0] = i == 0
+            if piece.undo is not None and 0 < i <= piece.commit:
+                undo[here] = (where[("code", piece.pc)], piece.undo)
+            table[h0:h1, 0] = before if i <= piece.commit or piece.escape else after
+            table[h1, 1] = before if i < piece.commit or piece.escape else after
+            if o.long:           # the inverted branch decided: its jal stands for after
+                table[h0 + 2:h1, 0] = after
+                table[h0 + 2, 1] = after
+    entry_words = {}
+    for p in entries:
+        offset = where[("trampoline", p.pc)] - p.pc
+        if _fits(offset, JAL_REACH):
+            entry_words[p.pc] = _jal(0, offset)
+    image = np.zeros(top - base, dtype=np.uint8)        # whole pages (Unicorn maps pages)
+    image[:len(data)] = np.frombuffer(bytes(data), dtype=np.uint8)
+    return ShadowCode(base, image, table, starts, undo, entry_words), ""
+
+
+def _size(o: Op) -> int:
+    return o.size if o.size == 2 else (8 if o.long else 4)
+
+
+def _target(to, where, has_copy) -> int:
+    kind, address = to
+    if kind == "code":
+        return where[to] if address in has_copy else address
+    if kind == "pad":
+        return where[to]
+    return address
+
+
+def _encode(o: Op, here: int, where, has_copy) -> bytes | None:
+    if o.size == 2:
+        return o.word.to_bytes(2, "little")
+    if o.to is None:
+        return o.word.to_bytes(4, "little")
+    target = _target(o.to, where, has_copy)
+    if o.jump is not None:
+        if not _fits(target - here, JAL_REACH):
+            return None
+        return _jal(o.jump, target - here).to_bytes(4, "little")
+    funct3, rs1, rs2 = o.branch
+    if not o.long:
+        return _b(funct3, rs1, rs2, target - here).to_bytes(4, "little")
+    if not _fits(target - here - 4, JAL_REACH):
+        return None
+    return (_b(funct3 ^ 1, rs1, rs2, 8).to_bytes(4, "little")
+            + _jal(0, target - here - 4).to_bytes(4, "little"))
