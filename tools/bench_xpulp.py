@@ -10,6 +10,10 @@ with the simulator and on raw Unicorn (tools/bench_rv32.py's setup), and prints 
 seconds and simulated MIPS of each; the XpulpV2 build also with the hardware-loop engine off
 (`--xpulp-engine off`, best of 3 runs each, same counts asserted) and the on/off ratio.
 
+Then plain C (firmware/apps/bench_compute): built the default way (CORE-V) with its custom
+instructions translated (iss/shadow.py, the default) and not, and built --isa rv32imc:
+simulated cycles per wall second and their ratios (interleaved, best of 3 each).
+
 Then "where the time goes" (unless --skip-probes): small generated loops that isolate
   - Unicorn's own cost of one hooked instruction (the same loop with an empty code hook:
     the limit of any hook-based design, ARCHITECTURE.md),
@@ -40,18 +44,49 @@ PROBE_ITERATIONS = 1_000_000
 PROBE_BODY = 12                     # custom instructions per probe loop body
 
 
-def simulate(elf: Path, code_hooks: str = "auto", engine: bool = True, repeat: int = 1) -> dict:
+def simulate(elf: Path, code_hooks: str = "auto", engine: bool = True, repeat: int = 1,
+             translate: bool = True) -> dict:
     """Best of `repeat` runs (the machine is noisy)."""
     seconds = float("inf")
     for _ in range(repeat):
-        sim = Simulator(elf, output=io.StringIO(), code_hooks=code_hooks, xpulp_engine=engine)
+        sim = Simulator(elf, output=io.StringIO(), code_hooks=code_hooks, xpulp_engine=engine,
+                        translate=translate)
         t0 = time.perf_counter()
         result = sim.run()
         seconds = min(seconds, time.perf_counter() - t0)
     n = result.stats["instructions"]
     return {"instructions": n, "seconds": seconds, "mips": n / seconds / 1e6,
-            "cycles": result.stats["cycles"], "exit_code": result.exit_code,
+            "cycles": result.stats["cycles"], "mcycles_per_second": result.stats["cycles"] / seconds / 1e6,
+            "exit_code": result.exit_code,
             "code_hooks": len(sim.custom.ranges), "custom_sites": sim.custom.count}
+
+
+PLAIN_C_APP = "bench_compute"      # int32 matmul + CRC-32 in plain C, no custom code by hand
+
+
+def plain_c(out: Path) -> dict:
+    """The same plain C built the default way (CORE-V: the compiler emits post-increment
+    loads/stores, beqimm, extends...) and as RV32IMC, simulated cycles per wall second;
+    the CORE-V build with its custom instructions translated (default, iss/shadow.py) and
+    not. Runs interleaved, best of 3 each, counts asserted equal."""
+    elfs = {isa: build_app(PLAIN_C_APP, out / isa, isa=isa) for isa in ("corev", "rv32imc")}
+    rows = {}
+    for _ in range(3):
+        for name, elf, translate in (("corev-translated", elfs["corev"], True),
+                                     ("corev-not-translated", elfs["corev"], False),
+                                     ("rv32imc", elfs["rv32imc"], True)):
+            r = simulate(elf, translate=translate)
+            if name not in rows or r["seconds"] < rows[name]["seconds"]:
+                rows[name] = r
+    assert rows["corev-translated"]["cycles"] == rows["corev-not-translated"]["cycles"]
+    plain = rows["rv32imc"]
+    ratios = {name + " / rv32imc, cycles per second": r["mcycles_per_second"] / plain["mcycles_per_second"]
+              for name, r in rows.items() if name != "rv32imc"}
+    ratios["translated / not translated, wall time"] = (rows["corev-not-translated"]["seconds"]
+                                                        / rows["corev-translated"]["seconds"])
+    ratios["rv32imc / corev-translated, wall time for the same program"] = (
+        plain["seconds"] / rows["corev-translated"]["seconds"])
+    return {"rows": rows, "ratios": ratios}
 
 
 # ------------------------------------------------------------------ probes
@@ -155,6 +190,7 @@ def main() -> int:
     report = {"rows": rows,
               "instruction_ratio": n / rows["iss-corev-auto"]["instructions"],
               "engine_speedup": engine_on["mips"] / engine_off["mips"]}
+    report["plain_c"] = plain_c(out)
     if not args.skip_probes:
         report["probes"] = probes(out / "probes")
         report["ceiling"] = ceiling(report["probes"])
@@ -165,6 +201,11 @@ def main() -> int:
     print(f"instruction-count ratio plain / XpulpV2: {report['instruction_ratio']:.2f}x", file=text)
     print(f"hardware-loop engine on / off (same run, best of 3 each): "
           f"{report['engine_speedup']:.2f}x", file=text)
+    print(f"plain C ({PLAIN_C_APP}), simulated Mcycles per second (best of 3):", file=text)
+    for name, r in report["plain_c"]["rows"].items():
+        print(f"  {name:30s} {r['cycles']:13,d} cycles {r['mcycles_per_second']:8.1f}", file=text)
+    for name, value in report["plain_c"]["ratios"].items():
+        print(f"  {name}: {value:.2f}", file=text)
     if "probes" in report:
         p, c = report["probes"], report["ceiling"]
         print("where the time goes (ns):", file=text)
