@@ -596,3 +596,16 @@ def test_cli_bad_firmware(tmp_path):
     proc = _cli([str(tmp_path / "missing.elf")], tmp_path, "run\n")
     assert proc.returncode == 2
     assert "no such file" in proc.stderr
+
+
+def test_deadlock_is_reported(firmware_elf):
+    """`run` on firmware where every core sleeps with nothing left to wake it says so and
+    what each core waits for (firmware/isa_tests/deadlock.S: core 0 waits on an empty
+    event mask at main's EVENT_WAIT load, the workers in the runtime's dispatch loop)."""
+    elf = firmware_elf("deadlock")
+    source = (toolchain.firmware_dir() / "isa_tests" / "deadlock.S").read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "EVENT_WAIT: sleeps forever" in text)
+    out = run_script(elf, ["run"])
+    assert "Program stopped: all cores are asleep and no event is pending (deadlock): " \
+           "core 0 waits for an event of mask 0x0; core 1 waits for dispatch;" in out, out
+    assert f"main () at deadlock.S:{line}" in out, out

@@ -1071,6 +1071,11 @@ class Shell(FrameVariableCommands):
                 type("S", (), {"pc": event.pc, "message": event.message, "reason": "fault"})(),
                 event.hart))
             self.print_frame_line(event.pc, mid=True)
+        elif what == "deadlock":      # no gdb equivalent: what the cores wait for
+            self.say()
+            self.say(f"Program stopped: {event.message}.")
+            self.print_frame_line(event.pc, mid=True)
+            self.running = False
         elif what == "interrupted":
             self.say()
             self.say("Program received signal SIGINT, Interrupt.")
