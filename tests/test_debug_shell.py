@@ -609,3 +609,16 @@ def test_deadlock_is_reported(firmware_elf):
     assert "Program stopped: all cores are asleep and no event is pending (deadlock): " \
            "core 0 waits for an event of mask 0x0; core 1 waits for dispatch;" in out, out
     assert f"main () at deadlock.S:{line}" in out, out
+
+
+def test_info_threads_says_which_cores_sleep(firmware_elf):
+    """At pi_cl_team_fork the workers sleep in the runtime's dispatch loop (an event-unit
+    wait) and core 0 runs: `info threads` (and the gdbserver's thread extra info, from the
+    same DebugTarget.hart_state) says so."""
+    out = run_script(firmware_elf("matmul_parallel"), ["break main", "run", "break pi_cl_team_fork",
+                                                        "continue", "info threads"])
+    lines = [line for line in out.splitlines() if "Thread " in line]
+    assert len(lines) == 8, out
+    assert "asleep" not in lines[0] and lines[0].startswith("*"), out
+    assert all("hartid 0x%x, asleep (waiting for an event))" % i in line
+               for i, line in enumerate(lines[1:], 1)), out

@@ -413,7 +413,9 @@ class GdbServer:
             if index is None or index < 0:
                 return "E01"
             hart = self.target.harts[index]
-            return f"hart {index} (hartid 0x{hart.hartid:x})".encode().hex()
+            state = self.target.hart_state(index)
+            return (f"hart {index} (hartid 0x{hart.hartid:x})"
+                    + (f", {state}" if state else "")).encode().hex()
         if text == "qSymbol::":
             return "OK"
         if text.startswith("qRcmd,"):

@@ -1718,7 +1718,9 @@ class Shell(FrameVariableCommands):
                 where = self.frame_text(self.frame_states(2, visible=True), 0)
             finally:
                 self.target.select_hart(current)
-            tid = f"Thread {i + 1} (hart {hart.index}, hartid 0x{hart.hartid:x})"
+            state = self.target.hart_state(i)
+            tid = f"Thread {i + 1} (hart {hart.index}, hartid 0x{hart.hartid:x}" \
+                  + (f", {state})" if state else ")")
             self.say(f"{mark} {i + 1:<5}{tid:<30}{where}")
 
     def cmd_thread(self, arg: str) -> None:

@@ -14,7 +14,7 @@ from unicorn import unicorn_const as UC
 from unicorn.riscv_const import UC_RISCV_REG_PC
 
 from ..errors import IssError
-from ..hart import SLEEPING, Stop
+from ..hart import FINISHED, HALTED, SLEEPING, Stop
 from ..hooks import (CTX_BREAK_SKIP, CTX_BREAKS, CTX_WATCHING, CTX_LP_COUNT0, CTX_LP_END0, CTX_LP_START0)
 from ..interrupts import DEBUGGER_CSRS, read_csr, write_csr
 from ..isa.spec import ABI
@@ -80,6 +80,11 @@ class DebugTarget:
     @property
     def hart(self):
         return self.sim.harts[self.current]
+
+    def hart_state(self, index: int) -> str:
+        """What a hart is doing, for thread lists: "" while it runs, else why not."""
+        return {SLEEPING: "asleep (waiting for an event)", HALTED: "halted (fetch disabled)",
+                FINISHED: "finished"}.get(self.harts[index].state, "")
 
     def select_hart(self, index: int) -> None:
         if not 0 <= index < len(self.sim.harts):
