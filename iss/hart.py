@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from unicorn import Uc, UcError
 from unicorn import unicorn_const as UC
-from unicorn.riscv_const import (UC_RISCV_REG_MTVEC, UC_RISCV_REG_PC,
-                                 UC_RISCV_REG_X0)
+from unicorn.riscv_const import (UC_RISCV_REG_MCAUSE, UC_RISCV_REG_MEPC, UC_RISCV_REG_MTVEC,
+                                 UC_RISCV_REG_PC, UC_RISCV_REG_X0)
 from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
 
 from . import hooks, regfile
@@ -346,6 +346,8 @@ class Hart:
                     if stop.trap_cause is not None:
                         stop.message = self._trap_message(stop.trap_cause, stop.pc)
                     return stop
+                if "exception" in self.sim.catch:
+                    return self.caught()
             elif self.ctx[CTX_STOP] == STOP_BREAK:
                 self.pc = int(self.ctx[CTX_SLOW_PC])
                 return Stop("breakpoint", self.pc, "breakpoint")
@@ -358,6 +360,8 @@ class Hart:
                         cause = EXC_ECALL_M
                     if not self._enter_trap(cause, pc):
                         return Stop("fault", pc, self._trap_message(cause, pc))
+                    if "exception" in self.sim.catch:
+                        return self.caught()
             elif self.ctx[CTX_STOP] == STOP_SLOW:
                 self.pc = pc
                 slow_pc = int(self.ctx[CTX_SLOW_PC])
@@ -411,6 +415,15 @@ class Hart:
         self.pc = base
         self.irq.entered(f"exception {cause}", TRAP_ENTRY_CYCLES, pc)   # stats, trace
         return True
+
+    def caught(self) -> Stop:
+        """The stop of a debugger catchpoint, at a trap handler's first instruction."""
+        mcause = self.uc.reg_read(UC_RISCV_REG_MCAUSE) & 0xFFFFFFFF
+        mepc = self.uc.reg_read(UC_RISCV_REG_MEPC) & 0xFFFFFFFF
+        code = mcause & 0x7FFFFFFF
+        what = (f"interrupt {code}" if mcause >> 31
+                else f"exception {code}: {_EXC_NAMES.get(code, 'exception').removesuffix(' without handler')}")
+        return Stop("catch", self.pc, f"{what}, mepc 0x{mepc:08x}")
 
     def _trap_message(self, cause: int, pc: int) -> str:
         """The fault report of an exception no handler took."""

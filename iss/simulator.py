@@ -103,6 +103,8 @@ class Simulator:
         # debugger hook: watch(hart, address, size, is_write, old, new) for accesses done in
         # Python (custom loads/stores while watchpoints exist); None when not debugging
         self.watch = None
+        # debugger catchpoints: which trap entries stop the run ("exception", "interrupt")
+        self.catch: set[str] = set()
         # accurate timing: which cycles each TCDM bank is taken (hooks.memory_access_timing)
         self.tcdm_banks = (np.zeros((TCDM_BANKS, BANK_WINDOW), dtype=np.int64)
                            if timing == "accurate" else None)
@@ -390,8 +392,8 @@ class Simulator:
                 if stop is not None:
                     return stop
                 continue
-            if hart.irq.at <= hart.cycles:       # an interrupt is due: enter its handler
-                hart.irq.take()
+            if hart.irq.at <= hart.cycles and hart.irq.take() and "interrupt" in self.catch:
+                return hart.caught(), hart        # the debugger stops at the handler
             cycle_limit = hart.cycles + self.quantum if len(runnable) > 1 else NO_LIMIT
             cycle_limit = min(cycle_limit, max(hart.irq.at, hart.cycles + 1))
             cycle_limit = min(cycle_limit, end)

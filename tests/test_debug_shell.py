@@ -622,3 +622,32 @@ def test_info_threads_says_which_cores_sleep(firmware_elf):
     assert "asleep" not in lines[0] and lines[0].startswith("*"), out
     assert all("hartid 0x%x, asleep (waiting for an event))" % i in line
                for i, line in enumerate(lines[1:], 1)), out
+
+
+def test_catch_stops_at_trap_entry(firmware_elf):
+    """catch exception / interrupt stop at the handler's first instruction (mtvec's base,
+    vectored for interrupts: base + 4 * line) with mcause and mepc set (issue 20 item 5):
+    irq_illegal_emulation traps on words of the reserved major opcode 0x77 (its source);
+    irq_timer_tick takes the timer's event line 10 (PULP_TIMER0_EVENT)."""
+    out = run_script(firmware_elf("irq_illegal_emulation"),
+                     ["catch exception", "run", "p $mcause", "p/x $mepc", "x/wx $mepc",
+                      "p/x $pc", "p/x $mtvec", "delete", "continue"])
+    m = re.search(r"Catchpoint 1 \(exception 2: illegal instruction, mepc (0x[0-9a-f]{8})\), ", out)
+    assert m, out
+    vals = printed(out)
+    assert vals[0] == "2" and int(vals[1], 16) == int(m.group(1), 16)
+    mepc = int(m.group(1), 16)
+    word = re.search(rf"^0x0*{mepc:x}\b.*:\s+(0x[0-9a-f]{{8}})$", out, re.M)
+    assert word and int(word.group(1), 16) & 0x7F == 0x77, out
+    assert int(vals[2], 16) == int(vals[3], 16) & ~3            # mtvec's base
+    assert "irq_illegal_emulation: OK" in out and "exited normally" in out
+
+    out = run_script(firmware_elf("irq_timer_tick"),
+                     ["catch interrupt", "run", "p/x $mcause", "p/x $pc", "p/x $mtvec",
+                      "info breakpoints", "delete", "continue"])
+    assert re.search(r"Catchpoint 1 \(interrupt 10, mepc 0x[0-9a-f]{8}\), ", out), out
+    vals = printed(out)
+    assert vals[0] == "0x8000000a"
+    assert int(vals[1], 16) == (int(vals[2], 16) & ~3) + 4 * 10
+    assert re.search(r"catchpoint\s+keep y\s+interrupt\s+breakpoint already hit 1 time", out), out
+    assert "irq_timer_tick: OK" in out

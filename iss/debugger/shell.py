@@ -60,7 +60,12 @@ class Breakpoint:
 
     @property
     def is_watch(self) -> bool:
-        return self.type != "breakpoint"
+        return self.type in ("hw watchpoint", "read watchpoint", "acc watchpoint")
+
+    @property
+    def is_code(self) -> bool:
+        """A breakpoint on an instruction (not a watchpoint, not a catchpoint)."""
+        return self.type == "breakpoint"
 
     @property
     def kind(self) -> str:
@@ -74,6 +79,9 @@ SIGNALS = {
     "misaligned": ("SIGBUS", "Bus error"),
 }
 
+# catch KIND: which trap entries stop (Simulator.catch)
+CATCH_KINDS = {"trap": ("exception", "interrupt"), "exception": ("exception",),
+               "interrupt": ("interrupt",)}
 STEP_COMMANDS = {"stepi", "nexti", "step", "next", "continue", "x", "until", "list"}
 
 
@@ -146,6 +154,8 @@ class Shell(FrameVariableCommands):
         "ignore": ((), "cmd_ignore", "ignore N COUNT: ignore the next COUNT crossings of breakpoint N."),
         "watch": (("wa",), "cmd_watch", "watch [-l] EXPR: stop when EXPR (SYMBOL, *ADDR, *(T*)ADDR) is written."),
         "rwatch": ((), "cmd_rwatch", "rwatch EXPR: stop when EXPR is read."),
+        "catch": ((), "cmd_catch", "catch trap|exception|interrupt: stop at the first instruction "
+                                   "of a trap handler (mcause, mepc in the stop line)."),
         "awatch": ((), "cmd_awatch", "awatch EXPR: stop when EXPR is read or written."),
         "run": (("r",), "cmd_run", "run: start the program (from the beginning)."),
         "start": ((), "cmd_start", "start: run to the beginning of main (temporary breakpoint)."),
@@ -718,7 +728,7 @@ class Shell(FrameVariableCommands):
     # ---- breakpoint bookkeeping ------------------------------------------------------------
     def sync_breakpoints(self) -> None:
         want = {b.address for b in self.breakpoints.values()
-                if not b.is_watch and b.enabled} | self.internal | \
+                if b.is_code and b.enabled} | self.internal | \
             {b.scope[1] for b in self.breakpoints.values() if b.is_watch and b.scope}
         for a in list(self.target.breakpoints - want):
             self.target.remove_breakpoint(a)
@@ -730,6 +740,9 @@ class Shell(FrameVariableCommands):
             self.target.remove_watchpoint(key[1], key[2], key[0])
         for key in wwant - set(self.target.watchpoints):
             self.target.add_watchpoint(key[1], key[2], key[0])
+        self.target.sim.catch = {kind for b in self.breakpoints.values()
+                                 if b.type == "catchpoint" and b.enabled
+                                 for kind in CATCH_KINDS[b.what]}
 
     def new_breakpoint(self, spec: str, temporary: bool = False) -> Breakpoint:
         condition = None
@@ -749,7 +762,7 @@ class Shell(FrameVariableCommands):
         self.breakpoints[bp.number] = bp
         self.sync_breakpoints()
         others = [b.number for b in self.breakpoints.values()
-                  if b is not bp and not b.is_watch and b.address == address]
+                  if b is not bp and b.is_code and b.address == address]
         if others:
             also = ", ".join(str(n) for n in others)
             self.say(f"Note: breakpoint{'s' if len(others) > 1 else ''} {also} also set at pc 0x{address:x}.")
@@ -758,6 +771,16 @@ class Shell(FrameVariableCommands):
 
     def cmd_break(self, arg: str) -> None:
         self.new_breakpoint(arg)
+
+    def cmd_catch(self, arg: str) -> None:
+        kind = arg.strip()
+        if kind not in CATCH_KINDS:
+            raise ShellError("Catch requires an event name: trap, exception or interrupt.")
+        bp = Breakpoint(self.next_number, "catchpoint", None, kind)
+        self.next_number += 1
+        self.breakpoints[bp.number] = bp
+        self.sync_breakpoints()
+        self.say(f"Catchpoint {bp.number} ({kind})")
 
     def cmd_tbreak(self, arg: str) -> None:
         self.new_breakpoint(arg, temporary=True)
@@ -946,7 +969,7 @@ class Shell(FrameVariableCommands):
         if arg:
             n = self.eval.evaluate(arg).value
             here = [b for b in self.breakpoints.values()
-                    if not b.is_watch and b.address == self.pc and b.enabled]
+                    if b.is_code and b.address == self.pc and b.enabled]
             if here:
                 here[0].ignore = max(0, n - 1)
                 self.say(f"Will ignore next {n - 1} crossings of breakpoint {here[0].number}.  Continuing.")
@@ -1003,6 +1026,10 @@ class Shell(FrameVariableCommands):
             return None          # a breakpoint that was removed meanwhile
         if event.reason == "watchpoint":
             return self.watch_hit(event)
+        if event.reason == "catch":         # Simulator.catch holds only enabled kinds
+            kind = event.message.split()[0]
+            return ("catch", [b for b in self.breakpoints.values() if b.type == "catchpoint"
+                              and b.enabled and kind in CATCH_KINDS[b.what]])
         return (event.reason, [])
 
     def user_breakpoints_at(self, pc: int) -> list[Breakpoint]:
@@ -1010,7 +1037,7 @@ class Shell(FrameVariableCommands):
         (hit counts and ignore counts are updated)."""
         stop = []
         for bp in list(self.breakpoints.values()):
-            if bp.is_watch or not bp.enabled or bp.address != pc:
+            if not bp.is_code or not bp.enabled or bp.address != pc:
                 continue
             if bp.condition:
                 try:
@@ -1071,6 +1098,11 @@ class Shell(FrameVariableCommands):
                 type("S", (), {"pc": event.pc, "message": event.message, "reason": "fault"})(),
                 event.hart))
             self.print_frame_line(event.pc, mid=True)
+        elif what == "catch":
+            for bp in items:
+                bp.hits += 1
+            self.say()
+            self.print_frame_line(event.pc, prefix=f"Catchpoint {items[0].number} ({event.message}), ")
         elif what == "deadlock":      # no gdb equivalent: what the cores wait for
             self.say()
             self.say(f"Program stopped: {event.message}.")
@@ -1620,7 +1652,7 @@ class Shell(FrameVariableCommands):
         for b in sorted(bps, key=lambda b: b.number):
             disp = "del" if b.temporary else "keep"
             enb = "y" if b.enabled else "n"
-            if b.is_watch:
+            if not b.is_code:
                 self.say(f"{b.number:<8}{b.type:<15}{disp:<5}{enb:<4}{'':<11}{b.what}")
             else:
                 self.say(f"{b.number:<8}{b.type:<15}{disp:<5}{enb:<4}{'0x%08x' % b.address:<11}{b.what}")
