@@ -178,12 +178,15 @@ class Interrupts:
 
     def entered(self, name: str, cycles: int, mepc: int) -> None:
         """After any trap entry (exception or interrupt): count its `cycles` as trap
-        overhead, mark it in the trace, and recompute the request (MIE is clear now)."""
+        overhead, mark it in the trace (an instant, and a span from the entry to its mret),
+        and recompute the request (MIE is clear now)."""
         hart = self.hart
         self.overhead_cycles += cycles
         tracer = getattr(hart.sim, "tracer", None)
         if tracer is not None:
-            tracer.instant(f"core {hart.index}", name, hart.cycles, {"mepc": f"0x{mepc:08x}"})
+            track, args = f"core {hart.index}", {"mepc": f"0x{mepc:08x}"}
+            tracer.instant(track, name, hart.cycles, args)
+            tracer.begin(track, name, hart.cycles - cycles, args)
         self.update()
 
     # ---- instructions and CSRs the simulator emulates ---------------------------------
@@ -198,6 +201,9 @@ class Interrupts:
         hart.ctx[CTX_STALL_JUMP] += MRET_CYCLES - 1
         self.overhead_cycles += MRET_CYCLES
         hart.pc = uc.reg_read(UC_RISCV_REG_MEPC) & 0xFFFFFFFE
+        tracer = getattr(hart.sim, "tracer", None)
+        if tracer is not None:                # the handler's span (entered) ends here
+            tracer.end(f"core {hart.index}", hart.cycles)
         self.update()
 
     def wfi(self, pc: int) -> None:

@@ -175,6 +175,13 @@ def test_trace_marks_each_interrupt(firmware_elf):
     irqs = [e for e in doc["traceEvents"] if e["ph"] == "i" and e["name"] == f"irq {TIMER_LINE}"]
     assert len(irqs) == 20 and {names[e["tid"]] for e in irqs} == {"core 0"}
     assert not [e for e in doc["traceEvents"] if e["name"].startswith("exception")]
+    # and a span per handler, from the entry to its mret (whose cycles it holds)
+    spans = [e for e in doc["traceEvents"] if e["ph"] == "X" and e["name"] == f"irq {TIMER_LINE}"]
+    assert len(spans) == 20 and {names[e["tid"]] for e in spans} == {"core 0"}
+    assert all(e["args"]["cycles"] >= IRQ_ENTRY + MRET for e in spans)
+    assert all(s["args"]["start_cycle"] + IRQ_ENTRY == i["args"]["cycle"]
+               for s, i in zip(spans, irqs))
+    assert not any(e["args"].get("unterminated") for e in spans)
 
 
 def test_trace_marks_each_exception(firmware_elf):
