@@ -67,6 +67,10 @@ class Breakpoint:
         """A breakpoint on an instruction (not a watchpoint, not a catchpoint)."""
         return self.type == "breakpoint"
 
+    def catches(self, kind: str) -> bool:
+        """An enabled catchpoint that stops at trap entries of `kind` (exception, interrupt)."""
+        return self.type == "catchpoint" and self.enabled and kind in CATCH_KINDS[self.what]
+
     @property
     def kind(self) -> str:
         return {"hw watchpoint": "w", "read watchpoint": "r", "acc watchpoint": "a"}[self.type]
@@ -740,9 +744,8 @@ class Shell(FrameVariableCommands):
             self.target.remove_watchpoint(key[1], key[2], key[0])
         for key in wwant - set(self.target.watchpoints):
             self.target.add_watchpoint(key[1], key[2], key[0])
-        self.target.sim.catch = {kind for b in self.breakpoints.values()
-                                 if b.type == "catchpoint" and b.enabled
-                                 for kind in CATCH_KINDS[b.what]}
+        self.target.sim.catch = {kind for kind in ("exception", "interrupt")
+                                 if any(b.catches(kind) for b in self.breakpoints.values())}
 
     def new_breakpoint(self, spec: str, temporary: bool = False) -> Breakpoint:
         condition = None
@@ -1028,8 +1031,7 @@ class Shell(FrameVariableCommands):
             return self.watch_hit(event)
         if event.reason == "catch":         # Simulator.catch holds only enabled kinds
             kind = event.message.split()[0]
-            return ("catch", [b for b in self.breakpoints.values() if b.type == "catchpoint"
-                              and b.enabled and kind in CATCH_KINDS[b.what]])
+            return ("catch", [b for b in self.breakpoints.values() if b.catches(kind)])
         return (event.reason, [])
 
     def user_breakpoints_at(self, pc: int) -> list[Breakpoint]:
