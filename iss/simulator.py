@@ -367,19 +367,21 @@ class Simulator:
         """Run the harts in simulated-time order until one stops for good (exit, fault,
         limit, breakpoint...) or all sleep with nothing left to wake them. `limit` caps
         the instructions of all harts together, `max_cycles` the simulated time (a block
-        that starts before it runs to its end); `only` runs that hart alone."""
+        that starts before it runs to its end); `only` runs that hart alone (or only the
+        harts of a list: a debugger holds the others)."""
+        group = None if only is None else list(only) if isinstance(only, (list, tuple)) else [only]
         t0 = t_progress = time.perf_counter()
         budget = SLICE_INSTRUCTIONS
         end = NO_LIMIT if max_cycles is None else max_cycles
         while True:
-            runnable = self._runnable(only)
+            runnable = self._runnable(group)
             late = [h for h in runnable if h.cycles >= end]
             if late or (not runnable and self._events and self._events[0][0] >= end):
-                hart = late[0] if late else (only or self.harts[0])
+                hart = late[0] if late else (group or self.harts)[0]
                 return Stop("limit", hart.pc, f"cycle limit ({max_cycles}) reached"), hart
             if not runnable:
                 if not self._events:
-                    hart = only or self.harts[0]
+                    hart = (group or self.harts)[0]
                     return Stop("deadlock", hart.pc, "all cores are asleep and no event is "
                                 f"pending (deadlock): {self._waits()}"), hart
                 stop = self._fire(heapq.heappop(self._events))
@@ -447,10 +449,8 @@ class Simulator:
                 t_progress = now
                 progress(self, now - t0)
 
-    def _runnable(self, only):
-        if only is not None:
-            return [only] if only.state == RUNNING else []
-        return [h for h in self.harts if h.state == RUNNING]
+    def _runnable(self, group):
+        return [h for h in (self.harts if group is None else group) if h.state == RUNNING]
 
     def _fire(self, event):
         """Run a scheduled peripheral callback; a misprogrammed peripheral ends the run."""

@@ -51,3 +51,30 @@ def test_shell_reads_and_writes_the_trap_csrs(firmware_elf, tmp_path):
     assert "$1 = 0x2\n" in r.stdout
     assert re.search(rf"^mtval\s+0x{MADD1_WORD:x}\s+{MADD1_WORD}$", r.stdout, re.M), r.stdout
     assert "$2 = 5\n$3 = 0\n" in r.stdout
+
+
+def test_hardware_loop_registers_through_the_protocol(firmware_elf):
+    """lpstart0/lpend0/lpcount0 at their CORE-V CSR numbers (CV32E40P user manual: 0xCC0,
+    0xCC1, 0xCC2), in the target description and read inside a loop body: the first loop
+    of timing_hwloop.S is cv.setupi 0, 10 over 4 instructions (start = setup + 4, end =
+    the first address after the body)."""
+    from test_gdbserver import RspClient, reg, served, stop_fields
+
+    elf = firmware_elf("isa_tests/timing_hwloop")
+    with served(elf) as (server, _):
+        target = server.target
+        xml = server.target_xml.decode()
+        for name, csr in (("lpstart0", 0xCC0), ("lpend0", 0xCC1), ("lpcount0", 0xCC2),
+                          ("lpstart1", 0xCC4), ("lpend1", 0xCC5), ("lpcount1", 0xCC6)):
+            assert f'name="{name}" bitsize="32" type="int" regnum="{CSR_REGNUM + csr}"' in xml
+        setup_word = 0x0000462B | (10 << 20) | (5 << 15)          # count 10, end = +5 words
+        code = target.sim.custom
+        setup = next(pc for pc, word in sorted(code.originals.items()) if word == setup_word)
+        c = RspClient(server.port)
+        c.no_ack()
+        assert c.cmd(f"Z0,{setup + 8:x},4") == "OK"
+        fields = stop_fields(c.cmd("vCont;c:1"))
+        assert reg(fields["20"]) == setup + 8
+        values = [reg(c.cmd(f"p{CSR_REGNUM + csr:x}")) for csr in (0xCC0, 0xCC1, 0xCC2)]
+        assert values == [setup + 4, setup + 20, 10]
+        c.send("k")

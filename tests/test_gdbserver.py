@@ -7,6 +7,7 @@ The firmware (GDBTEST_C below) is built once with `iss cc` semantics (toolchain.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import socket
@@ -269,7 +270,7 @@ def test_handshake_and_queries(gdbtest_elf):
         assert c.cmd("Hg9").startswith("E")
         assert c.cmd("T1") == "OK" and c.cmd("T8") == "OK" and c.cmd("T9").startswith("E")
         assert c.cmd("?") == "T05thread:1;"
-        assert c.cmd("vCont?") == "vCont;c;C;s;S"
+        assert c.cmd("vCont?") == "vCont;c;C;s;S;r"
         assert c.cmd("qSomethingUnknown") == "" and c.cmd("j") == ""
         out, reply = c.monitor("help")
         assert reply == "OK" and "stats" in out
@@ -485,9 +486,10 @@ def test_bad_checksum_is_nacked_and_retransmit(gdbtest_elf):
 
 # ---------------------------------------------------------------- command-line entry points
 
-def start_server_process(args: list[str]) -> tuple[subprocess.Popen, int]:
+def start_server_process(args: list[str], env: dict | None = None) -> tuple[subprocess.Popen, int]:
     proc = subprocess.Popen([sys.executable, *args, "--port", "0"], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=None if env is None else {**os.environ, **env})
     line = proc.stderr.readline()
     m = re.match(r"Listening on 127\.0\.0\.1:(\d+)$", line.strip())
     if not m:
@@ -516,13 +518,15 @@ GDB = shutil.which("gdb-multiarch")
 
 
 def run_gdb(elf: Path, commands: list[str], timeout: float = 120,
-            cores: int = 1) -> tuple[str, str]:
+            cores: int = 1, packets: list[str] | None = None) -> tuple[str, str]:
     """Start `python -m iss.debugger.gdbserver` (one core by default: gdb then words its
     reports for a single-threaded program), run gdb-multiarch in batch mode against it;
-    returns (gdb's stdout+stderr, the server's stdout). The server must end."""
+    returns (gdb's stdout+stderr, the server's stdout). The server must end. `packets`
+    receives the packets gdb sent (the server's log)."""
     if GDB is None:
         pytest.skip("gdb-multiarch is not installed (apt-get install -y gdb-multiarch)")
-    proc, port = start_server_process(["-m", "iss.debugger.gdbserver", "--cores", str(cores), str(elf)])
+    proc, port = start_server_process(["-m", "iss.debugger.gdbserver", "--cores", str(cores), str(elf)],
+                                      env={"ISS_GDBSERVER_LOG": "1"} if packets is not None else None)
     try:
         args = [GDB, "-q", "-batch", "-nx", "-ex", "set architecture riscv:rv32",
                 "-ex", f"target remote 127.0.0.1:{port}"]
@@ -533,6 +537,8 @@ def run_gdb(elf: Path, commands: list[str], timeout: float = 120,
         out = gdb.stdout + gdb.stderr
         server_out, server_err = proc.communicate(timeout=30)
         assert proc.returncode == 0, (server_err, out)
+        if packets is not None:
+            packets += re.findall(r"^gdbserver: <- b'(.*)'$", server_err, re.M)
         return out, server_out
     finally:
         if proc.poll() is None:
@@ -562,7 +568,7 @@ def test_gdb_multiarch_session(gdbtest_elf, syms):
     assert out.index("New value = 7") < out.index("New value = 11")
     assert re.search(rf"main \(\) at .*gdbtest\.c:({second}|{second + 1})", out), out
     # threads: one hart
-    assert re.search(r"^\*\s+1\s+Thread 1 \(hart 0 \(hartid 0x0\)\)\s+0x[0-9a-f]+ in main \(\)",
+    assert re.search(r"^\*\s+1\s+Thread 1 \"core 0\" \(hart 0 \(hartid 0x0\)\)\s+0x[0-9a-f]+ in main \(\)",
                      out, re.M), out
     assert "stop reason:" in out and "instructions retired:" in out
     assert "[Inferior 1 (Remote target) killed]" in out

@@ -9,11 +9,23 @@ Built on DebugTarget (iss/debugger/target.py). What is served:
     QStartNoAckMode, '}' escapes in X data and qXfer replies, Ctrl-C (0x03) while running;
     bad checksums are NAKed and dropped, unknown commands get an empty reply, malformed
     ones E01 - nothing a client sends can raise out of the server;
-  * qSupported, qXfer:features:read:target.xml (rv32, org.gnu.gdb.riscv.cpu: zero..t6, pc),
-    qAttached, qC, qfThreadInfo/qsThreadInfo, qThreadExtraInfo, H, T (harts are threads,
+  * qSupported, qXfer:features:read:target.xml (rv32, osabi none, org.gnu.gdb.riscv.cpu:
+    zero..t6, pc; org.gnu.gdb.riscv.csr: trap CSRs, mcycle, mhartid, hardware-loop
+    registers), qXfer:threads:read (thread "core N"), qAttached, qC, qfThreadInfo/
+    qsThreadInfo, qThreadExtraInfo (running / asleep / halted), H, T (harts are threads,
     thread id = hart index + 1), ?, g/G, p/P (32 = pc), m/M/X (E14 for bad addresses),
-    c/s/C/S, vCont (c, s, C, S; vCont?), Z0/z0 and Z1/z1 (both the target's breakpoints),
-    Z2/Z3/Z4 (write/read/access watchpoints), k, vKill, D, qRcmd (monitor help/stats/reset);
+    c/s/C/S, vCont (c, s, C, S, r; vCont?), Z0/z0 and Z1/z1 (both the target's
+    breakpoints), Z2/Z3/Z4 (write/read/access watchpoints), k, vKill, D, qRcmd (monitor
+    help/stats/reset);
+  * vCont per thread: each thread takes the leftmost action naming it (or no thread);
+    threads no action names are held where they are. `r` (range stepping, what gdb's
+    next/step use) runs the thread natively until its pc leaves the range (ranges.py);
+    a range that is exactly one line-table row is widened to all rows of that source
+    line in the function (gdb would step on through them), so `next` over a loop line
+    is one round trip. A step of a thread that waits for held ones (an event load at a
+    barrier) lets the others run until it retires; where one of them stops, it is held
+    and that stop is reported at the next resume (gdbserver's pending statuses). A
+    thread left alone that can never proceed waits for Ctrl-C;
   * stop replies: T05 with thread:N; and swbreak:/hwbreak: for breakpoints and steps,
     T05watch:/rwatch:/awatch:ADDR; for watchpoints, T02 after Ctrl-C, Wxx when the firmware
     exits (status & 0xff), T04 (SIGILL), T0b (SIGSEGV), T0a (SIGBUS, misaligned), T05
@@ -37,6 +49,7 @@ stderr.
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import re
 import select
@@ -46,6 +59,7 @@ import time
 
 from ..errors import IssError
 from ..interrupts import DEBUGGER_CSRS, read_csr, write_csr
+from .ranges import successors
 
 PACKET_SIZE = 0x4000              # announced in qSupported (bytes of packet data)
 _MAX_FRAME = 2 * PACKET_SIZE + 64 # longest frame we buffer before dropping it (escapes)
@@ -70,21 +84,25 @@ _PTR_TYPES = {"ra": "code_ptr", "sp": "data_ptr", "gp": "data_ptr", "tp": "data_
               "fp": "data_ptr"}
 
 
-def target_xml() -> str:
+def target_xml(loop_csrs: dict[str, int] | None = None) -> str:
+    """The target description; `loop_csrs` adds the hardware-loop registers (name ->
+    CSR number of the ISA flavour)."""
     regs = "".join(f'    <reg name="{name}" bitsize="32" type="{_PTR_TYPES.get(name, "int")}" '
                    f'regnum="{i}"/>\n' for i, name in enumerate(_GDB_NAMES))
     regs += f'    <reg name="pc" bitsize="32" type="code_ptr" regnum="{PC_REGNUM}"/>\n'
     # CSRs at gdb's riscv numbering (regnum = 65 + the CSR's number: gdb riscv-tdep.h
     # RISCV_FIRST_CSR_REGNUM), so `p $mcause` / `info registers mepc` work
     csrs = "".join(f'    <reg name="{name}" bitsize="32" type="int" regnum="{CSR_REGNUM + csr}" '
-                   f'group="system"/>\n' for name, csr in DEBUGGER_CSRS.items())
+                   f'group="system"/>\n'
+                   for name, csr in (DEBUGGER_CSRS | (loop_csrs or {})).items())
     return ('<?xml version="1.0"?>\n<!DOCTYPE target SYSTEM "gdb-target.dtd">\n'
             '<target version="1.0">\n  <architecture>riscv:rv32</architecture>\n'
+            # bare metal: without it gdb-multiarch assumes GNU/Linux, whose RISC-V support
+            # single-steps in software (a breakpoint per step) instead of asking the target
+            '  <osabi>none</osabi>\n'
             f'  <feature name="org.gnu.gdb.riscv.cpu">\n{regs}  </feature>\n'
             f'  <feature name="org.gnu.gdb.riscv.csr">\n{csrs}  </feature>\n</target>\n')
 
-
-TARGET_XML = target_xml().encode()
 
 MONITOR_HELP = """\
 monitor commands:
@@ -202,10 +220,12 @@ class Connection:
                 return packet
             self._recv(None)
 
-    def poll_interrupt(self) -> bool:
-        """While the target runs: True when the client sent Ctrl-C (0x03)."""
-        while self._recv(0):
-            pass
+    def poll_interrupt(self, timeout: float = 0) -> bool:
+        """While the target runs: True when the client sent Ctrl-C (0x03); waits up to
+        `timeout` seconds for bytes."""
+        if self._recv(timeout):
+            while self._recv(0):
+                pass
         i = self.buf.find(b"\x03")
         if i < 0:
             return False
@@ -289,6 +309,10 @@ class GdbServer:
         self.last_event = None
         self.terminated: str | None = None   # W../X.. once the program no longer exists
         self.fault_reported: str | None = None
+        self._lines = None                   # DebugInfo, read at the first range step
+        self._threads_xml: bytes | None = None
+        self.loop_csrs = {csr: name for name, csr in target.loop_csrs().items()}
+        self.target_xml = target_xml(target.loop_csrs()).encode()
         if announce:
             shown = f"[{host}]" if ":" in host else host
             print(f"Listening on {shown}:{self.port}", file=sys.stderr, flush=True)
@@ -394,8 +418,8 @@ class GdbServer:
         name, _, arg = text.partition(":")
         if name == "qSupported":
             self.client_features = {f[:-1] for f in arg.split(";") if f.endswith("+")}
-            return (f"PacketSize={PACKET_SIZE:x};qXfer:features:read+;QStartNoAckMode+;"
-                    "vContSupported+;swbreak+;hwbreak+")
+            return (f"PacketSize={PACKET_SIZE:x};qXfer:features:read+;qXfer:threads:read+;"
+                    "QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+")
         if text == "QStartNoAckMode":
             return "OK"
         if name == "qXfer":
@@ -412,10 +436,7 @@ class GdbServer:
             index = self._thread_index(text.split(",", 1)[1])
             if index is None or index < 0:
                 return "E01"
-            hart = self.target.harts[index]
-            state = self.target.hart_state(index)
-            return (f"hart {index} (hartid 0x{hart.hartid:x})"
-                    + (f", {state}" if state else "")).encode().hex()
+            return self._thread_text(index).encode().hex()
         if text == "qSymbol::":
             return "OK"
         if text.startswith("qRcmd,"):
@@ -424,15 +445,34 @@ class GdbServer:
 
     def _qxfer(self, arg: str) -> str:
         parts = arg.split(":")
-        if len(parts) != 4 or parts[0] != "features" or parts[1] != "read":
+        if len(parts) != 4 or parts[0] not in ("features", "threads") or parts[1] != "read":
             return ""
-        if parts[2] != "target.xml":
+        if parts[0] == "features" and parts[2] != "target.xml":
             return "E00"
+        # the thread list is built once per read: gdb fetches it from offset 0 onwards
+        if parts[0] == "threads":
+            if parts[3].startswith("0,") or self._threads_xml is None:
+                self._threads_xml = self._thread_list().encode()
+            document = self._threads_xml
+        else:
+            document = self.target_xml
         offset, _, length = parts[3].partition(",")
         offset, length = _hexint(offset), _hexint(length)
-        chunk = TARGET_XML[offset:offset + min(length, PACKET_SIZE // 2)]
-        more = offset + len(chunk) < len(TARGET_XML)
+        chunk = document[offset:offset + min(length, PACKET_SIZE // 2)]
+        more = offset + len(chunk) < len(document)
         return ("m" if more else "l") + escape(chunk).decode("latin-1")
+
+    def _thread_text(self, index: int) -> str:
+        hart = self.target.harts[index]
+        state = self.target.hart_state(index)
+        return f"hart {index} (hartid 0x{hart.hartid:x})" + (f", {state}" if state else "")
+
+    def _thread_list(self) -> str:
+        """qXfer:threads:read: every hart as a thread named after its core."""
+        rows = "".join(f'  <thread id="{i + 1:x}" core="{i}" name="core {i}">'
+                       f"{html.escape(self._thread_text(i))}</thread>\n"
+                       for i in range(len(self.target.harts)))
+        return f'<?xml version="1.0"?>\n<threads>\n{rows}</threads>\n'
 
     def _monitor(self, command: str) -> str:
         words = command.split()
@@ -539,7 +579,10 @@ class GdbServer:
         n = _hexint(text[1:])
         self._select(self.g_thread)
         if n >= CSR_REGNUM:
-            value = read_csr(self.target.hart, n - CSR_REGNUM)
+            csr = n - CSR_REGNUM
+            if csr in self.loop_csrs:
+                return le32(self.target.read_register(self.loop_csrs[csr]))
+            value = read_csr(self.target.hart, csr)
             return "E45" if value is None else le32(value)
         if n > PC_REGNUM:
             return "E45"
@@ -651,20 +694,23 @@ class GdbServer:
         return self.terminated or self.last_stop
 
     def _cmd_c(self, text: str) -> str | None:
-        """c [addr], s [addr], C sig[;addr], S sig[;addr]."""
+        """c [addr], s [addr], C sig[;addr], S sig[;addr]: c runs every hart, s steps the
+        Hc thread alone."""
         cmd, arg = text[0], text[1:]
-        signal = None
         if cmd in "CS":
             sig, _, arg = arg.partition(";")
-            signal = _hexint(sig)
+            _hexint(sig)                            # signals mean nothing to a bare hart
+        index = self._resume_hart(self.c_thread)
         if arg:
-            self._select(self._resume_hart(self.c_thread))
+            self._select(index)
             self.target.hart.pc = _hexint(arg)
-        return self._resume(cmd.lower(), self.c_thread, signal)
+        if cmd in "cC":
+            return self._resume({i: ("c", None) for i in range(len(self.target.harts))})
+        return self._resume({index: ("s", None)})
 
     def _vpacket(self, text: str) -> str | None:
         if text == "vCont?":
-            return "vCont;c;C;s;S"
+            return "vCont;c;C;s;S;r"
         if text.startswith("vCont;"):
             return self._vcont(text[6:])
         if text.startswith("vKill"):
@@ -672,54 +718,119 @@ class GdbServer:
         return ""              # vMustReplyEmpty, vFile, vRun, ... unsupported
 
     def _vcont(self, actions: str) -> str | None:
-        chosen = None
-        default = None
+        """Each thread takes the leftmost action that names it or names no thread; a
+        thread no action names stays stopped (gdb's scheduler locking, step-overs)."""
+        plan: dict[int, tuple[str, tuple[int, int] | None]] = {}
+        count = len(self.target.harts)
         for action in actions.split(";"):
             what, _, thread = action.partition(":")
-            if not what or what[0] not in "cCsS" or (what[0] in "cs" and len(what) > 1):
+            if not what or what[0] not in "cCsSr" or (what[0] in "cs" and len(what) > 1):
                 return "E01"
-            signal = _hexint(what[1:]) if what[0] in "CS" else None
-            if thread:
-                index = self._thread_index(thread)
-                if index is None:
+            span = None
+            if what[0] == "r":
+                lo, comma, hi = what[1:].partition(",")
+                if not comma:
                     return "E01"
-                if index >= 0:
-                    if chosen is None:
-                        chosen = (what[0].lower(), index, signal)
-                    continue
-            if default is None:
-                default = (what[0].lower(), -1, signal)
-        # all-stop with one hart running at a time: a thread-specific action wins
-        # (gdb's "vCont;s:1;c" steps thread 1), then the default action
-        action, index, signal = chosen or default
-        return self._resume(action, index, signal)
+                span = (_hexint(lo), _hexint(hi))
+            elif what[0] in "CS":
+                _hexint(what[1:])                   # signals mean nothing to a bare hart
+            index = self._thread_index(thread) if thread else -1
+            if index is None:
+                return "E01"
+            for i in (range(count) if index < 0 else [index]):
+                plan.setdefault(i, (what[0].lower(), span))
+        return self._resume(plan)
 
     def _resume_hart(self, index: int) -> int:
         return self.target.current if index is None or index < 0 else index
 
-    def _resume(self, action: str, index: int, signal: int | None) -> str | None:
+    def _resume(self, plan: dict[int, tuple[str, tuple[int, int] | None]]) -> str | None:
+        """Resume as planned (hart -> ("c"|"s"|"r", range)). All-stop: the first stop of
+        any hart stops them all. One hart steps at a time (gdb never asks for more)."""
         if self.terminated is not None:
             return self.terminated
         if self.fault_reported is not None:        # resuming a faulted program ends it
             self.terminated = f"X{self.fault_reported}"
             return self.terminated
-        self._select(self._resume_hart(index))
-        target = self.target
-        if action == "s":
-            return self._stop_reply(target.stepi(1))
-        event, gone = self._continue()
+        if not plan:
+            return "E01"
+        runners = sorted(i for i, (action, _) in plan.items() if action == "c")
+        exclusive = False
+        steppers = [i for i, (action, _) in plan.items() if action != "c"]
+        step_range = None
+        if steppers:
+            index = steppers[0]
+            self._select(index)
+            action, span = plan[index]
+            pc = self.target.hart.pc
+            if action == "r" and span[0] <= pc < span[1]:
+                step_range = (index, self._line_spans(*span))
+            elif runners and not self._loops_on_itself(pc):
+                step_range = (index, ((pc, pc + self.target.instruction_length(pc)),))  # others run
+            else:
+                event = self.target.stepi(1, wait=False)
+                if event.reason != "blocked":
+                    return self._stop_reply(event)
+                # it waits for held harts (a barrier): they run until it retires, each
+                # held where it stops, whose stop is reported on a later resume
+                step_range = (index, ((pc, pc + self.target.instruction_length(pc)),))
+                runners = list(range(len(self.target.harts)))
+                exclusive = True
+            runners.append(index)
+        harts = None if len(set(runners)) == len(self.target.harts) else runners
+        event, gone = self._continue(harts, step_range, exclusive)
         reply = self._stop_reply(event)
         if gone:                    # the client went away while running: stopped for the next
             raise Disconnected()
         return reply
 
-    def _continue(self):
+    def _line_spans(self, lo: int, hi: int) -> tuple[tuple[int, int], ...]:
+        """A range that is exactly one line-table row stands for its whole source line:
+        the rows of the same line in the same function. gdb steps on through those
+        anyway (it stops only at another line, a call, a return or a trap, all outside
+        them), so a loop on one line costs one round trip instead of one per row and
+        iteration."""
+        if self._lines is None:
+            from .debuginfo import DebugInfo
+            self._lines = DebugInfo(self.target.image)
+        info, image = self._lines, self.target.image
+        row = info.row_at(lo)
+        function = image.function_at(lo)
+        if row is None or row.address != lo or row.end != hi or function is None:
+            return ((lo, hi),)
+        start = lo - function[1]
+        end = start + max(size for first, size, _ in image.functions if first == start)
+        spans = sorted((r.address, r.end) for r in info.rows
+                       if start <= r.address < end and r.end > r.address
+                       and r.line == row.line and r.path == row.path)
+        merged: list[tuple[int, int]] = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        return tuple(merged) or ((lo, hi),)
+
+    def _loops_on_itself(self, pc: int) -> bool:
+        """The instruction may go to itself (`j .`): a range step of it would not end."""
+        try:
+            code = self.target.read_memory(pc, self.target.instruction_length(pc))
+        except IssError:
+            return True
+        _, nexts = successors(code, pc, self.target.sim.custom.originals.get(pc),
+                              self.target.sim.flavour)
+        return nexts is None or pc in nexts
+
+    def _continue(self, harts=None, step_range=None, exclusive=False):
         """Run in slices, polling the client between them: (event, client gone)."""
         target, conn = self.target, self.conn
         budget = SLICE_FIRST
         while True:
-            t0, before = time.perf_counter(), target.hart.instret
-            event = target.cont(max_instructions=budget)
+            t0, before = time.perf_counter(), target.sim.instructions
+            event = target.cont(max_instructions=budget, harts=harts, step_range=step_range,
+                                exclusive=exclusive)
+            if event.reason == "blocked":
+                return self._wait_for_interrupt(event)
             if event.reason != "limit":
                 return event, False
             if target.hart.pc in target.breakpoints:   # the slice ended on a breakpoint
@@ -733,8 +844,20 @@ class GdbServer:
                 event.reason, event.message = "interrupted", "the client disconnected"
                 return event, True
             elapsed = time.perf_counter() - t0
-            rate = (target.hart.instret - before) / max(elapsed, 1e-6)
+            rate = (target.sim.instructions - before) / max(elapsed, 1e-6)
             budget = max(SLICE_MIN, min(SLICE_MAX, int(rate * SLICE_SECONDS)))
+
+    def _wait_for_interrupt(self, event):
+        """The harts let run wait for held ones: nothing changes until the client
+        interrupts (gdb shows them running, as with a real target)."""
+        try:
+            while not self.conn.poll_interrupt(timeout=0.2):
+                pass
+        except Disconnected:
+            event.reason, event.message = "interrupted", "the client disconnected"
+            return event, True
+        event.reason, event.message = "interrupted", "interrupted by the client"
+        return event, False
 
     def _stop_reply(self, event) -> str:
         self.last_event = event

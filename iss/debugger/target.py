@@ -19,6 +19,8 @@ from ..hooks import (CTX_BREAK_SKIP, CTX_BREAKS, CTX_WATCHING, CTX_LP_COUNT0, CT
 from ..interrupts import DEBUGGER_CSRS, read_csr, write_csr
 from ..isa.spec import ABI
 from ..simulator import Simulator
+from ..xpulp_exec import HWLOOP_CSR_BASE
+from .ranges import RangeExits, Spans, inside, range_exits
 
 REGISTER_NAMES = ABI + ["pc"]
 HWLOOP_REGISTERS = ("lpstart0", "lpend0", "lpcount0", "lpstart1", "lpend1", "lpcount1")
@@ -28,7 +30,8 @@ _NUMBERED = {f"x{i}": i for i in range(32)} | {name: i for i, name in enumerate(
 @dataclass
 class Event:
     """Why execution stopped, as a debugger reports it."""
-    reason: str            # breakpoint, watchpoint, step, exit, fault, limit, interrupted
+    reason: str            # breakpoint, watchpoint, step, exit, fault, limit, interrupted,
+                           # catch, blocked (the harts let run wait for held ones)
     pc: int
     hart: int = 0
     message: str = ""
@@ -62,6 +65,8 @@ class DebugTarget:
         self._read_stop_pc = None      # pc of a load stopped by a read watchpoint
         self._watch_skip = None        # that load, to run without stopping on resume
         self._reported: dict[int, int] = {}   # hart -> breakpoint pc it stopped at (not yet left)
+        self._exit_cache: dict[Spans, RangeExits] = {}
+        self.pending: dict[int, Event] = {}   # hart -> a stop held for the next resume
 
     def restart(self) -> None:
         """Reload the firmware; breakpoints and watchpoints are kept."""
@@ -166,23 +171,142 @@ class DebugTarget:
             uc.emu_stop()
 
     # ---- execution -----------------------------------------------------------------------
-    def cont(self, max_instructions: int | None = None) -> Event:
-        """Run all harts until a breakpoint, watchpoint, the end of the run or the limit
-        (instructions of all harts together); the hart that stopped becomes current."""
-        return self._run(None if max_instructions is None else self.sim.instructions + max_instructions)
+    def cont(self, max_instructions: int | None = None, harts=None,
+             step_range: tuple[int, Spans] | None = None, exclusive: bool = False) -> Event:
+        """Run until a breakpoint, watchpoint, the end of the run or the limit
+        (instructions of all harts together); the hart that stopped becomes current.
+        `harts` (indices) are the harts that run, the others are held (all by default).
+        `step_range` = (hart index, spans) range-steps that hart as gdb's vCont;r does:
+        it stops with reason "step" when its pc leaves the [lo, hi) spans, while the
+        others run.
+        `exclusive`: the others run only so that the stepping hart can go on; where one
+        of them stops (breakpoint, watchpoint) it is held there and its stop is kept for
+        the next resume (as gdbserver keeps a thread's pending status)."""
+        group = None if harts is None else [self.sim.harts[i] for i in sorted(set(harts))]
+        if not exclusive:
+            pending = self._take_pending(group or self.sim.harts)
+            if pending is not None:
+                return pending
+        limit = None if max_instructions is None else self.sim.instructions + max_instructions
+        if step_range is None:
+            return self._run(limit, group)
+        return self._range_step(limit, group, *step_range, exclusive=exclusive)
 
-    def stepi(self, count: int = 1) -> Event:
+    def stepi(self, count: int = 1, wait: bool = True) -> Event:
         """Execute exactly `count` instructions of the current hart (fewer if something
-        stops it); the other harts wait."""
-        if self.hart.state == SLEEPING and self.finished is None:
-            raise IssError(f"hart {self.current} is asleep waiting for an event: "
-                           "use continue to run the other harts")
-        event = self._run(self.sim.instructions + count, only=self.hart)
+        stops it); the other harts wait. An instruction that waits for them (an event
+        load at a barrier, wfi) makes them run until it retires (`wait`; else the event
+        is "blocked" and the caller goes on with cont(step_range=..., exclusive=True))."""
+        hart = self.hart
+        pending = self._take_pending([hart])
+        if pending is not None:
+            return pending
+        left = count
+        while True:
+            before = hart.instret
+            if hart.state == SLEEPING and self.finished is None:     # in an event load, wfi
+                event = Event("blocked", hart.pc, hart.index, "waits for an event")
+            else:
+                event = self._run(self.sim.instructions + left, [hart])
+            left -= hart.instret - before
+            if event.reason != "blocked" or not wait:
+                break
+            pc = hart.pc
+            event = self._range_step(None, None, hart.index,
+                                     ((pc, pc + self.instruction_length(pc)),), exclusive=True)
+            self.current = hart.index
+            left -= 1
+            if event.reason != "step" or left <= 0:
+                break
         if event.reason == "limit":
             event.reason = "step"
         return event
 
+    def instruction_length(self, pc: int) -> int:
+        try:
+            return 2 if self.read_memory(pc, 1)[0] & 3 != 3 else 4
+        except IssError:
+            return 4
+
+    def _take_pending(self, harts) -> Event | None:
+        """The first held stop of these harts, if it still stands (a breakpoint the
+        client removed since no longer does)."""
+        for h in harts:
+            event = self.pending.pop(h.index, None)
+            if event is not None and (event.reason != "breakpoint" or h.pc in self.breakpoints):
+                self.current = h.index
+                return event
+        return None
+
+    def _range_step(self, limit: int | None, group, index: int, spans: Spans,
+                    exclusive: bool = False) -> Event:
+        hart = self.sim.harts[index]
+        if not inside(spans, hart.pc):             # already out (a slice ended there)
+            return Event("step", hart.pc, index)
+        group = list(self.sim.harts if group is None else group)
+        if exclusive:
+            group = [h for h in group if h.index not in self.pending]
+        if hart not in group:
+            group.append(hart)
+        self.current = index
+        exits = self._exits(spans)
+        table = self.breaks.copy()
+        loops = [int(hart.ctx[CTX_LP_START0 + 4 * i]) for i in range(2)
+                 if hart.ctx[CTX_LP_COUNT0 + 4 * i] > 0]    # back-edges of running loops
+        custom = self.sim.custom
+        for address in exits.exits | exits.stops | {a for a in loops if self._breakable(a)}:
+            if not inside(spans, address) or address in exits.stops:
+                table[(address - custom.base) >> 1] = 1
+                custom.hook_also(address, address)
+        caught = self.sim.catch
+        self.sim.catch = caught | {"exception", "interrupt"}   # a trap entry leaves the range
+        try:
+            while True:
+                if hart.pc in exits.stops and hart.state not in (SLEEPING, HALTED):
+                    hart.ctx[CTX_BREAK_SKIP] = hart.pc   # one instruction by hand
+                    event = self._run(self.sim.instructions + 1, [hart])
+                    if event.reason == "limit":
+                        event.reason = "step"
+                else:
+                    hart.ctx[CTX_BREAKS] = table.ctypes.data
+                    try:
+                        event = self._run(limit, group if len(group) < len(self.sim.harts) else None)
+                    finally:
+                        hart.ctx[CTX_BREAKS] = self.breaks.ctypes.data
+                if event.hart != index:
+                    if event.reason == "catch":
+                        continue                     # another hart's trap: not ours to stop
+                    if exclusive and event.reason in ("breakpoint", "watchpoint"):
+                        self.pending[event.hart] = event       # held until the next resume
+                        group = [h for h in group if h.index != event.hart]
+                        self.current = index
+                        continue
+                elif event.reason in ("step", "catch", "breakpoint") \
+                        and not (event.reason == "breakpoint" and event.pc in self.breakpoints):
+                    if inside(spans, hart.pc):
+                        continue                     # at a stop, or stepped within the range
+                    event.reason, event.message = "step", ""
+                return event
+        finally:
+            self.sim.catch = caught
+
+    def _exits(self, spans: Spans) -> RangeExits:
+        if spans not in self._exit_cache:
+            def read(address: int, size: int) -> bytes:
+                try:
+                    return self.read_memory(address, size)
+                except IssError:
+                    return self.read_memory(address, size - 2)
+            self._exit_cache[spans] = range_exits(read, spans, self.sim.custom.originals,
+                                                  self.sim.flavour, self._breakable)
+        return self._exit_cache[spans]
+
+    def _breakable(self, address: int) -> bool:
+        return self.sim.custom.base <= address < self.sim.custom.end and not address & 1
+
     def _run(self, limit: int | None, only=None) -> Event:
+        """Run the harts (those of the list `only`, the others held) up to the absolute
+        instruction count `limit`."""
         if self.finished is not None:
             return self.finished
         hart = self.hart
@@ -190,7 +314,7 @@ class DebugTarget:
         # reported earlier (with several harts at breakpoints, each would otherwise hit its
         # own again before the others move, and continue would never progress)
         skipping = []
-        for h in (self.sim.harts if only is None else [hart]):
+        for h in (self.sim.harts if only is None else only):
             if h.pc in self.breakpoints and (h is hart or self._reported.get(h.index) == h.pc):
                 h.ctx[CTX_BREAK_SKIP] = h.pc
                 skipping.append(h)
@@ -214,7 +338,10 @@ class DebugTarget:
                       self._watch_hit if stop.reason == "watchpoint" else None)
         if stop.reason == "watchpoint" and event.watch and event.watch[0] == "r":
             self._read_stop_pc = event.pc
-        if stop.reason in ("exit", "fault", "deadlock"):
+        if stop.reason == "deadlock" and only is not None and \
+                any(h.state not in (SLEEPING, HALTED, FINISHED) for h in self.sim.harts):
+            event.reason = "blocked"   # the harts allowed to run wait for held ones
+        elif stop.reason in ("exit", "fault", "deadlock"):
             self.finished = event
             for p in self.sim.peripherals:
                 p.finish()
@@ -248,6 +375,11 @@ class DebugTarget:
         elif not (name in DEBUGGER_CSRS and write_csr(self.hart, DEBUGGER_CSRS[name], value)):
             raise IssError(f"register '{name}' cannot be written")
 
+    def loop_csrs(self) -> dict[str, int]:
+        """The hardware-loop registers' CSR numbers in the firmware's ISA flavour."""
+        base = HWLOOP_CSR_BASE[self.sim.flavour]
+        return {name: base + offset for name, offset in zip(HWLOOP_REGISTERS, (0, 1, 2, 4, 5, 6))}
+
     def registers(self) -> list[tuple[str, int]]:
         return [(name, self.read_register(name)) for name in REGISTER_NAMES] + \
                [(name, self.read_register(name)) for name in HWLOOP_REGISTERS]
@@ -273,6 +405,7 @@ class DebugTarget:
             raise IssError(f"cannot access memory at 0x{address:08x}") from None
         for hart in self.sim.harts:       # code may have changed: retranslate it
             hart.uc.ctl_remove_cache(address, address + len(data))
+        self._exit_cache.clear()
 
     # ---- symbols and source ------------------------------------------------------------------
     def resolve(self, expression: str) -> int:

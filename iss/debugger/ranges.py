@@ -1,0 +1,100 @@
+"""Where control can leave an address range: what a range step breaks on.
+
+gdb's range stepping (the remote protocol's `vCont;r START,END`, used by `next` and
+`step`) asks the target to keep stepping a thread while its pc stays in [START, END).
+Stepping each instruction through Python would run a one-line loop at a few thousand
+instructions per second. Instead the thread runs natively, with breakpoints on every
+address outside the range that an instruction inside can reach next ("exits"), and stops
+in front of the few instructions whose successor is only known when they run ("stops":
+indirect jumps, mret, hardware-loop set-up), which the debugger then steps one by one.
+Any address outside the range is a correct place to stop, so the exits may over-approximate;
+they must not miss one (asynchronous traps are caught separately, by trap catchpoints).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..interrupts import MRET
+from ..isa import rv32
+from ..isa.decoder import decode
+from ..isa.fields import imm_b, imm_j
+from ..isa.spec import KIND_BRANCH_IMM, KIND_HWLOOP
+from ..xpulp_exec import HWLOOP_CSR_BASE
+
+_JAL, _JALR, _BRANCH, _SYSTEM = 0x6F, 0x67, 0x63, 0x73
+_LOOP_CSRS = 8          # lpstart0 .. lpcount1 from the flavour's base (CV32E40P manual)
+
+
+@dataclass(frozen=True)
+class RangeExits:
+    exits: frozenset[int]      # addresses outside the range reachable in one instruction
+    stops: frozenset[int]      # instructions inside whose next pc is not known in advance
+
+
+def successors(code: bytes, pc: int, custom: int | None, flavour: str) -> tuple[int, list[int] | None]:
+    """(length, the addresses the instruction at pc can go to next) - None when that is
+    only known when it runs. `code` holds at least 4 bytes from pc (fewer at the end of
+    a segment); `custom` is its original word when it is a custom instruction site."""
+    half = int.from_bytes(code[:2], "little")
+    if half & 3 != 3:
+        return 2, _compressed(half, pc)
+    word = int.from_bytes(code[:4], "little")
+    if custom is not None:
+        d = decode(custom, flavour)
+        if d is not None and d.kind == KIND_BRANCH_IMM:
+            return 4, [pc + 4, pc + d.imm]
+        if d is not None and d.kind == KIND_HWLOOP:
+            return 4, None                 # sets a loop up: new back-edges
+        word = custom
+    opcode = word & 0x7F
+    if opcode == _JAL:
+        return 4, [pc + imm_j(word)]
+    if opcode == _BRANCH:
+        return 4, [pc + 4, pc + imm_b(word)]
+    if opcode == _JALR or word == MRET:
+        return 4, None
+    if opcode == _SYSTEM and (word >> 12) & 3 and \
+            0 <= (word >> 20) - HWLOOP_CSR_BASE[flavour] < _LOOP_CSRS:
+        return 4, None                     # csrw to a hardware-loop register
+    return 4, [pc + 4]
+
+
+def _compressed(half: int, pc: int) -> list[int] | None:
+    quadrant, funct3 = half & 3, half >> 13
+    if quadrant == 1 and funct3 in (1, 5):                       # c.jal, c.j
+        return [pc + rv32._cj(half)]
+    if quadrant == 1 and funct3 in (6, 7):                       # c.beqz, c.bnez
+        return [pc + 2, pc + rv32._cb(half)]
+    if quadrant == 2 and funct3 == 4 and (half >> 2) & 31 == 0 and (half >> 7) & 31:
+        return None                                              # c.jr, c.jalr
+    return [pc + 2]
+
+
+Spans = tuple[tuple[int, int], ...]       # [lo, hi) address ranges
+
+
+def inside(spans: Spans, address: int) -> bool:
+    return any(lo <= address < hi for lo, hi in spans)
+
+
+def range_exits(read: Callable[[int, int], bytes], spans: Spans, customs: dict[int, int],
+                flavour: str, breakable: Callable[[int], bool]) -> RangeExits:
+    """The exits and stops of the union of `spans`. `read(address, size)` gives the
+    original code, `customs` maps custom-instruction sites to their words,
+    `breakable(address)` says whether a breakpoint can be put there (an instruction
+    whose exit cannot is a stop)."""
+    exits, stops = set(), set()
+    for lo, hi in spans:
+        code = read(lo, hi - lo + 2)
+        pc = lo
+        while pc < hi:
+            offset = pc - lo
+            length, nexts = successors(code[offset:offset + 4], pc, customs.get(pc), flavour)
+            outside = [] if nexts is None else [n for n in nexts if not inside(spans, n)]
+            if nexts is None or not all(breakable(n) for n in outside):
+                stops.add(pc)
+            else:
+                exits.update(outside)
+            pc += length
+    return RangeExits(frozenset(exits), frozenset(stops))
