@@ -251,3 +251,29 @@ def test_gdb_multiarch_eight_core_session(cluster_elf):
     resumes = [p for p in packets if p.startswith(("vCont;c", "vCont;s", "vCont;r", "c", "s"))]
     assert any(p.startswith("vCont;r") for p in resumes)
     assert len(resumes) < 50, resumes
+
+
+# ---------------------------------------------------------------- iss debug
+
+def test_shell_thread_breakpoints_switching_and_thread_apply(cluster_elf):
+    from iss.debugger.shell import run_script
+
+    out = run_script(cluster_elf, [
+        "break dot_worker thread 3", "info breakpoints", "run", "p $mhartid",
+        "thread apply all bt", "thread", "break main thread 9", "delete",
+        f"break {line('LINE_AFTER')} thread 1", "continue", "p $mhartid"], cores=CORES)
+    assert "\tstop only in thread 3\n" in out, out
+    # only thread 3 stops there, and gdb's notice says the stop is in another thread
+    assert re.search(r"\[Switching to Thread 3 \(hart 2\)\]\n\nBreakpoint 1, dot_worker "
+                     rf"\(arg=0x0\) at gdbcluster\.c:{line('LINE_FIRST')}\n", out), out
+    values = re.findall(r"^\$\d+ = (\d+)$", out, re.M)
+    assert values == ["2", "0"], out
+    # every thread, highest first, each with its backtrace; the selection is kept
+    headers = re.findall(r"^Thread (\d) \(Thread (\d) \(hart (\d)\)\):\n#0 ", out, re.M)
+    assert [(int(a), int(b), int(c)) for a, b, c in headers] == \
+        [(n, n, n - 1) for n in range(CORES, 0, -1)], out
+    assert re.search(r"Thread 1 \(Thread 1 \(hart 0\)\):\n(#\d.*\n)*#\d+ .* in main \(\)", out), out
+    assert "[Current thread is 3 (Thread 3 (hart 2))]" in out
+    assert "Unknown thread 9." in out
+    assert re.search(r"\[Switching to Thread 1 \(hart 0\)\]\n\nBreakpoint 2, dot_worker "
+                     rf"\(arg=0x0\) at gdbcluster\.c:{line('LINE_AFTER')}\n", out), out

@@ -57,6 +57,7 @@ class Breakpoint:
     watch_signed: bool = True
     old: int | None = None
     scope: tuple | None = None     # watch of locals: (hart, caller pc, caller sp) = frame exit
+    thread: int | None = None      # break ... thread N: stops only that thread (gdb's number)
 
     @property
     def is_watch(self) -> bool:
@@ -120,6 +121,7 @@ class Shell(FrameVariableCommands):
         self.selected = 0             # selected frame (up/down/frame N), 0 after every stop
         self.display_scope: dict[int, int] = {}   # display number -> function (low pc)
         self.stop_where: tuple | None = None      # (hart, pc) of the last stop
+        self.shown_thread = 0         # hart of the last stop reported or `thread N` chosen
         self.running = False          # gdb: "The program is not being run."
         self.breakpoints: dict[int, Breakpoint] = {}
         self.next_number = 1
@@ -149,7 +151,8 @@ class Shell(FrameVariableCommands):
     COMMANDS = {
         # name: (aliases, handler name, help)
         "break": (("b", "br", "bre", "brea"), "cmd_break",
-                  "break [LOCATION] [if COND]: set a breakpoint at FUNCTION, FILE:LINE, LINE or *ADDRESS."),
+                  "break [LOCATION] [thread N] [if COND]: set a breakpoint at FUNCTION, FILE:LINE, "
+                  "LINE or *ADDRESS (thread N: only that thread stops there)."),
         "tbreak": (("tb",), "cmd_tbreak", "tbreak LOCATION: set a temporary breakpoint (deleted when hit)."),
         "delete": (("d",), "cmd_delete", "delete [N...]: delete breakpoints/watchpoints (all without N)."),
         "disable": (("dis", "disa"), "cmd_disable", "disable [N...]: disable breakpoints."),
@@ -190,7 +193,8 @@ class Shell(FrameVariableCommands):
         "down": (("do",), "cmd_down", "down [N]: select the frame N levels in (the callee)."),
         "ptype": ((), "cmd_ptype", "ptype EXPR|TYPE: the type, structs/unions/enums expanded."),
         "whatis": ((), "cmd_whatis", "whatis EXPR|TYPE: the type's name."),
-        "thread": ((), "cmd_thread", "thread [N]: select a thread (hart N-1)."),
+        "thread": ((), "cmd_thread", "thread [N]: select a thread (hart N-1); thread apply "
+                   "all|N... COMMAND: run COMMAND in each thread (e.g. thread apply all bt)."),
         "echo": ((), "cmd_echo", "echo TEXT: print TEXT (C escapes such as \\n)."),
         "help": (("h",), "cmd_help", "help [COMMAND]: list commands or describe one."),
         "quit": (("q", "exit"), "cmd_quit", "quit: leave the debugger."),
@@ -752,6 +756,13 @@ class Shell(FrameVariableCommands):
         m = re.match(r"(.*?)\s+if\s+(.*)$", " " + spec)
         if m:
             spec, condition = m.group(1).strip(), m.group(2).strip()
+        thread = None
+        m = re.match(r"(.*?)\s*\bthread\s+(\S+)$", spec)
+        if m:
+            spec = m.group(1).strip()
+            if not m.group(2).isdigit() or not 1 <= int(m.group(2)) <= len(self.target.harts):
+                raise ShellError(f"Unknown thread {m.group(2)}.")
+            thread = int(m.group(2))
         address, what = self.parse_location(spec)
         if not self.info.in_text(address):
             raise ShellError(f"Cannot insert breakpoint at 0x{address:x}: outside the executable segments.")
@@ -760,7 +771,7 @@ class Shell(FrameVariableCommands):
         if condition is not None:
             self.eval.tokenize(condition)
         bp = Breakpoint(self.next_number, "breakpoint", address, what, temporary,
-                        condition=condition)
+                        condition=condition, thread=thread)
         self.next_number += 1
         self.breakpoints[bp.number] = bp
         self.sync_breakpoints()
@@ -927,6 +938,7 @@ class Shell(FrameVariableCommands):
         self.target.restart()
         self.unwinder.clear()
         self.selected = 0
+        self.shown_thread = 0
         self.exit_code = None
         for bp in [b for b in self.breakpoints.values() if b.scope]:
             del self.breakpoints[bp.number]        # their frame is gone
@@ -1041,6 +1053,8 @@ class Shell(FrameVariableCommands):
         for bp in list(self.breakpoints.values()):
             if not bp.is_code or not bp.enabled or bp.address != pc:
                 continue
+            if bp.thread is not None and bp.thread != self.target.current + 1:
+                continue
             if bp.condition:
                 try:
                     if not self.eval.evaluate(bp.condition).value:
@@ -1085,6 +1099,9 @@ class Shell(FrameVariableCommands):
 
     def report(self, event: Event, result, step_header: bool = True) -> None:
         what, items = result
+        if what != "exit" and event.hart != self.shown_thread:
+            self.say(f"[Switching to Thread {event.hart + 1} (hart {event.hart})]")
+        self.shown_thread = event.hart
         if what in ("exit",):
             self.exit_code = event.exit_code
             code = event.exit_code or 0
@@ -1660,6 +1677,8 @@ class Shell(FrameVariableCommands):
                 self.say(f"{b.number:<8}{b.type:<15}{disp:<5}{enb:<4}{'0x%08x' % b.address:<11}{b.what}")
             if b.condition:
                 self.say(f"\tstop only if {b.condition}")
+            if b.thread is not None:
+                self.say(f"\tstop only in thread {b.thread}")
             if b.hits:
                 self.say(f"\tbreakpoint already hit {b.hits} time{'s' if b.hits != 1 else ''}")
             if b.ignore:
@@ -1759,6 +1778,9 @@ class Shell(FrameVariableCommands):
 
     def cmd_thread(self, arg: str) -> None:
         self.require_running()
+        if arg.split()[:1] == ["apply"]:
+            self.thread_apply(arg.split(None, 1)[1] if len(arg.split()) > 1 else "")
+            return
         if not arg:
             i = self.target.current
             self.say(f"[Current thread is {i + 1} (Thread {i + 1} (hart {i}))]")
@@ -1771,8 +1793,41 @@ class Shell(FrameVariableCommands):
             raise ShellError(f"Unknown thread {n}.")
         self.target.select_hart(n - 1)
         self.selected = 0
+        self.shown_thread = n - 1
         self.say(f"[Switching to thread {n} (Thread {n} (hart {n - 1}))]")
         self._print_bt_line(0, self.pc, innermost=True)
+
+    def thread_apply(self, arg: str) -> None:
+        """thread apply all|N... COMMAND: run COMMAND in each thread (all: highest first,
+        as gdb), then come back to the selected thread and frame."""
+        words = arg.split()
+        count = len(self.target.harts)
+        if words[:1] == ["all"]:
+            threads, command = list(range(count, 0, -1)), " ".join(words[1:])
+        else:
+            numbers = []
+            while words and re.fullmatch(r"\d+(-\d+)?", words[0]):
+                lo, _, hi = words.pop(0).partition("-")
+                numbers += range(int(lo), int(hi or lo) + 1)
+            threads, command = numbers, " ".join(words)
+            if not threads:
+                raise ShellError("Please specify a thread ID list")
+        if not command:
+            raise ShellError("Please specify a command following the thread ID list")
+        current, selected = self.target.current, self.selected
+        try:
+            for n in threads:
+                if not 1 <= n <= count:
+                    self.say(f"warning: Unknown thread {n}")
+                    continue
+                self.target.select_hart(n - 1)
+                self.selected = 0
+                self.say()
+                self.say(f"Thread {n} (Thread {n} (hart {n - 1})):")
+                self.execute(command)
+        finally:
+            self.target.select_hart(current)
+            self.selected = selected
 
     def info_display(self, arg: str) -> None:
         if not self.displays:
