@@ -167,18 +167,19 @@ class Simulator:
 
     def _waits(self) -> str:
         """What each sleeping core waits for (the deadlock report)."""
+        return "; ".join(f"core {hart.core_id} waits for {self.waiting_for(hart)}"
+                         for hart in self.harts if hart.state == SLEEPING)
+
+    def waiting_for(self, hart) -> str:
+        """What a sleeping core waits for: "dispatch", "barrier 0", "an event of mask
+        0x..", "wfi (...)" (deadlock reports, debuggers' thread lists)."""
         eu = self.event_unit
-        parts = []
-        for hart in self.harts:
-            if hart.state != SLEEPING:
-                continue
-            what = eu.waiting_on(hart.core_id) if eu is not None else None
-            if hart.irq.in_wfi:
-                what = "wfi (no enabled interrupt line pending)"
-            elif what == "event":
-                what = f"an event of mask 0x{eu.cores[hart.core_id].mask:x}"
-            parts.append(f"core {hart.core_id} waits for {what or 'a wake-up'}")
-        return "; ".join(parts)
+        what = eu.waiting_on(hart.core_id) if eu is not None else None
+        if hart.irq.in_wfi:
+            return "wfi (no enabled interrupt line pending)"
+        if what == "event":
+            return f"an event of mask 0x{eu.cores[hart.core_id].mask:x}"
+        return what or "a wake-up"
 
     def bus_read(self, hart, address: int, size: int) -> tuple[int, str | None]:
         """A load done by Python (custom instruction slow path): RAM or peripheral."""

@@ -620,7 +620,7 @@ def test_info_threads_says_which_cores_sleep(firmware_elf):
     lines = [line for line in out.splitlines() if "Thread " in line]
     assert len(lines) == 8, out
     assert "asleep" not in lines[0] and lines[0].startswith("*"), out
-    assert all("hartid 0x%x, asleep (waiting for an event))" % i in line
+    assert all("hartid 0x%x, asleep, waits for dispatch)" % i in line
                for i, line in enumerate(lines[1:], 1)), out
 
 

@@ -124,6 +124,7 @@ def test_held_harts_do_not_move_and_a_lone_hart_blocks_at_the_barrier(cluster_el
     event = target.cont(harts=[core])
     # it runs its whole worker (100,000 increments), then waits for the others
     assert event.reason == "blocked" and target.finished is None
+    assert target.hart_state(core) == "asleep, waits for barrier 0"     # pi_cl_team_barrier
     assert int.from_bytes(target.read_memory(target.resolve("spins") + 4 * core, 4),
                           "little") == SPINS
     assert [(h.pc, h.instret, h.cycles) for h in others] == before
@@ -199,7 +200,7 @@ def test_a_thread_left_alone_that_waits_holds_until_interrupted(single_core_elf)
         fields = stop_fields(c.read_packet().decode())
         assert fields["signal"] == "02" and fields["thread"] == "2"
         info = bytes.fromhex(c.cmd("qThreadExtraInfo,2")).decode()
-        assert info.endswith("asleep (waiting for an event)"), info
+        assert info.endswith("asleep, waits for dispatch"), info
         assert c.cmd("Hg1") == "OK" and reg(c.cmd("p20")) == main   # held where it was
         assert c.cmd("c").startswith(f"W{EXIT_STATUS:02x}")
 

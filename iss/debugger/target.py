@@ -88,8 +88,10 @@ class DebugTarget:
 
     def hart_state(self, index: int) -> str:
         """What a hart is doing, for thread lists: "" while it runs, else why not."""
-        return {SLEEPING: "asleep (waiting for an event)", HALTED: "halted (fetch disabled)",
-                FINISHED: "finished"}.get(self.harts[index].state, "")
+        hart = self.harts[index]
+        if hart.state == SLEEPING:
+            return f"asleep, waits for {self.sim.waiting_for(hart)}"
+        return {HALTED: "halted (fetch disabled)", FINISHED: "finished"}.get(hart.state, "")
 
     def select_hart(self, index: int) -> None:
         if not 0 <= index < len(self.sim.harts):
