@@ -56,6 +56,16 @@ def out_size(n: int, pad_before: int, pad_after: int, stride: int) -> int:
     return (n + pad_before + pad_after - 3) // stride + 1
 
 
+# The paper's end-to-end model instead runs every depth-wise layer at the accelerator's
+# reported average (Sec. IV-C, 29.7 MAC/cycle); `timing = "constant"` selects it.
+PAPER_MAC_PER_CYCLE = 29.7
+
+
+def constant_rate_cycles(ho: int, wo: int, c: int, mac_per_cycle: float) -> int:
+    """Cycles of one layer at a constant MAC rate (docs/dw.md, "The paper's model")."""
+    return -(-9 * ho * wo * c * 10 ** 6 // round(mac_per_cycle * 10 ** 6))
+
+
 def job_cycles(ho: int, wo: int, c: int, stride: int, bias: bool) -> int:
     """Cycles of one layer (docs/dw.md, "Timing")."""
     blocks = -(-c // BLOCK)
@@ -68,12 +78,18 @@ class DwAccel(Hwpe):
     PARAMS = {
         "event": Field(int, 12, 0, 31),     # hardware.md §1: accelerators 12-15
         "l1": Field(str, "l1"),             # the memory of the accelerator's TCDM port
+        # "schedule": the Fig. 5 schedule (beats, docs/dw.md); "constant": the paper's
+        # end-to-end model, every layer at mac_per_cycle
+        "timing": Field(str, "schedule", choices=("schedule", "constant")),
+        "mac_per_cycle": Field(float, PAPER_MAC_PER_CYCLE, 0.001, 144.0),
     }
 
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
         self.end_event = self.param("event")
         self.l1 = self.memory_param("l1")
+        self.constant_rate = self.param("mac_per_cycle") if self.param("timing") == "constant" \
+            else None
         self.regs = dict.fromkeys(REGISTER_NAMES, 0)
         self.regs[STRIDE] = 1
         self.dw_counts = {"layers": 0, "macs": 0, "stream_in_bytes": 0, "stream_out_bytes": 0}
@@ -130,11 +146,15 @@ class DwAccel(Hwpe):
                                     f"{REGISTER_NAMES[reg]} (0x{r[reg]:x}, {n} bytes)")
 
         args = dict(r), pad, ho, wo
-        cycles = job_cycles(ho, wo, c, stride, has_bias)
-        blocks = -(-c // BLOCK)
-        phases = {"weight_load": blocks * (WEIGHT_PRELOAD + BIAS_PRELOAD * has_bias),
-                  "window_preload": blocks * wo * WINDOW_PRELOAD,
-                  "inner_loop": blocks * wo * ho * pixel_cycles(stride)}
+        if self.constant_rate is not None:
+            cycles = constant_rate_cycles(ho, wo, c, self.constant_rate)
+            phases = {"constant_rate": cycles}
+        else:
+            cycles = job_cycles(ho, wo, c, stride, has_bias)
+            blocks = -(-c // BLOCK)
+            phases = {"weight_load": blocks * (WEIGHT_PRELOAD + BIAS_PRELOAD * has_bias),
+                      "window_preload": blocks * wo * WINDOW_PRELOAD,
+                      "inner_loop": blocks * wo * ho * pixel_cycles(stride)}
         # the engine streams all along the job: it holds the shared port for all its cycles
         return Job(stream_cycles=cycles, total_cycles=cycles, run=lambda: self._run(*args),
                    phases=phases)

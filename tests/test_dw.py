@@ -265,6 +265,39 @@ def test_a_single_job_takes_the_documented_cycles(h, w, c, stride, bias):
     assert sum(s["phase_cycles"].values()) == end - 778
 
 
+@pytest.mark.parametrize("h, w, c, stride, rate", [
+    (48, 48, 96, 1, None), (56, 56, 64, 2, None), (7, 7, 960, 1, 12.5), (5, 9, 17, 2, 1)])
+def test_the_papers_constant_rate_model_is_an_option(h, w, c, stride, rate):
+    """timing = "constant": every layer at the paper's average 29.7 MAC/cycle (Sec. IV-C),
+    or at mac_per_cycle: ceil(9 Ho Wo C / rate) cycles, whatever the stride."""
+    from fractions import Fraction
+    params = {"timing": "constant"} | ({} if rate is None else {"mac_per_cycle": rate})
+    sim, dw = make(**params)
+    layer = Layer(sim, h, w, c, stride)
+    hart = sim.harts[0]
+    hart.t = 500
+    assert rd(dw, hart, ACQUIRE) == 0
+    layer.program(dw, hart)
+    wr(dw, hart, TRIGGER, 0)
+    macs = 9 * layer.ho * layer.wo * c
+    cycles = -(-macs // Fraction(str(rate or 29.7)))        # ceil
+    end = 500 + 1 + cycles
+    sim.run_until(end - 1)
+    assert sim.raised == []
+    sim.run_until(end)
+    assert sim.raised == [(EVENT, ALL_CORES, end)]
+    assert (layer.output() == layer.expected()).all()
+    assert dw.stats()["phase_cycles"] == {"constant_rate": cycles}
+
+
+def test_the_timing_option_is_checked():
+    from iss.errors import PlatformError
+    with pytest.raises(PlatformError, match="timing"):
+        make(timing="paper")
+    with pytest.raises(PlatformError, match="mac_per_cycle"):
+        make(timing="constant", mac_per_cycle=0)
+
+
 def test_typical_mobilenet_v2_layers_land_near_the_papers_mac_rate():
     # docs/dw.md reports these; the paper's average is 29.7 MAC/cycle (Sec. IV-C)
     rates = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -250,6 +251,24 @@ def test_reduced_network_is_bit_exact(network, add):
                 h, w, c = m.shapes[op.out]
                 busy = -(-h // 8) * w * c * 7
                 assert busy <= o.cycles <= busy + 400, (op.name, o.cycles, busy)
+    # depth-wise layers: the accelerator's Fig. 5 schedule (docs/dw.md: per 16-channel
+    # block 9 weight beats, per output column 9 window beats, per pixel 3S + 1), and the
+    # paper's model beside it: every layer at 29.7 MAC/cycle, substituted into the total
+    sched, const = {1: 0, 2: 0}, {1: 0, 2: 0}
+    for o, op in zip(r.ops, m.ops):
+        if op.kind == "dw":
+            ho, wo, c = m.shapes[op.out]
+            job = -(-c // 16) * (9 + wo * (9 + ho * (3 * op.s + 1)))
+            assert job < o.cycles <= job + 400, (op.name, o.cycles, job)
+            sched[op.s] += job
+            const[op.s] += -(-9 * ho * wo * c // Fraction("29.7"))
+    models = mn.dw_timing_models(m, r)
+    for stride in (1, 2):
+        got = models["by_stride"][stride]
+        assert (got["schedule_cycles"], got["constant_cycles"]) == (sched[stride], const[stride])
+    clock = r.stats["clock_hz"]
+    expected = (r.total - sum(sched.values()) + sum(const.values())) / clock * 1e3
+    assert abs(models["network_latency_ms_constant"] - expected) < 1e-12
     # per-op energies add up to the network's
     assert abs(sum(o.energy["total"] for o in r.ops) - r.energy["total"]) < 1e-6
     assert r.energy["ima"] > 0 and r.energy["dw"] > 0 and r.energy["dma"] > 0
@@ -274,7 +293,8 @@ def test_main_job_quick(tmp_path, capsys):
     out = capsys.readouterr().out
     for text in ("speed-up", "ima-dw", "latency (ms)", "crossbars (Tile&Pack)", "b17.project.sum",
                  "PCM noise", "wall time", "network: paper", "requantizing add", "GMAC/s/W",
-                 "2D_0", "2D_1", "rows between 2D_0 and 2D_1", "b1.expand"):
+                 "2D_0", "2D_1", "rows between 2D_0 and 2D_1", "b1.expand",
+                 "DW accelerator: our Fig. 5 schedule"):
         assert text in out, text
     doc = json.loads(js.read_text())
     assert set(doc["bottleneck"]["mappings"]) == set(mn.bn.MAPPINGS)
@@ -285,6 +305,7 @@ def test_main_job_quick(tmp_path, capsys):
     assert png.stat().st_size > 10_000
     # the Fig. 12 table: the paper's 63 rows with their #params (computed here from shapes)
     assert net["network"] == "paper" and net["add_kernel"] == "requant"
+    assert net["dw_timing"]["paper_mac_per_cycle"] == 29.7
     fig = net["fig12"]
     assert [(r["kind"], r["params"]) for r in fig["rows"]] == fig12_layers()
     tot = fig["totals"]

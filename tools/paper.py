@@ -149,6 +149,14 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
       f"{use['mvms'] * mvm_uj:.0f} uJ at a full HERMES MVM per job (docs/energy.md). "
       f"Sensitivity, not used: an MVM costing its share of the 256 columns "
       f"{use['column_mvms'] * mvm_uj:.0f} uJ, of the 65536 cells {use['cell_mvms'] * mvm_uj:.0f} uJ")
+    dwm = mn.dw_timing_models(model, net)
+    w("DW accelerator: our Fig. 5 schedule " + ", ".join(
+        f"stride {k} {v['schedule_mac_per_cycle']:.1f} MAC/cycle ({v['layers']} layers)"
+        for k, v in sorted(dwm["by_stride"].items()))
+      + f", all {dwm['all']['schedule_mac_per_cycle']:.1f}: {dwm['schedule_ms']:.2f} ms; the "
+      f"paper's model, every layer at {dwm['paper_mac_per_cycle']} MAC/cycle: "
+      f"{dwm['constant_ms']:.2f} ms (network {dwm['network_latency_ms_constant']:.2f} ms with it; "
+      "docs/dw.md)")
     w("")
     w(f"{'#':>3s} {'layer':18s} {'engine':6s} {'cycles':>9s} {'us':>8s} {'time%':>6s} "
       f"{'uJ':>7s} {'E%':>5s}  exact")
@@ -196,7 +204,7 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
                           "pointwise_mac_per_cycle": pw, "cores_mips": ref.stats["mips"],
                           "mappings": bj},
            "mobilenetv2": {
-               "network": net.network, "add_kernel": net.add,
+               "network": net.network, "add_kernel": net.add, "dw_timing": dwm,
                "resolution": net.res, "cycles": net.total, "latency_ms": lat * 1e3,
                "energy_uj": e, "energy_components_uj": net.energy, "inferences_per_s": 1 / lat,
                "crossbars": net.crossbars, "tilepack": {"counts": counts, "lower_bound": bound},

@@ -823,6 +823,37 @@ def fig12(model: Model, result: Result) -> dict:
                        "whole": whole}}
 
 
+def dw_timing_models(model: Model, result: Result) -> dict:
+    """The depth-wise layers under our Fig. 5 schedule (what ran) and under the paper's
+    end-to-end model, every layer at its reported average 29.7 MAC/cycle (plugin option
+    timing = "constant"), per stride, and the network latency with the paper's model in
+    place of ours: exact, because the op table runs the engines one after the other, so a
+    layer's accelerator cycles add to the total as they are."""
+    from iss_plugins.dw_accel import PAPER_MAC_PER_CYCLE, constant_rate_cycles, job_cycles
+
+    strides: dict[int, dict] = {}
+    for op in model.ops:
+        if op.kind != "dw":
+            continue
+        ho, wo, c = model.shapes[op.out]
+        s = strides.setdefault(op.s, {"layers": 0, "macs": 0, "schedule_cycles": 0,
+                                      "constant_cycles": 0})
+        s["layers"] += 1
+        s["macs"] += 9 * ho * wo * c
+        s["schedule_cycles"] += job_cycles(ho, wo, c, op.s, False)    # no bias (tables())
+        s["constant_cycles"] += constant_rate_cycles(ho, wo, c, PAPER_MAC_PER_CYCLE)
+    total = {k: sum(s[k] for s in strides.values())
+             for k in ("layers", "macs", "schedule_cycles", "constant_cycles")}
+    for s in (*strides.values(), total):
+        s["schedule_mac_per_cycle"] = s["macs"] / s["schedule_cycles"]
+    clock = result.stats["clock_hz"]
+    network = result.total - total["schedule_cycles"] + total["constant_cycles"]
+    return {"paper_mac_per_cycle": PAPER_MAC_PER_CYCLE, "by_stride": strides, "all": total,
+            "schedule_ms": total["schedule_cycles"] / clock * 1e3,
+            "constant_ms": total["constant_cycles"] / clock * 1e3,
+            "network_latency_ms_constant": network / clock * 1e3}
+
+
 def _fig12_derived(row: dict, clock: float) -> dict:
     row["mmac"] = row["macs"] / 1e6
     row["latency_ms"] = row["cycles"] / clock * 1e3
