@@ -59,9 +59,10 @@ class StreamPort:
 
     @classmethod
     def of(cls, sim) -> "StreamPort":
-        port = getattr(sim, "hwpe_port", None)
+        port = sim.service("hwpe_port")
         if port is None:
-            port = sim.hwpe_port = cls()
+            port = cls()
+            sim.provide("hwpe_port", port)
         return port
 
     def reserve(self, ready: int, cycles: int) -> int:

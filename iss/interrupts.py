@@ -110,7 +110,7 @@ class Interrupts:
 
     # ---- the request ----------------------------------------------------------------
     def _eu(self):
-        return self.hart.sim.event_unit
+        return self.hart.sim.service("event_unit")
 
     def requested(self, time: int) -> int:
         """Lines the event unit requests at cycle `time` (mip)."""

@@ -1,6 +1,7 @@
 """Peripheral plugin API.
 
-A peripheral model subclasses `Peripheral`, is registered under a name in the
+A peripheral model subclasses `Peripheral`, uses the simulator only through the services
+of iss/host.py (`PeripheralHost`, `HartView`; docs/plugins.md), is registered under a name in the
 `iss.plugins` entry-point group (so another package can add its own) and is
 instantiated from a platform TOML `[[peripheral]]` table. Register accesses
 arrive through Unicorn MMIO callbacks (`read`/`write`, offsets relative to the
@@ -20,6 +21,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from .errors import PlatformError
+from .host import HartView, PeripheralHost
 from .platform import MemorySpec, check_disjoint
 from .schema import Field, show
 
@@ -30,7 +32,7 @@ class Peripheral:
     accelerator = False     # True for HWPEs (listed by the debugger's `info accel`)
     PARAMS: dict[str, Field] | None = None     # the parameters it takes, None: unchecked
 
-    def __init__(self, sim, name: str, base: int, size: int, params: dict):
+    def __init__(self, sim: PeripheralHost, name: str, base: int, size: int, params: dict):
         self.sim = sim
         self.name = name
         self.base = base
@@ -77,10 +79,10 @@ class Peripheral:
         gives offsets >= size)."""
         return [(self.base, self.size)]
 
-    def read(self, hart, offset: int, size: int) -> int:
+    def read(self, hart: HartView, offset: int, size: int) -> int:
         return 0
 
-    def write(self, hart, offset: int, size: int, value: int) -> None:
+    def write(self, hart: HartView, offset: int, size: int, value: int) -> None:
         pass
 
     def finish(self) -> None:

@@ -87,7 +87,9 @@ class Simulator:
         # instruction trace or accurate timing, which look at every original instruction
         self.custom = CustomCode(self, code_hooks, translate=translate and itrace is None
                                  and timing == "fast")
-        self.event_unit = None            # set by an event-unit plugin (raise_event target)
+        # services plugins offer each other and the simulator (iss/host.py): "event_unit"
+        # (raise_event's target), "hwpe_port" (the HWPEs' shared TCDM port)
+        self.services: dict[str, object] = {}
         # timeline tracing (iss/trace.py): None, or a Tracer the scheduler and peripherals
         # report spans to; instruction trace (iss/itrace.py): hooked into each hart at creation
         self.tracer = None
@@ -173,7 +175,7 @@ class Simulator:
     def waiting_for(self, hart) -> str:
         """What a sleeping core waits for: "dispatch", "barrier 0", "an event of mask
         0x..", "wfi (...)" (deadlock reports, debuggers' thread lists)."""
-        eu = self.event_unit
+        eu = self.service("event_unit")
         what = eu.waiting_on(hart.core_id) if eu is not None else None
         if hart.irq.in_wfi:
             return "wfi (no enabled interrupt line pending)"
@@ -329,8 +331,16 @@ class Simulator:
             hart.state = RUNNING
 
     def raise_event(self, line: int, core_mask: int, at: int) -> None:
-        if self.event_unit is not None:
-            self.event_unit.trigger(line, core_mask, at)
+        event_unit = self.services.get("event_unit")
+        if event_unit is not None:
+            event_unit.trigger(line, core_mask, at)
+
+    def provide(self, name: str, service: object) -> None:
+        """Offer `service` to the plugins and the simulator under `name` (iss/host.py)."""
+        self.services[name] = service
+
+    def service(self, name: str) -> object | None:
+        return self.services.get(name)
 
     # ---- running -----------------------------------------------------------------------
     def run(self, max_instructions: int | None = None, progress=None,

@@ -266,7 +266,7 @@ class Tracer:
 
     def sleep(self, hart) -> None:
         i = hart.index
-        eu = self.sim.event_unit
+        eu = self.sim.service("event_unit")
         reason = eu.waiting_on(hart.core_id) if eu is not None else None
         self.reason[i] = reason or "sleep"
         self._run_span(hart, hart.cycles)

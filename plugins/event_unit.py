@@ -171,7 +171,7 @@ class EventUnit(Peripheral):
         self.counts = dict(events=0, sleeps=0, barriers=0, mutex_locks=0, mutex_contended=0,
                            dispatch_pushes=0, dispatch_pops=0, dispatch_overruns=0,
                            unknown_accesses=0)
-        sim.event_unit = self
+        sim.provide("event_unit", self)
 
     def ranges(self):
         """The global window and the core-private demux alias (offsets relative to `base`)."""

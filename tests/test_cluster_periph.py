@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fake_sim import FakeSim
+from iss.testing import FakeSim
 from iss_plugins.cluster_ctrl import ClusterCtrl
 from iss_plugins.cluster_timer import ClusterTimer
 

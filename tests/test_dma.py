@@ -8,7 +8,7 @@ import io
 import numpy as np
 import pytest
 
-from fake_sim import FakeSim
+from iss.testing import FakeSim
 from iss.hooks import PAGE_CODE
 from iss.errors import PeripheralError
 from iss_plugins.cluster_dma import ClusterDma

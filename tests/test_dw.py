@@ -11,7 +11,7 @@ import io
 import numpy as np
 import pytest
 
-from fake_sim import FakeSim
+from iss.testing import FakeSim
 from golden import hash_int8
 from iss_plugins.dw_accel import DwAccel
 

@@ -5,10 +5,9 @@ docstring); expected values follow from the eu_v3 semantics, not from running th
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
+from iss.testing import FakeSim
 from iss_plugins.event_unit import EventUnit
 
 BASE = 0x10200800
@@ -42,53 +41,11 @@ TRIGGER_MASK, BAR_STATUS, TARGET_MASK, TRIGGER, TRIGGER_SELF, TRIG_WAIT, TRIG_WA
     0x00, 0x04, 0x0C, 0x10, 0x14, 0x18, 0x1C)
 
 
-class FakeHart:
-    def __init__(self, core_id):
-        self.core_id = self.index = core_id
-        self.cycle = 0
-
-    def now(self):
-        return self.cycle
-
-
-class FakeSim:
-    """Records sleep/wake calls; a sleeping hart must not access the EU until woken.
-    Scheduled callbacks run when the test calls run_until."""
-
-    def __init__(self, cores=8):
-        self.platform = SimpleNamespace(cores=cores)
-        self.harts = [FakeHart(i) for i in range(cores)]
-        self.asleep = set()
-        self.wakes = []              # (core, time)
-        self.sleeps = []             # core
-        self.events = []             # (time, order, callback)
-        self.clock = 0               # latest access cycle (tests/_clock)
-
-    def schedule(self, at, callback):
-        self.events.append((at, len(self.events), callback))
-
-    def run_until(self, t):
-        due = sorted(e for e in self.events if e[0] <= t)
-        self.events = [e for e in self.events if e[0] > t]
-        for _, _, callback in due:
-            callback()
-
-    def sleep(self, hart):
-        assert hart.core_id not in self.asleep
-        self.asleep.add(hart.core_id)
-        self.sleeps.append(hart.core_id)
-
-    def wake(self, hart, time):
-        assert hart.core_id in self.asleep, "woke a hart that was not sleeping"
-        self.asleep.remove(hart.core_id)
-        self.wakes.append((hart.core_id, time))
-
-
 @pytest.fixture
 def eu():
     sim = FakeSim()
     unit = EventUnit(sim, "event_unit", BASE, 0x800, {})
-    assert sim.event_unit is unit
+    assert sim.service("event_unit") is unit
     return unit
 
 
@@ -96,8 +53,8 @@ def _clock(eu, core, at):
     """The accessing hart's cycle: `at`, or by default 10 cycles after the latest access."""
     assert core not in eu.sim.asleep, f"core {core} accesses the EU while asleep"
     h = eu.sim.harts[core]
-    h.cycle = eu.sim.clock + 10 if at is None else at
-    eu.sim.clock = max(eu.sim.clock, h.cycle)
+    h.t = eu.sim.time + 10 if at is None else at
+    eu.sim.time = max(eu.sim.time, h.t)
     return h
 
 

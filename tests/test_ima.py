@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ima_golden as golden
-from fake_sim import FakeHart, FakeSim
+from iss.testing import FakeHart, FakeSim
 from iss.errors import ElfError, PlatformError
 from iss_plugins import ima as I
 from iss_plugins.ima import Ima

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_sim import FakeSim
+from iss.testing import FakeSim
 from iss.cli import main
 from iss.elf import load_elf
 from iss.errors import IssError

@@ -79,7 +79,7 @@ def run_layer(sim, dw, h, c, s):
     sim.pending.pop()()                          # the end of the job: the kernel runs here
     wall = time.perf_counter() - t0
     dw.busy_until = -1                           # the bench does not advance time
-    sim.hwpe_port.free_at = 0
+    sim.service("hwpe_port").free_at = 0
     return ho, wall
 
 
