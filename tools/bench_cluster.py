@@ -12,6 +12,9 @@ timing mode.
 Reports, per run: instructions (all harts), wall seconds, aggregate simulated MIPS,
 cluster cycles, and the ratio of the 8-core MIPS to the 1-core MIPS (issue target for
 the fast mode: >= 0.5, i.e. the cluster costs at most 2x per simulated instruction).
+--hook-cost adds what write times would cost the fast mode (docs/cluster.md, "Cores polling
+shared memory"): the 8-core fast run again with an empty native L1 store hook, and with
+empty load and store hooks, as ratios to the plain run.
 Best of --repeat runs. Nothing is asserted.
 """
 from __future__ import annotations
@@ -45,12 +48,41 @@ def measure(elf: Path, cores: int, timing: str, repeat: int) -> dict:
             "wall_seconds": best["wall_seconds"], "mips": best["mips"], "cycles": best["cycles"]}
 
 
+def hook_cost(elf: Path, repeat: int) -> dict:
+    """Wall time of the 8-core fast run with empty native L1 access hooks / without."""
+    from numba import cfunc, types
+    from unicorn import unicorn_const as UC
+
+    @cfunc(types.void(types.uintp, types.int32, types.uint64, types.int32, types.int64,
+                      types.voidptr))
+    def empty(uc, access, address, size, value, user_data):
+        pass
+
+    def best(kind: int) -> float:
+        times = []
+        for _ in range(repeat):
+            sim = Simulator(elf, output=io.StringIO(), cores=8)
+            l1 = sim.platform.memory_named("l1")
+            for hart in sim.harts:
+                if kind:
+                    hart._native_hook(kind, empty, hart.ctx.ctypes.data, l1.base, l1.end - 1)
+            times.append(sim.run().stats["wall_seconds"])
+        return min(times)
+
+    plain = best(0)
+    return {"plain_seconds": plain,
+            "store_hook_ratio": best(UC.UC_HOOK_MEM_WRITE) / plain,
+            "load_store_hook_ratio": best(UC.UC_HOOK_MEM_WRITE | UC.UC_HOOK_MEM_READ) / plain}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--app", default="bench_parallel")
     parser.add_argument("--isa", default="rv32imc", choices=("corev", "rv32imc"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON ('-': stdout)")
+    parser.add_argument("--hook-cost", action="store_true",
+                        help="also measure empty L1 access hooks in the fast mode")
     args = parser.parse_args()
     elf = toolchain.build_app(args.app, REPO / "firmware" / "build" / args.isa, isa=args.isa)
     rows = []
@@ -68,8 +100,14 @@ def main() -> int:
         speedup = f"{r['speedup_cycles']:.2f}x" if "speedup_cycles" in r else ""
         print(f"{r['timing']:<9}{r['cores']:>6}{r['instructions']:>14,}{r['wall_seconds']:>9.3f}"
               f"{r['mips']:>8.1f}{r['cycles']:>12,}{ratio:>12}{speedup:>16}")
+    doc = {"app": args.app, "isa": args.isa, "runs": rows}
+    if args.hook_cost:
+        cost = doc["hook_cost"] = hook_cost(elf, args.repeat)
+        print(f"fast mode, 8 cores, empty native hooks on L1: stores only "
+              f"{cost['store_hook_ratio']:.1f}x the wall time, loads and stores "
+              f"{cost['load_store_hook_ratio']:.1f}x")
     if args.json:
-        write_json({"app": args.app, "isa": args.isa, "runs": rows}, args.json)
+        write_json(doc, args.json)
     return 0
 
 
