@@ -4,9 +4,9 @@ Unicorn runs plain RV32 natively; a custom instruction costs a trap or a code-ho
 (~10-60 ns, against ~1 ns). So the executable segments are copied once into a shadow
 region next to the code, instruction by instruction, in their order:
   - plain instructions are copied as they are;
-  - post-increment loads/stores, register-offset loads, beqimm/bneimm, the extends and
-    sle/sleu become short plain sequences (below, `_expand`), all without scratch
-    registers;
+  - post-increment loads/stores, register-offset loads, beqimm/bneimm, the extends,
+    sle/sleu, abs, min/max(u) and clip(u) (rd != rs1) become short plain sequences (below,
+    `_expand_custom`), all without scratch registers;
   - branches and jumps are re-aimed at the copies (a conditional branch out of range
     becomes an inverted branch over a `jal`);
   - calls link the ORIGINAL return address (`lui`/`addi` + `jal x0`), and `auipc`
@@ -90,6 +90,11 @@ def _li32(rd: int, value: int) -> list[int]:
     low = value & 0xFFF
     low -= (low & 0x800) << 1
     return [((value - low) & 0xFFFFF000) | rd << 7 | 0x37, _addi(rd, rd, low)]
+
+
+def _li(rd: int, value: int) -> list[int]:
+    """The shortest load of a signed 32-bit constant: addi, or lui + addi."""
+    return [_addi(rd, 0, value)] if -2048 <= value < 2048 else _li32(rd, value)
 
 
 def _fits(value: int, reach: int) -> bool:
@@ -199,7 +204,49 @@ def _expand_custom(d, pc: int, length: int) -> Piece:
     if name in ("sle", "slet", "sleu", "sletu"):      # rs1 <= rs2  ==  !(rs2 < rs1)
         slt = 3 if name.startswith("sleu") or name == "sletu" else 2
         return Piece(pc, length, [Op(_r(0, slt, rd, rs2, rs1)), Op(_i(0x13, 4, rd, rd, 1))], 0)
+    if rd == 0:                                       # the result is discarded
+        if name in MIN_MAX or name in ("abs", "clip", "clipu"):
+            return Piece(pc, length, [Op(_addi(0, 0, 0))], 0)
+        raise Unsupported
+    if name in MIN_MAX:               # rd = rs1 when the branch is taken, else rs2
+        f3, first = MIN_MAX[name]
+        keep_rs1 = (f3, rs1, rs2) if first else (f3, rs2, rs1)
+        return _choose(pc, length, rd, rs1, rs2, keep_rs1)
+    if name == "abs":                 # rs1 >= 0: rs1, else 0 - rs1 (-2^31 stays)
+        negate = Op(_r(0x20, 0, rd, 0, rs1))
+        ops = [Op(branch=(BGE, rs1, 0), to=("code", pc + length)), negate]
+        if rd == rs1:
+            return Piece(pc, length, ops, 0)
+        return Piece(pc, length, [Op(_addi(rd, rs1, 0)), *ops], 1)
+    if name in ("clip", "clipu") and rd != rs1:
+        # [lo, hi] = [-2^(Is2-1), 2^(Is2-1) - 1] (clipu: lo = 0); rd holds each bound in turn
+        hi = ((1 << d.imm) - 1) >> 1
+        lo = 0 if name == "clipu" else -(hi + 1)
+        first = [Op(w) for w in _li(rd, hi)] + [Op(branch=(BLT, rd, rs1), to=("code", pc + length))]
+        rest = [Op(w) for w in _li(rd, lo)] + [Op(branch=(BLT, rs1, rd), to=("code", pc + length)),
+                                               Op(_addi(rd, rs1, 0))]
+        return Piece(pc, length, first + rest, len(first) - 1)
     raise Unsupported
+
+
+BLT, BGE, BLTU = 4, 5, 6
+# min/max: (branch funct3, rs1 first) of "rs1 is the result" (min: rs1 < rs2, max: rs2 < rs1)
+MIN_MAX = {"min": (BLT, True), "minu": (BLTU, True), "max": (BLT, False), "maxu": (BLTU, False)}
+
+
+def _choose(pc: int, length: int, rd: int, a: int, b: int, keep_a: tuple) -> Piece:
+    """rd = a when the branch `keep_a` (funct3, x, y) is taken, else b. The branch to the
+    next instruction is the commit: what follows it on the other path counts nothing."""
+    f3, x, y = keep_a
+    after = ("code", pc + length)
+    if a == b:
+        return Piece(pc, length, [Op(_addi(rd, a, 0))], 0)
+    if rd == a:
+        return Piece(pc, length, [Op(branch=keep_a, to=after), Op(_addi(rd, b, 0))], 0)
+    if rd == b:                       # keep b: the opposite branch (blt <-> bge)
+        return Piece(pc, length, [Op(branch=(f3 ^ 1, x, y), to=after), Op(_addi(rd, a, 0))], 0)
+    return Piece(pc, length, [Op(_addi(rd, a, 0)), Op(branch=keep_a, to=after),
+                              Op(_addi(rd, b, 0))], 1)
 
 
 def _translate_standard(word: int, pc: int, length: int) -> Piece:

@@ -3,7 +3,8 @@
 # x0), and the code around them it rewrites (auipc via la, calls and their return
 # addresses, branches). Expected values are worked out by hand from the CV32E40P manual
 # (post-increment: the access uses the old base; beqimm: compares with the sign-extended
-# 5-bit immediate; sle: signed <=).
+# 5-bit immediate; sle: signed <=; abs of -2^31 is -2^31; clip Is2: [-2^(Is2-1), 2^(Is2-1) - 1],
+# Is2 = 0: [-1, 0]; clipu: [0, 2^(Is2-1) - 1]).
 # main returns 0 on success, else the number of the first failing check.
 
     .macro CHECK num, reg, expected
@@ -153,6 +154,69 @@ main:
     CHECK   38, a3, 1
     cv.sle  a1, a2, a1                 # rd == rs2: 1 <= -1 is false
     CHECK   39, a1, 0
+    # ---- abs, min/max (signed and unsigned), clip/clipu: [-2^(Is2-1), 2^(Is2-1) - 1]
+    li      a1, -5
+    li      a2, 3
+    cv.abs  a3, a1
+    CHECK   41, a3, 5
+    cv.abs  a3, a2                     # positive: itself
+    CHECK   42, a3, 3
+    li      a4, 0x80000000
+    cv.abs  a3, a4                     # -2^31 has no positive: it stays
+    CHECK   43, a3, 0x80000000
+    mv      a3, a1
+    cv.abs  a3, a3                     # rd == rs1
+    CHECK   44, a3, 5
+    cv.min  a3, a1, a2
+    CHECK   45, a3, -5
+    cv.minu a3, a1, a2                 # unsigned: 0xfffffffb > 3
+    CHECK   46, a3, 3
+    cv.max  a3, a1, a2
+    CHECK   47, a3, 3
+    cv.maxu a3, a1, a2
+    CHECK   48, a3, -5
+    mv      a3, a2
+    cv.min  a3, a3, a1                 # rd == rs1: min(3, -5)
+    CHECK   49, a3, -5
+    li      a3, 3
+    cv.max  a3, a1, a3                 # rd == rs2: max(-5, 3), rs2 wins
+    CHECK   50, a3, 3
+    li      a3, -7
+    cv.max  a3, a2, a3                 # rd == rs2: max(3, -7), rs1 wins
+    CHECK   51, a3, 3
+    cv.min  a3, a2, a2                 # rs1 == rs2
+    CHECK   52, a3, 3
+    cv.max  zero, a1, a2               # x0: nothing changes
+    CHECK   53, a1, -5
+    li      a1, 200
+    cv.clip a3, a1, 8                  # [-128, 127]
+    CHECK   54, a3, 127
+    li      a1, -200
+    cv.clip a3, a1, 8
+    CHECK   55, a3, -128
+    cv.clipu a3, a1, 8                 # [0, 127]
+    CHECK   56, a3, 0
+    li      a1, 100
+    cv.clip a3, a1, 8                  # inside: itself
+    CHECK   57, a3, 100
+    li      a1, 300
+    cv.clipu a3, a1, 8
+    CHECK   58, a3, 127
+    li      a1, 0x7fffffff
+    cv.clip a3, a1, 20                 # [-2^19, 2^19 - 1]: bounds need lui
+    CHECK   59, a3, 0x7ffff
+    li      a1, 0x80000000
+    cv.clip a3, a1, 20
+    CHECK   60, a3, 0xfff80000
+    li      a1, 5
+    cv.clip a3, a1, 0                  # Is2 = 0: [-1, 0]
+    CHECK   61, a3, 0
+    li      a1, -5
+    cv.clip a3, a1, 0
+    CHECK   62, a3, -1
+    li      a1, 200
+    cv.clip a1, a1, 8                  # rd == rs1: left to the original code
+    CHECK   63, a1, 127
     # ---- calls link the original return address
     call    leaf
 .Lafter_call:

@@ -58,8 +58,8 @@ import sys
 import time
 
 from ..errors import IssError
-from ..interrupts import DEBUGGER_CSRS, read_csr, write_csr
-from .ranges import successors
+# nothing here imports the native hooks at module level: `iss` builds its command line from
+# add_arguments before it announces numba's first compile (iss/numba_notice.py)
 
 PACKET_SIZE = 0x4000              # announced in qSupported (bytes of packet data)
 _MAX_FRAME = 2 * PACKET_SIZE + 64 # longest frame we buffer before dropping it (escapes)
@@ -87,6 +87,7 @@ _PTR_TYPES = {"ra": "code_ptr", "sp": "data_ptr", "gp": "data_ptr", "tp": "data_
 def target_xml(loop_csrs: dict[str, int] | None = None) -> str:
     """The target description; `loop_csrs` adds the hardware-loop registers (name ->
     CSR number of the ISA flavour)."""
+    from ..interrupts import DEBUGGER_CSRS
     regs = "".join(f'    <reg name="{name}" bitsize="32" type="{_PTR_TYPES.get(name, "int")}" '
                    f'regnum="{i}"/>\n' for i, name in enumerate(_GDB_NAMES))
     regs += f'    <reg name="pc" bitsize="32" type="code_ptr" regnum="{PC_REGNUM}"/>\n'
@@ -582,6 +583,7 @@ class GdbServer:
             csr = n - CSR_REGNUM
             if csr in self.loop_csrs:
                 return le32(self.target.read_register(self.loop_csrs[csr]))
+            from ..interrupts import read_csr
             value = read_csr(self.target.hart, csr)
             return "E45" if value is None else le32(value)
         if n > PC_REGNUM:
@@ -596,6 +598,7 @@ class GdbServer:
         self._select(self.g_thread)
         word = int.from_bytes(bytes.fromhex(value), "little")
         if n >= CSR_REGNUM:
+            from ..interrupts import write_csr
             return "OK" if write_csr(self.target.hart, n - CSR_REGNUM, word) else "E01"
         self._write_reg(n, word)
         return "OK"
@@ -817,6 +820,7 @@ class GdbServer:
             code = self.target.read_memory(pc, self.target.instruction_length(pc))
         except IssError:
             return True
+        from .ranges import successors
         _, nexts = successors(code, pc, self.target.sim.custom.originals.get(pc),
                               self.target.sim.flavour)
         return nexts is None or pc in nexts
