@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from fwbuild import build_c
+
 from iss import toolchain
 from iss.debugger.shell import Shell, run_script
 
 REPO = Path(__file__).resolve().parent.parent
-FWCACHE = Path(__file__).resolve().parent / ".fwcache" / "debug_shell"
 
 DBGTEST_C = """\
 #include <stdio.h>
@@ -82,14 +83,7 @@ def line_of(marker: str, source: str = DBGTEST_C) -> int:
 
 
 def _build(name: str, source: str) -> Path:
-    FWCACHE.mkdir(parents=True, exist_ok=True)
-    src = FWCACHE / f"{name}.c"
-    if not src.exists() or src.read_text() != source:
-        src.write_text(source)
-    try:
-        return toolchain.build_cached([src], FWCACHE / f"{name}.elf", extra_args=["-O0"])
-    except toolchain.ToolchainError as exc:
-        pytest.fail(f"building {name} failed: {exc}\n{exc.output}")
+    return build_c("debug_shell", name, source, extra_args=["-O0"])
 
 
 @pytest.fixture(scope="session")

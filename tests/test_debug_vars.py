@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from fwbuild import build_c
+
 from iss import toolchain
 from iss.debugger.shell import run_script
 
-FWCACHE = Path(__file__).resolve().parent / ".fwcache" / "debug_vars"
 
 VARS_C = """\
 #include <stdint.h>
@@ -107,14 +108,7 @@ def line_of(marker: str) -> int:
 
 
 def _build(opt: str) -> Path:
-    FWCACHE.mkdir(parents=True, exist_ok=True)
-    src = FWCACHE / "vars.c"
-    if not src.exists() or src.read_text() != VARS_C:
-        src.write_text(VARS_C)
-    try:
-        return toolchain.build_cached([src], FWCACHE / f"vars{opt}.elf", extra_args=[opt, "-g"])
-    except toolchain.ToolchainError as exc:
-        pytest.fail(f"building vars {opt} failed: {exc}\n{exc.output}")
+    return build_c("debug_vars", "vars", VARS_C, f"vars{opt}", extra_args=[opt, "-g"])
 
 
 @pytest.fixture(scope="module")
@@ -411,14 +405,7 @@ int main(void)
 
 @pytest.fixture(scope="module")
 def types_elf() -> Path:
-    FWCACHE.mkdir(parents=True, exist_ok=True)
-    src = FWCACHE / "types.c"
-    if not src.exists() or src.read_text() != TYPES_C:
-        src.write_text(TYPES_C)
-    try:
-        return toolchain.build_cached([src], FWCACHE / "types.elf", extra_args=["-O0", "-g"])
-    except toolchain.ToolchainError as exc:
-        pytest.fail(f"building types failed: {exc}\n{exc.output}")
+    return build_c("debug_vars", "types", TYPES_C, extra_args=["-O0", "-g"])
 
 
 def test_types_values_and_formats(types_elf):
@@ -464,11 +451,7 @@ def out_line(source: str, marker: str) -> int:
 
 def test_dwarf5_indexed_addresses_and_loclists():
     """clang -gdwarf-5: DW_OP_addrx through .debug_addr, .debug_loclists, DW_TAG_call_site."""
-    FWCACHE.mkdir(parents=True, exist_ok=True)
-    src = FWCACHE / "vars.c"
-    if not src.exists() or src.read_text() != VARS_C:
-        src.write_text(VARS_C)
-    elf = toolchain.build_cached([src], FWCACHE / "vars-O2-dwarf5.elf", extra_args=["-O2", "-gdwarf-5"])
+    elf = build_c("debug_vars", "vars", VARS_C, "vars-O2-dwarf5", extra_args=["-O2", "-gdwarf-5"])
     syms = symbols(elf)
     out = run_script(elf, ["p gpoint", "p head->next->value", "p gname", "break walk", "run",
                            "p *s", "finish", "info locals"])

@@ -13,16 +13,16 @@ from __future__ import annotations
 import io
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fwbuild import build_c
 from test_gdbserver import (EXIT_STATUS, RspClient, build_test_firmware, elf_symbols, reg,
                             run_gdb, run_to_main, served, stop_fields)
 
-from iss import toolchain
 from iss.debugger.target import DebugTarget
 
-FWCACHE = Path(__file__).resolve().parent / ".fwcache" / "gdb_threads"
 N, CORES, SPINS = 64, 8, 100_000
 
 CLUSTER_C = """\
@@ -84,14 +84,8 @@ def round_sum(round_index: int) -> int:
 
 @pytest.fixture(scope="module")
 def cluster_elf() -> Path:
-    FWCACHE.mkdir(parents=True, exist_ok=True)
-    src = FWCACHE / "gdbcluster.c"
-    if not src.exists() or src.read_text() != CLUSTER_C:
-        src.write_text(CLUSTER_C)
-    try:       # -O0: one statement after the other, as the expected lines assume
-        return toolchain.build_cached([src], FWCACHE / "gdbcluster.elf", extra_args=["-O0"])
-    except toolchain.ToolchainError as exc:
-        pytest.fail(f"building the test firmware failed: {exc}\n{exc.output}")
+    # -O0: one statement after the other, as the expected lines assume
+    return build_c("gdb_threads", "gdbcluster", CLUSTER_C, extra_args=["-O0"])
 
 
 @pytest.fixture(scope="module")
@@ -170,12 +164,18 @@ def test_stops_of_held_harts_are_kept_for_the_next_resume(cluster_elf):
 
 # ---------------------------------------------------------------- raw protocol
 
+@contextmanager
+def stopped_at_main(elf: Path):
+    """A served 8-core target whose hart 0 stands at main: (client, main, symbols)."""
+    syms = elf_symbols(elf)
+    with served(elf) as (server, _):
+        client = RspClient(server.port)
+        client.no_ack()
+        yield client, run_to_main(client, syms), syms
+
+
 def test_range_step_stops_at_the_first_pc_outside(single_core_elf):
-    syms = elf_symbols(single_core_elf)
-    with served(single_core_elf) as (server, _):
-        c = RspClient(server.port)
-        c.no_ack()
-        main = run_to_main(c, syms)
+    with stopped_at_main(single_core_elf) as (c, main, syms):
         first = int(c.cmd(f"m{main:x},1"), 16)
         length = 4 if first & 3 == 3 else 2
         # a one-instruction range is a single step
@@ -188,11 +188,7 @@ def test_range_step_stops_at_the_first_pc_outside(single_core_elf):
 
 
 def test_a_thread_left_alone_that_waits_holds_until_interrupted(single_core_elf):
-    syms = elf_symbols(single_core_elf)
-    with served(single_core_elf) as (server, _):
-        c = RspClient(server.port)
-        c.no_ack()
-        main = run_to_main(c, syms)
+    with stopped_at_main(single_core_elf) as (c, main, _):
         # hart 1 boots alone, then waits for work that the held hart 0 would dispatch
         c.send("vCont;c:2")
         time.sleep(0.3)

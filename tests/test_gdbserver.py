@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from iss import toolchain
+from fwbuild import build_c
+
 from iss.debugger.gdbserver import GdbServer, checksum
 from iss.debugger.target import DebugTarget
 
 REPO = Path(__file__).resolve().parent.parent
-FWCACHE = Path(__file__).resolve().parent / ".fwcache" / "gdbserver"
 
 GDBTEST_C = """\
 #include <stdio.h>
@@ -60,14 +60,8 @@ def source_line(marker: str) -> int:
 
 
 def build_test_firmware() -> Path:
-    FWCACHE.mkdir(parents=True, exist_ok=True)
-    src = FWCACHE / "gdbtest.c"
-    if not src.exists() or src.read_text() != GDBTEST_C:    # keep the mtime for the cache
-        src.write_text(GDBTEST_C)
-    # plain RV32IMC: gdb single-steps RISC-V in software (breakpoint on the next pc) and
-    # does not know the CORE-V branches (cv.beqimm/cv.bneimm) or hardware loops
-    return toolchain.build_cached([src], FWCACHE / "gdbtest.elf", isa="rv32imc",
-                                  extra_args=["-O0"])
+    # plain RV32IMC: the program needs no custom instruction
+    return build_c("gdbserver", "gdbtest", GDBTEST_C, isa="rv32imc", extra_args=["-O0"])
 
 
 def elf_symbols(path: Path) -> dict[str, tuple[int, int]]:
@@ -92,10 +86,7 @@ def elf_entry_and_bytes(path: Path, address: int, size: int) -> tuple[int, bytes
 
 @pytest.fixture(scope="session")
 def gdbtest_elf() -> Path:
-    try:
-        return build_test_firmware()
-    except toolchain.ToolchainError as exc:
-        pytest.fail(f"building the gdbserver test firmware failed: {exc}\n{exc.output}")
+    return build_test_firmware()
 
 
 @pytest.fixture(scope="session")
