@@ -151,7 +151,9 @@ def _parser() -> argparse.ArgumentParser:
 
     dbg = sub.add_parser("debug", help="gdb-like debugger shell",
                          description="Debug FIRMWARE.elf with gdb's commands (break, run, "
-                                     "continue, stepi, next, info registers, x/, print, ...).")
+                                     "continue, stepi, next, info registers, x/, print, ...). "
+                                     "The original code runs: no translation (--translate), "
+                                     "so breakpoints and steps see every instruction.")
     dbg.add_argument("firmware", metavar="FIRMWARE.elf")
     dbg.add_argument("--platform", metavar="FILE")
     dbg.add_argument("--isa", default="auto", choices=("auto", "corev", "xpulpv2"))
@@ -164,7 +166,12 @@ def _parser() -> argparse.ArgumentParser:
 
     gdb = sub.add_parser("gdbserver", help="GDB remote serial protocol server",
                          description="Let gdb-multiarch / riscv*-gdb debug FIRMWARE.elf: "
-                                     "`target remote :PORT`.")
+                                     "`target remote :PORT`. Each core is a gdb thread "
+                                     "(\"core N\"); gdb's per-thread continue and step hold "
+                                     "the other cores; next and step use range stepping (the "
+                                     "core runs natively until it leaves the line). The "
+                                     "original code runs: no translation (--translate), "
+                                     "so breakpoints and steps see every instruction.")
     from .debugger.gdbserver import add_arguments as gdbserver_arguments
     gdbserver_arguments(gdb)
     gdb.set_defaults(handler=_cmd_gdbserver)
