@@ -175,10 +175,10 @@ class Simulator:
     def waiting_for(self, hart) -> str:
         """What a sleeping core waits for: "dispatch", "barrier 0", "an event of mask
         0x..", "wfi (...)" (deadlock reports, debuggers' thread lists)."""
-        eu = self.service("event_unit")
-        what = eu.waiting_on(hart.core_id) if eu is not None else None
         if hart.irq.in_wfi:
             return "wfi (no enabled interrupt line pending)"
+        eu = self.service("event_unit")
+        what = eu.waiting_on(hart.core_id) if eu is not None else None
         if what == "event":
             return f"an event of mask 0x{eu.cores[hart.core_id].mask:x}"
         return what or "a wake-up"
@@ -331,7 +331,7 @@ class Simulator:
             hart.state = RUNNING
 
     def raise_event(self, line: int, core_mask: int, at: int) -> None:
-        event_unit = self.services.get("event_unit")
+        event_unit = self.service("event_unit")
         if event_unit is not None:
             event_unit.trigger(line, core_mask, at)
 

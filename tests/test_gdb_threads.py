@@ -22,6 +22,7 @@ from test_gdbserver import (EXIT_STATUS, RspClient, build_test_firmware, elf_sym
                             run_gdb, run_to_main, served, stop_fields)
 
 from iss.debugger.target import DebugTarget
+from iss.isa.decoder import decode
 
 N, CORES, SPINS = 64, 8, 100_000
 
@@ -128,7 +129,10 @@ def test_stepping_a_hart_that_waits_runs_the_others_until_it_retires(cluster_elf
     target, core, output = stopped_in_worker(cluster_elf)
     assert target.cont(harts=[core]).reason == "blocked"
     waiting = target.harts[core]
-    pc, length = waiting.pc, target.instruction_length(waiting.pc)
+    pc = waiting.pc
+    word = int.from_bytes(target.read_memory(pc, 4), "little")
+    assert decode(word, target.sim.flavour).mnemonic == "cv.elw"     # the barrier's wait
+    length = 4                                                       # a 32-bit instruction
     others = {h.index: h.instret for h in target.harts if h.index != core}
     target.select_hart(core)
     event = target.stepi(1)

@@ -769,14 +769,14 @@ class GdbServer:
             if action == "r" and span[0] <= pc < span[1]:
                 step_range = (index, self._line_spans(*span))
             elif runners and not self._loops_on_itself(pc):
-                step_range = (index, ((pc, pc + self.target.instruction_length(pc)),))  # others run
+                step_range = (index, self.target.instruction_span(pc))   # the others run
             else:
                 event = self.target.stepi(1, wait=False)
                 if event.reason != "blocked":
                     return self._stop_reply(event)
                 # it waits for held harts (a barrier): they run until it retires, each
                 # held where it stops, whose stop is reported on a later resume
-                step_range = (index, ((pc, pc + self.target.instruction_length(pc)),))
+                step_range = (index, self.target.instruction_span(pc))
                 runners = list(range(len(self.target.harts)))
                 exclusive = True
             runners.append(index)
@@ -817,7 +817,7 @@ class GdbServer:
     def _loops_on_itself(self, pc: int) -> bool:
         """The instruction may go to itself (`j .`): a range step of it would not end."""
         try:
-            code = self.target.read_memory(pc, self.target.instruction_length(pc))
+            code = self.target.read_memory(pc, self.target.sim.memory_instruction_length(pc))
         except IssError:
             return True
         from .ranges import successors

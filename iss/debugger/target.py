@@ -213,9 +213,8 @@ class DebugTarget:
             left -= hart.instret - before
             if event.reason != "blocked" or not wait:
                 break
-            pc = hart.pc
-            event = self._range_step(None, None, hart.index,
-                                     ((pc, pc + self.instruction_length(pc)),), exclusive=True)
+            event = self._range_step(None, None, hart.index, self.instruction_span(hart.pc),
+                                     exclusive=True)
             self.current = hart.index
             left -= 1
             if event.reason != "step" or left <= 0:
@@ -224,11 +223,9 @@ class DebugTarget:
             event.reason = "step"
         return event
 
-    def instruction_length(self, pc: int) -> int:
-        try:
-            return 2 if self.read_memory(pc, 1)[0] & 3 != 3 else 4
-        except IssError:
-            return 4
+    def instruction_span(self, pc: int) -> Spans:
+        """The one instruction at pc, as a range to step (a step while the others run)."""
+        return ((pc, pc + self.sim.memory_instruction_length(pc)),)
 
     def _take_pending(self, harts) -> Event | None:
         """The first held stop of these harts, if it still stands (a breakpoint the
