@@ -17,12 +17,15 @@ registers of iss/hwpe.py: TRIGGER, ACQUIRE, FINISHED_JOBS, STATUS, RUNNING_TASK,
   0x94-0x9c LL_MEMT, FEAT_ROLL, DW_MODE (unused, as GVSoC)
   0xa0, 0xa4 PR_ADDR_X, PR_ADDR_Y   0xa8 PR_VAL (r): read-back of 8 packed weights
   0xb0-0xb8 PERF_STREAM_IN, PERF_COMPUTE, PERF_STREAM_OUT: cycles, cumulative (write clears)
+  0xc0-0xd0 ACC_TILES, ACC_TABLE, ACC_SHIFT, ACC_LOW, ACC_HIGH: partial-sum accumulation of
+            row tiles (our extension, platform option `accumulate`; TRIGGER consumes ACC_TILES)
 All job registers are latched at TRIGGER (hardware.md §2 allows it and it accepts every
 program GVSoC accepts). Multi-array: array i answers at base + i * array_stride.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -47,16 +50,20 @@ ALPHA_OUT_LENGTH, ALPHA_OUT_STRIDE, BETA_OUT_LENGTH, BETA_OUT_STRIDE = 0x84, 0x8
 LL_MEMT, FEAT_ROLL, DW_MODE = 0x94, 0x98, 0x9C
 PR_ADDR_X, PR_ADDR_Y, PR_VAL = 0xA0, 0xA4, 0xA8
 PERF_STREAM_IN, PERF_COMPUTE, PERF_STREAM_OUT = 0xB0, 0xB4, 0xB8
+ACC_TILES, ACC_TABLE, ACC_SHIFT, ACC_LOW, ACC_HIGH = 0xC0, 0xC4, 0xC8, 0xCC, 0xD0
 REGISTER_NAMES = {globals()[n]: n for n in """CHECK_STATE P_START_X P_START_Y P_WIDTH P_HEIGHT
     SUBMIT_PLOT J_START_X J_START_Y J_WIDTH J_HEIGHT J_SRC_ADDR J_DST_ADDR J_SRC_STRIDE
     J_DST_STRIDE ADC_LOW ADC_HIGH FETCH_LENGTH STORE_LENGTH LINE_LENGTH FEAT_STRIDE FEAT_LENGTH
     NUM_JOBS ALPHA_IN_LENGTH ALPHA_IN_STRIDE BETA_IN_LENGTH BETA_IN_STRIDE ALPHA_OUT_LENGTH
     ALPHA_OUT_STRIDE BETA_OUT_LENGTH BETA_OUT_STRIDE LL_MEMT FEAT_ROLL DW_MODE PR_ADDR_X
-    PR_ADDR_Y PR_VAL PERF_STREAM_IN PERF_COMPUTE PERF_STREAM_OUT""".split()}
+    PR_ADDR_Y PR_VAL PERF_STREAM_IN PERF_COMPUTE PERF_STREAM_OUT ACC_TILES ACC_TABLE ACC_SHIFT
+    ACC_LOW ACC_HIGH""".split()}
 PLOT_WINDOW = (P_START_X, P_START_Y, P_WIDTH, P_HEIGHT)
 PERF = (PERF_STREAM_IN, PERF_COMPUTE, PERF_STREAM_OUT)
 READ_ONLY = (CHECK_STATE, PR_VAL)
-STORED = [o for o in REGISTER_NAMES if o not in PERF + READ_ONLY + (SUBMIT_PLOT,)]
+ACCUMULATION = (ACC_TILES, ACC_TABLE, ACC_SHIFT, ACC_LOW, ACC_HIGH)     # with `accumulate`
+STORED = [o for o in REGISTER_NAMES
+          if o not in PERF + READ_ONLY + ACCUMULATION + (SUBMIT_PLOT,)]
 
 # GVSoC ima_v1_impl.hpp FSM states (CHECK_STATE)
 ST_IDLE, ST_ACQUIRE, ST_P_WREQ, ST_P_WR, ST_J_REQ, ST_J_EVAL, ST_P_RREQ = range(7)
@@ -75,6 +82,8 @@ MAX_ARRAYS = 256           # sanity bounds on the crossbars built at start-up (M
 MAX_CELLS = 1 << 24        # in all arrays: 256 arrays of 256x256
 MAX_NS = 1e9               # a latency of one second per operation is far beyond any PCM
 MAX_JOBS = 1 << 20         # a sanity bound on NUM_JOBS (a 112x112 layer is 12544 jobs)
+MAX_ACC_TILES = 16         # our choice: row tiles per accumulating job (MobileNetV2 needs 4)
+DESCRIPTOR_BYTES = 16      # one ima_acc_tile_t: array, start_x | start_y << 16, line, offset
 NOISE_CHUNK = 4096         # jobs per noisy-kernel call: bounds the normals buffer
 MASK = 0xFFFFFFFF
 
@@ -95,17 +104,19 @@ def stream_cycles(addr, nbytes: int, words_per_cycle: int):
     return -(-words // words_per_cycle)
 
 
-def job_timing(src, dst, feat, line, stride, cols, compute, words_per_cycle, pipelined):
-    """Cycles of a trigger (docs/ima.md, "Timing"): per job n, I_n = IDLE + stream-in of its
-    FEAT_LENGTH lines + FIFO, O_n = stream-out of J_WIDTH bytes + FIFO, C = compute.
+def job_timing(inputs, dst, feat, stride, cols, compute, words_per_cycle, pipelined):
+    """Cycles of a trigger (docs/ima.md, "Timing"): per job n, I_n = IDLE + stream-in of the
+    FEAT_LENGTH lines of every tile ((per-job input addresses, line length) in `inputs`) +
+    FIFO, O_n = stream-out of J_WIDTH bytes + FIFO, C = compute (of all tiles).
     sequential: sum_n (I_n + C + O_n); pipelined (stream-in of n+1 and stream-out of n-1
     overlap compute of n, on the one streamer): I_0 + sum_n max(C, O_{n-1} + I_{n+1}) + O_last.
     Returns (total, I, O) with I, O per job."""
-    i_n = sum(stream_cycles(src + f * stride, line, words_per_cycle) for f in range(feat))
+    i_n = sum(stream_cycles(src + f * stride, line, words_per_cycle)
+              for src, line in inputs for f in range(feat))
     i_n = i_n + (IDLE_CYCLES + FIFO_CYCLES)
     o_n = stream_cycles(dst, cols, words_per_cycle) + FIFO_CYCLES
     if not pipelined:
-        return int(i_n.sum() + o_n.sum()) + compute * len(src), i_n, o_n
+        return int(i_n.sum() + o_n.sum()) + compute * len(dst), i_n, o_n
     o_prev = np.concatenate(([0], o_n[:-1]))
     i_next = np.concatenate((i_n[1:], [0]))
     return int(i_n[0] + np.maximum(compute, o_prev + i_next).sum() + o_n[-1]), i_n, o_n
@@ -120,7 +131,7 @@ class Crossbar(Hwpe):
         super().__init__(ima.sim, name, ima.window(index), ima.size, ima.params)
         self.ima, self.index = ima, index
         self.end_event, self.acquire_event = ima.end_event, ima.acquire_event
-        self.regs = dict.fromkeys(STORED, 0)
+        self.regs = dict.fromkeys(STORED + list(ACCUMULATION if ima.accumulate else ()), 0)
         # GVSoC ima_v1::reset programs the identity (cell (i, i) = 1, others 0)
         self.weights = np.eye(ima.rows, ima.cols, dtype=np.int8)
         self.plot = None                    # open window: [x0, y0, width, height, x, y]
@@ -130,6 +141,8 @@ class Crossbar(Hwpe):
         self.noise_err = np.zeros(6)
         self.counts.update(mvms=0, stream_in_bytes=0, stream_out_bytes=0, programmed_weights=0,
                            preloaded_weights=0, readback_words=0)
+        if ima.accumulate:
+            self.counts["accumulated_mvms"] = 0
         self.rng = self.pcm = None
         if ima.noise:
             self.rng = np.random.default_rng([ima.seed, index])
@@ -242,8 +255,9 @@ class Crossbar(Hwpe):
     # ---- jobs -----------------------------------------------------------------------------
     def plan(self, hart) -> Job:
         r = dict(self.regs)
+        if ACC_TILES in r:
+            self.regs[ACC_TILES] = 0                    # TRIGGER consumes it (docs/ima.md)
         rows, cols = self.weights.shape
-        l1 = self.ima.l1
 
         def bad(reg, why):
             return JobError(f"{REGISTER_NAMES[reg]} = 0x{r[reg]:x}: {why}")
@@ -271,6 +285,11 @@ class Crossbar(Hwpe):
         if low + high <= 0:
             raise bad(ADC_HIGH, f"the ADC range [-{low}, {high}] is empty "
                                 f"(ADC_LOW + ADC_HIGH must be positive)")
+        tiles = [Tile(self, x0, y0, line, 0)]
+        stage = (0, 128, 127)                 # a plain trigger: the ADC outputs as they are
+        if r.get(ACC_TILES, 0):
+            more, stage = self._accumulation(r, bad, w, feat)
+            tiles += more
         njobs = r[NUM_JOBS]
         if njobs > MAX_JOBS:
             raise bad(NUM_JOBS, f"more than {MAX_JOBS} jobs per trigger")
@@ -286,46 +305,112 @@ class Crossbar(Hwpe):
                            signed32(r[BETA_OUT_STRIDE]))
         stride = signed32(r[J_SRC_STRIDE])
         reach = (feat - 1) * stride
-        for reg, ptr, lo, hi in ((J_SRC_ADDR, src, min(0, reach), max(0, reach) + line),
-                                 (J_DST_ADDR, dst, 0, w)):
-            outside = np.flatnonzero((ptr + lo < l1.base) | (ptr + hi > l1.end))
-            if outside.size:
-                j, p = int(outside[0]), int(ptr[outside[0]])
-                what = f"job {j} of {njobs}: its " + ("input lines" if reg == J_SRC_ADDR
-                                                      else "output")
-                if j:
-                    what += " (after the ALPHA/BETA pointer updates)"
-                elif reg == J_SRC_ADDR and l1.base <= p and p + line <= l1.end:
-                    reg = J_SRC_STRIDE              # the first line fits: the stride does not
-                raise bad(reg, f"{what} 0x{p + lo:x}-0x{p + hi:x} are not inside L1 "
-                               f"(0x{l1.base:08x}-0x{l1.end:08x})")
+        for t, tile in enumerate(tiles):
+            lo, hi = min(0, reach), max(0, reach) + tile.line
+            self._inside_l1(bad, J_SRC_ADDR if t == 0 else ACC_TABLE, src + tile.offset, lo, hi,
+                            njobs, "input lines" if t == 0 else
+                            f"tile {t} (descriptor {t - 1}) input lines", tile.line)
+        self._inside_l1(bad, J_DST_ADDR, dst, 0, w, njobs, "output", None)
         ima = self.ima
-        total, i_n, o_n = job_timing(src, dst, feat, line, stride, w, ima.compute_cycles,
-                                     ima.words_per_cycle, ima.pipelined)
-        phases = {"idle": IDLE_CYCLES * njobs, "stream_in": int(i_n.sum()) - IDLE_CYCLES * njobs,
-                  "compute": ima.compute_cycles * njobs, "stream_out": int(o_n.sum())}
+        compute = ima.compute_cycles * len(tiles)
+        total, i_n, o_n = job_timing([(src + t.offset, t.line) for t in tiles], dst, feat, stride,
+                                     w, compute, ima.words_per_cycle, ima.pipelined)
+        table = stream_cycles(r.get(ACC_TABLE, 0), DESCRIPTOR_BYTES * (len(tiles) - 1),
+                              ima.words_per_cycle) if len(tiles) > 1 else 0
+        phases = {"idle": IDLE_CYCLES * njobs,
+                  "stream_in": table + int(i_n.sum()) - IDLE_CYCLES * njobs,
+                  "compute": compute * njobs, "stream_out": int(o_n.sum())}
         t_start = hart.now() / self.sim.platform.clock_hz
+        # the crossbar contents are taken at TRIGGER (chained arrays stay programmable)
+        blocks = [t.xbar.weights[t.y:t.y + feat * t.line, t.x:t.x + w] for t in tiles]
+        weights = np.ascontiguousarray(np.concatenate(blocks), dtype=np.int16)
+        pcm = None
+        if self.pcm is not None:
+            eff = [t.xbar.pcm.effective(slice(t.y, t.y + feat * t.line), slice(t.x, t.x + w),
+                                        t_start) for t in tiles]
+            pcm = tuple(np.ascontiguousarray(np.concatenate(e))
+                        for e in zip(*eff, strict=True))
+        geometry = (np.array([t.offset for t in tiles], np.int64),
+                    np.array([t.line for t in tiles], np.int64),
+                    np.cumsum([0] + [feat * t.line for t in tiles]).astype(np.int64))
         # the static TCDM multiplexer gives the port to one HWPE (and the multi-array IMA to
         # one crossbar) for the whole run: the job holds it for all its cycles
-        return Job(stream_cycles=total, total_cycles=total, jobs=njobs, phases=phases,
-                   run=lambda: self._run(src, dst, feat, line, stride, (y0, h, x0, w),
-                                         (low, high), t_start, phases))
+        return Job(stream_cycles=total + table, total_cycles=total + table, jobs=njobs,
+                   phases=phases,
+                   run=lambda: self._run(src, dst, geometry, feat, stride, weights, pcm,
+                                         (low, high), stage, phases, r.get(ACC_TILES, 0)))
 
-    def _run(self, src, dst, feat, line, stride, window, adc, t_start, phases):
-        y0, h, x0, w = window
+    def _accumulation(self, r, bad, width, feat):
+        """Tiles 1..T-1 of an accumulating trigger (its descriptors, read from L1 at
+        ACC_TABLE) and the output stage (shift, low, high) (docs/ima.md)."""
+        ima, l1 = self.ima, self.ima.l1
+        n = r[ACC_TILES]
+        if n > MAX_ACC_TILES:
+            raise bad(ACC_TILES, f"more than {MAX_ACC_TILES} row tiles per job")
+        shift, low, high = r[ACC_SHIFT], signed32(r[ACC_LOW]), signed32(r[ACC_HIGH])
+        if shift > 31:
+            raise bad(ACC_SHIFT, "the shift of the sum must be 0..31")
+        for reg, bound in ((ACC_LOW, -low < -128), (ACC_HIGH, high > 127 or -low > high)):
+            if bound:
+                raise bad(reg, f"the output range [{-low}, {high}] is empty or not inside "
+                               f"[-128, 127]")
+        table, size = r[ACC_TABLE], DESCRIPTOR_BYTES * (n - 1)
+        if size and table % 4:
+            raise bad(ACC_TABLE, "the descriptor table is not word-aligned")
+        if size and (table < l1.base or table + size > l1.end):
+            raise bad(ACC_TABLE, f"{n - 1} descriptor(s) of {DESCRIPTOR_BYTES} B at "
+                                 f"0x{table:x}-0x{table + size:x} are not inside L1 "
+                                 f"(0x{l1.base:08x}-0x{l1.end:08x}), which the streamer reads")
+        buf = self.sim.memory.buffers[l1.name]
+        words = np.frombuffer(bytes(buf[table - l1.base:table - l1.base + size]), "<u4")
+        tiles = []
+        for i, (array, xy, line, offset) in enumerate(words.reshape(-1, 4).tolist()):
+            x, y = xy & 0xFFFF, xy >> 16
+            where = f"descriptor {i} (tile {i + 1})"
+            if array >= ima.n:
+                raise bad(ACC_TABLE, f"{where} names array {array}; the IMA has {ima.n}")
+            if line == 0:
+                raise bad(ACC_TABLE, f"{where} has a line_length of 0")
+            if x + width > ima.cols or y + feat * line > ima.rows:
+                raise bad(ACC_TABLE, f"{where}: columns {x}..{x + width - 1}, rows "
+                                     f"{y}..{y + feat * line - 1} are not inside the "
+                                     f"{ima.rows}x{ima.cols} crossbar")
+            tiles.append(Tile(ima.arrays[array], x, y, line, signed32(offset)))
+        return tiles, (shift, low, high)
+
+    def _inside_l1(self, bad, reg, ptr, lo, hi, njobs, what, first_line):
+        """Refuse the trigger if a job's bytes ptr+lo..ptr+hi leave L1 (naming the job;
+        J_SRC_STRIDE when only the stride leaves it: the first line of `first_line` bytes
+        fits)."""
+        l1 = self.ima.l1
+        outside = np.flatnonzero((ptr + lo < l1.base) | (ptr + hi > l1.end))
+        if not outside.size:
+            return
+        j, p = int(outside[0]), int(ptr[outside[0]])
+        what = f"job {j} of {njobs}: its {what}"
+        if j:
+            what += " (after the ALPHA/BETA pointer updates)"
+        elif reg == J_SRC_ADDR and l1.base <= p and p + first_line <= l1.end:
+            reg = J_SRC_STRIDE
+        raise bad(reg, f"{what} 0x{p + lo:x}-0x{p + hi:x} are not inside L1 "
+                       f"(0x{l1.base:08x}-0x{l1.end:08x})")
+
+    def _run(self, src, dst, geometry, feat, stride, weights, pcm, adc, stage, phases, acc):
         l1 = self.ima.l1
         mem = self.sim.memory.buffers[l1.name].view(np.int8)
         so, do = src - l1.base, dst - l1.base
-        wsub = np.ascontiguousarray(self.weights[y0:y0 + h, x0:x0 + w], dtype=np.int16)
+        offs, lines, rows0 = geometry
         t0 = time.perf_counter()
-        if self.pcm is None:
-            run_ideal(mem, so, do, feat, line, stride, wsub, *adc)
+        if pcm is None:
+            run_ideal(mem, so, do, offs, lines, rows0, feat, stride, weights, *adc, *stage)
         else:
-            weff, var = self.pcm.effective(slice(y0, y0 + h), slice(x0, x0 + w), t_start)
+            weff, var = pcm
             for k in range(0, len(so), NOISE_CHUNK):
-                normals = self.rng.standard_normal((len(so[k:k + NOISE_CHUNK]), w))
-                run_noisy(mem, so[k:k + NOISE_CHUNK], do[k:k + NOISE_CHUNK], feat, line,
-                          stride, wsub, weff, var, normals, *adc, self.noise_err)
+                normals = self.rng.standard_normal((len(so[k:k + NOISE_CHUNK]),
+                                                    len(offs) * weights.shape[1]))
+                run_noisy(mem, so[k:k + NOISE_CHUNK], do[k:k + NOISE_CHUNK], offs, lines, rows0,
+                          feat, stride, weights, weff, var, normals, *adc, *stage,
+                          self.noise_err)
         self.kernel_seconds += time.perf_counter() - t0
         self.regs[J_SRC_ADDR] = int(src[-1]) & MASK          # GVSoC job_update moves them
         self.regs[J_DST_ADDR] = int(dst[-1]) & MASK
@@ -333,10 +418,23 @@ class Crossbar(Hwpe):
         p[0] = (p[0] + phases["idle"] + phases["stream_in"]) & MASK
         p[1] = (p[1] + phases["compute"]) & MASK
         p[2] = (p[2] + phases["stream_out"]) & MASK
-        c = self.counts
-        c["mvms"] += len(src)
-        c["stream_in_bytes"] += len(src) * feat * line
-        c["stream_out_bytes"] += len(src) * w
+        c, mvms = self.counts, len(src) * len(offs)
+        c["mvms"] += mvms
+        if acc:
+            c["accumulated_mvms"] += mvms
+        c["stream_in_bytes"] += len(src) * feat * int(lines.sum())
+        c["stream_out_bytes"] += len(src) * weights.shape[1]
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One row tile of a job: its crossbar, window origin, input line length and the offset
+    of its input from the job's input pointer."""
+    xbar: Crossbar
+    x: int
+    y: int
+    line: int
+    offset: int
 
 
 class Ima(Peripheral):
@@ -355,6 +453,7 @@ class Ima(Peripheral):
         "bus_bits": Field(int, BUS_BITS, 32, 1 << 16, align=32),   # 32-bit streamer requests
         "execution": Field(str, "pipelined", choices=("pipelined", "sequential")),
         "l1": Field(str, "l1"),                                     # the streamer's memory
+        "accumulate": Field(bool, False),        # partial-sum accumulation registers (0xc0-0xd0)
         "weights_file": Field(str, ""),                             # .npy codes, "": none
         "end_event": Field(int, END_EVENT, 0, 31),
         "acquire_event": Field(int, ACQUIRE_EVENT, 0, 31),
@@ -384,6 +483,7 @@ class Ima(Peripheral):
         self.end_event = self.param("end_event")
         self.acquire_event = self.param("acquire_event")
         self.l1 = self.memory_param("l1")
+        self.accumulate = self.param("accumulate")
         self.noise = self.param("pcm_noise")
         self.seed = self.param("pcm_seed")
         self.age = self.param("pcm_age_s")

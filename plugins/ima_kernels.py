@@ -10,6 +10,12 @@ Ideal arithmetic (the exact integer form of GVSoC ima_v1 `exec_job` + `adc_clipp
 computed on integers: a = clip(acc, -889*ADC_LOW, 889*ADC_HIGH), num = 127*a,
 den = 889*(ADC_HIGH + ADC_LOW), |out| = min((2|num| + den) // (2 den), 127), sign of num.
 GVSoC evaluates the same chain in float32, so it can differ from this only at exact ties.
+
+A trigger runs T >= 1 row tiles per job (T > 1: partial-sum accumulation, docs/ima.md): tile t
+reads FEAT_LENGTH lines of lines[t] bytes at the job's input + offs[t], uses rows
+rows0[t]..rows0[t+1]-1 of the stacked weights w, and gives p_t = out of its column sums; the
+job writes clip(sum_t p_t >> shift, -low, high). A plain trigger is T = 1, shift 0 and the
+range [-128, 127], which leaves its ADC outputs as they are.
 """
 from __future__ import annotations
 
@@ -83,9 +89,9 @@ def adc_real(acc, adc_low, adc_high):
 
 
 @njit(cache=True, nogil=True)
-def _gather(mem, base, feat, line, stride, x):
-    """The virtual im2col window: FEAT_LENGTH lines of LINE_LENGTH bytes, SRC_STRIDE apart."""
-    k = 0
+def _gather(mem, base, feat, line, stride, x, k):
+    """The virtual im2col window: FEAT_LENGTH lines of LINE_LENGTH bytes, SRC_STRIDE apart,
+    into x from index k."""
     for f in range(feat):
         p = base + f * stride
         for b in range(line):
@@ -94,64 +100,86 @@ def _gather(mem, base, feat, line, stride, x):
 
 
 @njit(cache=True, nogil=True)
-def run_ideal(mem, src, dst, feat, line, stride, w, adc_low, adc_high):
-    """All jobs of a trigger, in order (job n's outputs are in L1 before job n+1 reads).
-    mem: L1 as int8; src, dst: per-job offsets in mem; w: int16 [rows, cols], the job's
-    sub-array of the crossbar (int16 rows into an int32 accumulator vectorise best)."""
-    rows, cols = w.shape
-    x = np.empty(rows, np.int32)
-    acc = np.empty(cols, np.int32)
-    for j in range(src.size):
-        _gather(mem, src[j], feat, line, stride, x)
-        acc[:] = 0
-        for r in range(rows):
-            xr = x[r]
-            if xr != 0:
-                wr = w[r]
-                for c in range(cols):
-                    acc[c] += xr * wr[c]
-        d = dst[j]
-        for c in range(cols):
-            mem[d + c] = adc_exact(np.int64(acc[c]), adc_low, adc_high)
+def _requantize(s, shift, low, high):
+    """The digital output stage: clip(s >> shift, -low, high)."""
+    v = s >> shift
+    return high if v > high else -low if v < -low else v
 
 
 @njit(cache=True, nogil=True)
-def run_noisy(mem, src, dst, feat, line, stride, w, weff, var, normals, adc_low, adc_high,
-              err):
-    """run_ideal with PCM non-idealities: the column sees sum in*weff plus read noise, a
+def run_ideal(mem, src, dst, offs, lines, rows0, feat, stride, w, adc_low, adc_high, shift,
+              low, high):
+    """All jobs of a trigger, in order (job n's outputs are in L1 before job n+1 reads).
+    mem: L1 as int8; src, dst: per-job offsets in mem; offs, lines, rows0: the tiles (module
+    docstring); w: int16 [rows, cols], the tiles' sub-arrays of their crossbars, stacked
+    (int16 rows into an int32 accumulator vectorise best)."""
+    rows, cols = w.shape
+    x = np.empty(rows, np.int32)
+    acc = np.empty(cols, np.int32)
+    total = np.empty(cols, np.int64)
+    for j in range(src.size):
+        for t in range(offs.size):
+            _gather(mem, src[j] + offs[t], feat, lines[t], stride, x, rows0[t])
+        total[:] = 0
+        for t in range(offs.size):
+            acc[:] = 0
+            for r in range(rows0[t], rows0[t + 1]):
+                xr = x[r]
+                if xr != 0:
+                    wr = w[r]
+                    for c in range(cols):
+                        acc[c] += xr * wr[c]
+            for c in range(cols):
+                total[c] += adc_exact(np.int64(acc[c]), adc_low, adc_high)
+        d = dst[j]
+        for c in range(cols):
+            mem[d + c] = _requantize(total[c], shift, low, high)
+
+
+@njit(cache=True, nogil=True)
+def run_noisy(mem, src, dst, offs, lines, rows0, feat, stride, w, weff, var, normals, adc_low,
+              adc_high, shift, low, high, err):
+    """run_ideal with PCM non-idealities: a tile's column sees sum in*weff plus read noise, a
     normal of variance sum in^2 * var (the sum of independent per-device noises, drawn
-    once per column and job: normals [jobs, cols] are standard normals). weff, var: float64
-    [rows, cols] in weight units. The ideal result is computed alongside for the error
-    statistics, accumulated in err: [sum ideal^2, sum (out - ideal)^2, outputs that
-    differ, sum acc^2, sum (noisy acc - acc)^2, outputs]."""
+    once per column, tile and job: normals [jobs, tiles * cols] are standard normals).
+    weff, var: float64 [rows, cols] in weight units, stacked as w. The ideal ADC output is
+    computed alongside for the error statistics, accumulated in err: [sum ideal^2,
+    sum (out - ideal)^2, outputs that differ, sum acc^2, sum (noisy acc - acc)^2, outputs],
+    over the tiles' ADC outputs."""
     rows, cols = w.shape
     x = np.empty(rows, np.int32)
     acc = np.empty(cols, np.int32)
     mu = np.empty(cols, np.float64)
     s2 = np.empty(cols, np.float64)
+    total = np.empty(cols, np.int64)
     for j in range(src.size):
-        _gather(mem, src[j], feat, line, stride, x)
-        acc[:] = 0
-        mu[:] = 0.0
-        s2[:] = 0.0
-        for r in range(rows):
-            xr = x[r]
-            if xr != 0:
-                xf = np.float64(xr)
-                wr, er, vr = w[r], weff[r], var[r]
-                for c in range(cols):
-                    acc[c] += xr * wr[c]
-                    mu[c] += xf * er[c]
-                    s2[c] += xf * xf * vr[c]
+        for t in range(offs.size):
+            _gather(mem, src[j] + offs[t], feat, lines[t], stride, x, rows0[t])
+        total[:] = 0
+        for t in range(offs.size):
+            acc[:] = 0
+            mu[:] = 0.0
+            s2[:] = 0.0
+            for r in range(rows0[t], rows0[t + 1]):
+                xr = x[r]
+                if xr != 0:
+                    xf = np.float64(xr)
+                    wr, er, vr = w[r], weff[r], var[r]
+                    for c in range(cols):
+                        acc[c] += xr * wr[c]
+                        mu[c] += xf * er[c]
+                        s2[c] += xf * xf * vr[c]
+            for c in range(cols):
+                a = mu[c] + np.sqrt(s2[c]) * normals[j, t * cols + c]
+                y = adc_real(a, adc_low, adc_high)
+                ideal = adc_exact(np.int64(acc[c]), adc_low, adc_high)
+                total[c] += y
+                err[0] += ideal * ideal
+                err[1] += (y - ideal) * (y - ideal)
+                err[2] += y != ideal
+                err[3] += np.float64(acc[c]) * acc[c]           # analog: before the ADC
+                err[4] += (a - acc[c]) * (a - acc[c])
+                err[5] += 1
         d = dst[j]
         for c in range(cols):
-            a = mu[c] + np.sqrt(s2[c]) * normals[j, c]
-            y = adc_real(a, adc_low, adc_high)
-            ideal = adc_exact(np.int64(acc[c]), adc_low, adc_high)
-            mem[d + c] = y
-            err[0] += ideal * ideal
-            err[1] += (y - ideal) * (y - ideal)
-            err[2] += y != ideal
-            err[3] += np.float64(acc[c]) * acc[c]           # analog: before the ADC
-            err[4] += (a - acc[c]) * (a - acc[c])
-            err[5] += 1
+            mem[d + c] = _requantize(total[c], shift, low, high)

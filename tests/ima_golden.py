@@ -81,3 +81,49 @@ def run_trigger(l1: np.ndarray, l1_base: int, crossbar, r: dict) -> np.ndarray:
         y = mvm(x[None], w, r["ADC_LOW"], r["ADC_HIGH"])[0]
         mem[d - l1_base:d - l1_base + len(y)] = y.view(np.uint8)
     return mem
+
+
+# ---------------------------------------------------------------- partial-sum accumulation
+# docs/ima.md, "Partial-sum accumulation": per job, each row tile's ordinary ADC output
+# p_t = adc(sum_r x_t[r] w_t[r][c]), s = sum_t p_t (integers), out = clip(s >> shift,
+# -low, high) with >> the arithmetic (floor) shift.
+
+def accumulate(partials, shift: int, low: int, high: int) -> np.ndarray:
+    """The digital output stage: partials [T, ..., cols] (ADC outputs) -> int8 outputs."""
+    s = np.sum(np.asarray(partials, np.int64), axis=0)
+    return np.clip(s >> shift, -low, high).astype(np.int8)
+
+
+def mvm_acc(tile_inputs, tile_weights, adc_low: int, adc_high: int, shift: int, low: int,
+            high: int) -> np.ndarray:
+    """tile_inputs: T arrays [jobs, rows_t] int8, tile_weights: T arrays [rows_t, cols] ->
+    accumulated outputs [jobs, cols]: each tile through `mvm` (its own ADC), then
+    `accumulate`."""
+    partials = [mvm(x, w, adc_low, adc_high) for x, w in zip(tile_inputs, tile_weights)]
+    return accumulate(partials, shift, low, high)
+
+
+def run_trigger_acc(l1: np.ndarray, l1_base: int, crossbars, array: int, r: dict, tiles,
+                    shift: int, low: int, high: int) -> np.ndarray:
+    """All jobs of one accumulating trigger on a copy of L1 (uint8). `crossbars[a]` holds
+    array a's codes; `array` is the triggered array, whose job window (J_START_X, J_START_Y,
+    LINE_LENGTH, offset 0) is tile 0; `tiles` the descriptors (array, start_x, start_y,
+    line_length, src_offset) of tiles 1..T-1. Every tile uses the trigger's J_WIDTH,
+    FEAT_LENGTH, J_SRC_STRIDE, ADC range and pointer sweep. Returns the new L1."""
+    mem = l1.copy()
+    all_tiles = [(array, r["J_START_X"], r["J_START_Y"], r["LINE_LENGTH"], 0)] + list(tiles)
+    feat, stride, cols = r["FEAT_LENGTH"], r["J_SRC_STRIDE"], r["J_WIDTH"]
+    src = pointers(r["J_SRC_ADDR"], r["NUM_JOBS"], r["ALPHA_IN_LENGTH"], r["ALPHA_IN_STRIDE"],
+                   r["BETA_IN_LENGTH"], r["BETA_IN_STRIDE"])
+    dst = pointers(r["J_DST_ADDR"], r["NUM_JOBS"], r["ALPHA_OUT_LENGTH"], r["ALPHA_OUT_STRIDE"],
+                   r["BETA_OUT_LENGTH"], r["BETA_OUT_STRIDE"])
+    for s, d in zip(src, dst):
+        xs, ws = [], []
+        for a, x0, y0, line, off in all_tiles:
+            starts = [s + off + f * stride - l1_base for f in range(feat)]
+            assert all(0 <= p and p + line <= len(mem) for p in starts), "input outside L1"
+            xs.append(np.concatenate([mem[p:p + line] for p in starts]).view(np.int8)[None])
+            ws.append(np.asarray(crossbars[a], np.int64)[y0:y0 + feat * line, x0:x0 + cols])
+        y = mvm_acc(xs, ws, r["ADC_LOW"], r["ADC_HIGH"], shift, low, high)[0]
+        mem[d - l1_base:d - l1_base + cols] = y.view(np.uint8)
+    return mem

@@ -79,6 +79,14 @@
 #define IMA_PERF_STREAM_IN      0xb0    /* cycles, cumulative; a write clears */
 #define IMA_PERF_COMPUTE        0xb4
 #define IMA_PERF_STREAM_OUT     0xb8
+/* partial-sum accumulation (our extension, platform option `accumulate = true`; docs/ima.md,
+ * "Partial-sum accumulation"): latched and consumed by the next TRIGGER */
+#define IMA_ACC_TILES           0xc0    /* T row tiles per job: 0 off, 1..16 */
+#define IMA_ACC_TABLE           0xc4    /* L1 address of T - 1 ima_acc_tile_t */
+#define IMA_ACC_SHIFT           0xc8    /* out = clip(sum >> ACC_SHIFT, -ACC_LOW, ACC_HIGH) */
+#define IMA_ACC_LOW             0xcc
+#define IMA_ACC_HIGH            0xd0
+#define IMA_ACC_MAX_TILES       16
 
 #define STOR_DWIDTH             4
 #define DAC_PRECISION           8
@@ -300,6 +308,40 @@ static inline uint32_t ima_run(int a, const ima_job_t *j)
 {
     ima_lock(a);
     ima_configure(a, j);
+    ima_arr_write(a, IMA_TRIGGER, 0);
+    ima_wait();
+    return ima_arr_read(a, IMA_STATUS);
+}
+
+/* ---- partial-sum accumulation (docs/ima.md, "Partial-sum accumulation") ----
+ * A layer with more input rows than a crossbar has is split into T row tiles. With
+ * `accumulate = true` one trigger runs all T per job: the triggered array's own window is
+ * tile 0, tiles 1..T-1 are descriptors in L1; the ADC outputs of the T tiles are added in
+ * int32 in the digital output stage and written once, clip(sum >> shift, -low, high). */
+typedef struct {
+    uint32_t array;                 /* crossbar of this tile */
+    uint16_t start_x, start_y;      /* its first column (J_WIDTH columns) and first row */
+    uint32_t line_length;           /* its bytes per input line: feat_length * line_length rows */
+    int32_t src_offset;             /* its input: each job's input pointer + src_offset */
+} ima_acc_tile_t;
+
+typedef struct {
+    uint32_t tiles;                 /* T, including the triggered array's own window */
+    const ima_acc_tile_t *table;    /* T - 1 descriptors, in L1 (the streamer reads them) */
+    uint32_t shift;
+    int32_t low, high;              /* output range [-low, high], within [-128, 127] */
+} ima_acc_t;
+
+/* ima_run with the partial sums of acc->tiles row tiles accumulated in the IMA. */
+static inline uint32_t ima_run_acc(int a, const ima_job_t *j, const ima_acc_t *acc)
+{
+    ima_lock(a);
+    ima_configure(a, j);
+    ima_arr_write(a, IMA_ACC_TILES, acc->tiles);
+    ima_arr_write(a, IMA_ACC_TABLE, (uint32_t)acc->table);
+    ima_arr_write(a, IMA_ACC_SHIFT, acc->shift);
+    ima_arr_write(a, IMA_ACC_LOW, (uint32_t)acc->low);
+    ima_arr_write(a, IMA_ACC_HIGH, (uint32_t)acc->high);
     ima_arr_write(a, IMA_TRIGGER, 0);
     ima_wait();
     return ima_arr_read(a, IMA_STATUS);
