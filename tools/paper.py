@@ -3,6 +3,7 @@
 
 usage: python tools/paper.py [--json PATH|-] [--plot PNG] [--quick] [--noise-images N]
                              [--network paper|torchvision] [--add requant|sat]
+                             [--psum ima|cores]
 
 Builds the firmware (firmware/bottleneck, firmware/mobilenetv2), runs the bottleneck block in
 the paper's five mappings (iss/paper/bottleneck.py) and MobileNetV2 on the simulated cluster
@@ -12,6 +13,9 @@ model, then the PCM noise model on N inputs), and prints the results next to the
 224x224, one noisy input (for the tests). --network: the paper's MobileNetV2 variant (Fig. 12:
 a 32 -> 32 pointwise layer before the first depth-wise; the default) or torchvision's;
 --add: the residual kernel, PULP-NN's requantizing add (default) or the saturating SIMD add.
+--psum: where the partial sums of the layers split over several crossbars' rows are added: in
+the IMA's digital output stage (default; docs/ima.md) or by the cores; the other one also
+runs (ideal) and is reported beside it.
 Progress goes to stderr. Exit status 1 if a bit-exact check fails. Details: docs/paper.md.
 """
 from __future__ import annotations
@@ -37,6 +41,8 @@ NETWORK_DESC = {"paper": "the paper's Fig. 12 variant: 63 layers, a 32 -> 32 poi
                          "before the first depth-wise, 2,190,784 conv weights",
                 "torchvision": "Sandler et al. Table 2 as torchvision: 62 layers, "
                                "2,189,760 conv weights"}
+PSUM_DESC = {"ima": "in the IMA's digital output stage (one trigger per column tile)",
+             "cores": "by the cores, from one partial output per row tile"}
 ADD_DESC = {"requant": "PULP-NN's requantizing add clip8((x*m1 + y*m2) >> d), scalar, "
                        "split by rows",
             "sat": "saturating add sat8(x + y), 4 lanes a word"}
@@ -59,8 +65,9 @@ def run_bottleneck(energy: bool) -> dict:
 
 
 def run_mobilenet(res: int, noise: bool = False, index: int = 0, network: str = mn.NETWORK,
-                  add: str = mn.ADD_KERNEL) -> mn.Result:
-    label = (f"MobileNetV2 ({network}) {res}x{res} "
+                  add: str = mn.ADD_KERNEL, psum: str = mn.PSUM) -> mn.Result:
+    label = (f"MobileNetV2 ({network}{'' if psum == mn.PSUM else ', partial sums: ' + psum}) "
+             f"{res}x{res} "
              f"{'PCM noise, input ' + str(index) if noise else 'ideal'}")
     last = [0.0]
 
@@ -72,7 +79,8 @@ def run_mobilenet(res: int, noise: bool = False, index: int = 0, network: str = 
 
     t = time.perf_counter()
     say(f"[{label}] running ...")
-    r = mn.run(res, noise=noise, progress=progress, index=index, network=network, add=add)
+    r = mn.run(res, noise=noise, progress=progress, index=index, network=network, add=add,
+               psum=psum)
     say(f"[{label}] {r.total} cycles, " + (f"{'bit-exact' if r.ok else 'NOT bit-exact'}"
         if not noise else f"logits SNR {r.noise_metrics()['logits_snr_db']:.1f} dB")
         + f" ({time.perf_counter() - t:.1f} s)")
@@ -83,7 +91,21 @@ def pct(ours: float, paper: float) -> str:
     return f"{100 * (ours / paper - 1):+.0f} %"
 
 
-def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) -> tuple[str, dict]:
+def psum_variant(r: mn.Result, model: mn.Model) -> dict:
+    """One partial-sum variant's figures: the network, and the layers split over row tiles
+    (their IMA ops and, with the cores adding, their `sum` ops)."""
+    split = {op.name for op in model.ops if op.kind == "conv" and op.hi}
+    ops = [o for o in r.ops if o.name in split or o.name.removesuffix(".sum") in split]
+    cycles = sum(o.cycles for o in ops)
+    clock = r.stats["clock_hz"]
+    return {"psum": r.psum, "cycles": r.total, "latency_ms": r.total / clock * 1e3,
+            "energy_uj": r.energy.get("total"), "bit_exact": r.ok, "split_layers": len(split),
+            "split_layers_cycles": cycles, "split_layers_ms": cycles / clock * 1e3,
+            "split_layers_energy_uj": sum(o.energy.get("total", 0.0) for o in ops)}
+
+
+def report(bres: dict, net: mn.Result, other: mn.Result, noisy: list, wall: float,
+           quick: bool) -> tuple[str, dict]:
     lines = []
     w = lines.append
     ref = bres["cores"]
@@ -113,12 +135,13 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
       f"PULP-NN: up to 15.5); simulated {ref.stats['mips']:.1f} MIPS during `cores`")
     # ---- MobileNetV2 ----
     _, _, counts, bound = mn.packing(net.network)
-    model = mn.make_model(net.res, network=net.network, add=net.add)
+    model = mn.make_model(net.res, network=net.network, add=net.add, psum=net.psum)
     lat = net.latency_s()
     e = net.energy["total"]
     w("")
     w(f"== MobileNetV2 {net.res}x{net.res} end to end (docs/mobilenetv2.md) ==")
-    w(f"network: {net.network} ({NETWORK_DESC[net.network]}); residual: {ADD_DESC[net.add]}")
+    w(f"network: {net.network} ({NETWORK_DESC[net.network]}); residual: {ADD_DESC[net.add]}; "
+      f"partial sums of split layers: {PSUM_DESC[net.psum]}")
     w(f"{'':24s} {'ours':>10s} {'paper':>10s}")
     rows = [("latency (ms)", f"{lat * 1e3:.2f}", "10.1", lat * 1e3, 10.1),
             ("energy (uJ)", f"{e:.1f}", "482", e, 482.0),
@@ -130,7 +153,8 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
     w(f"Tile&Pack: {counts['greedy']} crossbars with full 256-row/column tiles, {counts['even']} "
       f"with even splits; lower bound (cells / 65536) {bound}")
     w(f"L1: {net.l1['need'] / 1024:.0f} kB needed (activations {net.l1['arena'] / 1024:.0f} kB, "
-      f"depth-wise weights {net.l1['dw_weights'] / 1024:.0f} kB, stacks 32 kB) -> platform L1 "
+      f"depth-wise weights {net.l1['dw_weights'] / 1024:.0f} kB, IMA accumulation descriptors "
+      f"{net.l1['descriptors']} B, stacks 32 kB) -> platform L1 "
       f"{net.l1['l1'] // 1024} kB; output "
       f"{'bit-exact in every layer' if net.ok else 'NOT bit-exact'} vs the golden model")
     comp = "  ".join(f"{k} {v:.1f}" for k, v in net.energy.items() if k != "total")
@@ -149,6 +173,17 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
       f"{use['mvms'] * mvm_uj:.0f} uJ at a full HERMES MVM per job (docs/energy.md). "
       f"Sensitivity, not used: an MVM costing its share of the 256 columns "
       f"{use['column_mvms'] * mvm_uj:.0f} uJ, of the 65536 cells {use['cell_mvms'] * mvm_uj:.0f} uJ")
+    variants = {r.psum: psum_variant(r, mn.make_model(r.res, network=r.network, add=r.add,
+                                                      psum=r.psum))
+                for r in (net, other)}
+    vi, vc = variants["ima"], variants["cores"]
+    w(f"partial sums of the {vi['split_layers']} layers split over row tiles: added in the IMA "
+      f"{vi['split_layers_ms']:.2f} ms, {vi['split_layers_energy_uj']:.1f} uJ (network "
+      f"{vi['latency_ms']:.2f} ms, {vi['energy_uj']:.1f} uJ); by the cores "
+      f"{vc['split_layers_ms']:.2f} ms, {vc['split_layers_energy_uj']:.1f} uJ (network "
+      f"{vc['latency_ms']:.2f} ms, {vc['energy_uj']:.1f} uJ); both "
+      f"{'bit-exact' if vi['bit_exact'] and vc['bit_exact'] else 'NOT bit-exact'} "
+      f"(docs/ima.md)")
     dwm = mn.dw_timing_models(model, net)
     w("DW accelerator: our Fig. 5 schedule " + ", ".join(
         f"stride {k} {v['schedule_mac_per_cycle']:.1f} MAC/cycle ({v['layers']} layers)"
@@ -167,8 +202,9 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
           f"{'yes' if not o.mismatches else o.mismatches}")
     fig = mn.fig12(model, net)
     w("")
-    w("Per layer in the form of the paper's Fig. 12 (each IMA layer with the cores' sum of its "
-      "row tiles; pool and classifier not in it, as in the paper)")
+    w("Per layer in the form of the paper's Fig. 12 (a layer split over row tiles with the "
+      "cores' sum of its partial outputs when the cores add them; pool and classifier not in "
+      "it, as in the paper)")
     w(f"{'layer':16s} {'input HxC':>10s} {'#params':>9s} {'MMAC':>8s} {'lat. ms':>8s} "
       f"{'energy mJ':>10s} {'GMAC/s/W':>9s}  engine")
 
@@ -205,6 +241,7 @@ def report(bres: dict, net: mn.Result, noisy: list, wall: float, quick: bool) ->
                           "mappings": bj},
            "mobilenetv2": {
                "network": net.network, "add_kernel": net.add, "dw_timing": dwm,
+               "psum": net.psum, "psum_variants": variants,
                "resolution": net.res, "cycles": net.total, "latency_ms": lat * 1e3,
                "energy_uj": e, "energy_components_uj": net.energy, "inferences_per_s": 1 / lat,
                "crossbars": net.crossbars, "tilepack": {"counts": counts, "lower_bound": bound},
@@ -281,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--add", choices=mn.ADD_KERNELS, default=mn.ADD_KERNEL,
                     help="residual kernel: PULP-NN's requantizing add (default) or the "
                          "saturating SIMD add")
+    ap.add_argument("--psum", choices=mn.PSUMS, default=mn.PSUM,
+                    help="partial sums of the layers split over row tiles: added in the IMA "
+                         "(default) or by the cores; the other variant is reported beside it")
     args = ap.parse_args(argv)
     res = mn.RES_TEST if args.quick else mn.RES
     n_noise = args.noise_images if args.noise_images is not None else 1 if args.quick else 3
@@ -290,20 +330,23 @@ def main(argv: list[str] | None = None) -> int:
     for m in bn.MAPPINGS:
         bn.build(m)
     bn.write_platform()
-    b = mn.build(res, network=args.network, add=args.add)
+    other = next(p for p in mn.PSUMS if p != args.psum)
+    b = mn.build(res, network=args.network, add=args.add, psum=args.psum)
+    mn.build(res, network=args.network, add=args.add, psum=other)
     say(f"[build] done ({time.perf_counter() - t0:.1f} s); MobileNetV2 platform {b['platform']}")
     bres = run_bottleneck(energy=not args.quick)
-    net = run_mobilenet(res, network=args.network, add=args.add)
-    noisy = [run_mobilenet(res, noise=True, index=i, network=args.network, add=args.add)
-             for i in range(n_noise)]
-    text, doc = report(bres, net, noisy, time.perf_counter() - t0, args.quick)
+    net = run_mobilenet(res, network=args.network, add=args.add, psum=args.psum)
+    alt = run_mobilenet(res, network=args.network, add=args.add, psum=other)
+    noisy = [run_mobilenet(res, noise=True, index=i, network=args.network, add=args.add,
+                           psum=args.psum) for i in range(n_noise)]
+    text, doc = report(bres, net, alt, noisy, time.perf_counter() - t0, args.quick)
     print(text, file=log)
     if args.plot:
         plot(doc, args.plot)
         say(f"[plot] {args.plot}")
     if args.json:
         write_json(doc, args.json, indent=1)
-    ok = net.ok and all(r.ok for r in bres.values())
+    ok = net.ok and alt.ok and all(r.ok for r in bres.values())
     return 0 if ok else 1
 
 

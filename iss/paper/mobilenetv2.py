@@ -10,8 +10,10 @@ Why these choices: docs/mobilenetv2.md.
 Arithmetic (the bottleneck's rules, iss/paper/bottleneck.py):
   IMA layer, one row tile:   y = adc(acc; 0, R) (ReLU) or adc(acc; R, R) (linear)
   IMA layer, T > 1 row tiles (inputs > 256 rows): each tile t gives p_t = adc(acc_t; R, R)
-      (the ADC of its partial sum, same step as the unsplit linear layer) and the cores add
-      them: y = clip(sum_t p_t, 0 or -64, 64)
+      (the ADC of its partial sum, same step as the unsplit linear layer), and
+      y = clip(sum_t p_t, 0 or -64, 64), added by the IMA's digital output stage in one
+      trigger per column tile (psum="ima", the default: docs/ima.md, "Partial-sum
+      accumulation") or by the cores from T partial outputs (psum="cores")
   depth-wise:   clip(relu(acc) >> S, -128, 127)   (DW accelerator, pad 1)
   residual:     clip8((x * m1 + y * m2) >> d) (PULP-NN's requantizing add, the default) or
                 sat8(x + y) (the 4-lane saturating add, add="sat");
@@ -48,6 +50,8 @@ NETWORK = "paper"         # the default: the paper's Fig. 12 variant (63 layers,
 ADD_KERNELS = ("requant", "sat")
 ADD_KERNEL = "requant"    # PULP-NN's pulp_nn_add arithmetic; "sat": the 4-lane saturating add
 ADD_MULT_MAX = (1 << 15) - 1   # pulp_nn_add's 16-bit multipliers
+PSUMS = ("ima", "cores")
+PSUM = "ima"              # row tiles' partial sums: added in the IMA (default) or by the cores
 RES = 224                 # the paper's input resolution
 RES_TEST = 64             # the reduced network of the test suite (same layers, final 2x2)
 SEED = bn.SEED
@@ -75,7 +79,7 @@ class Op:
     s: int = 1
     relu: bool = False
     rng: int = 0               # conv: ADC range R;  dw: shift S
-    lo: int = 0                # sum: clip range
+    lo: int = 0                # sum, conv over T > 1 row tiles: clip range of the partials' sum
     hi: int = 0
     m1: int = 0                # add (requant): out = clip8((in0 * m1 + in1 * m2) >> d)
     m2: int = 0
@@ -149,22 +153,26 @@ def row_tiles(placements, layer: str) -> list[tuple[int, int]]:
     return sorted({(p.tile.r0, p.tile.rows) for p in placements if p.tile.layer == layer})
 
 
-def lower(ops, shapes, placements) -> list[Op]:
-    """A conv whose inputs span T > 1 row tiles writes T partial outputs (tensor
-    NAME.part, T x h x w x c) and a `sum` op on the cores adds them into NAME."""
+def lower(ops, shapes, placements, psum: str = PSUM) -> list[Op]:
+    """A conv whose inputs span T > 1 row tiles adds its partial sums into
+    clip(sum, lo, hi): in the IMA (psum "ima": the conv op itself), or (psum "cores") it
+    writes T partial outputs (tensor NAME.part, T x h x w x c) and a `sum` op on the cores
+    adds them into NAME."""
     out = []
     for op in ops:
         out.append(op)
         if op.kind == "conv":
             t = len(row_tiles(placements, op.name))
             if t > 1:
+                op.lo, op.hi = (0 if op.relu else -64), 64
+            if t > 1 and psum == "cores":
                 assert t <= 4, "the cores' sum kernel adds up to 4 partial outputs"
                 h, w, c = shapes[op.out]
                 part = f"{op.name}.part"
                 shapes[part] = (t * h, w, c)
                 op.out = part
-                out.append(Op(f"{op.name}.sum", "sum", (part,), op.name, lo=0 if op.relu else -64,
-                              hi=64, k=t))
+                out.append(Op(f"{op.name}.sum", "sum", (part,), op.name, lo=op.lo, hi=op.hi,
+                              k=t))
     return out
 
 
@@ -203,6 +211,7 @@ class Model:
     golden: dict                    # tensor -> int8 HWC (logits: int32), for input 0
     network: str = NETWORK
     add: str = ADD_KERNEL           # residual kernel: "requant" (PULP-NN) or "sat"
+    psum: str = PSUM                # row tiles' partial sums: added in the "ima" / by the "cores"
     scales: dict = field(default_factory=dict)   # tensor -> real value of one code (input: 1)
 
     @property
@@ -268,8 +277,10 @@ def forward(model: Model, x, calibrate: bool = False) -> dict:
             if len(tiles) == 1:
                 y = bn.adc(acc, 0 if op.relu else op.rng, op.rng)
             else:
-                y = np.concatenate([bn.adc(cols[..., r0:r0 + n] @ w[r0:r0 + n], op.rng, op.rng)
-                                    for r0, n in tiles], axis=0)
+                parts = [bn.adc(cols[..., r0:r0 + n] @ w[r0:r0 + n], op.rng, op.rng)
+                         for r0, n in tiles]
+                y = (np.concatenate(parts, axis=0) if model.psum == "cores"
+                     else np.clip(np.sum(parts, axis=0, dtype=np.int64), op.lo, op.hi))
         elif op.kind == "sum":
             p = x[0].reshape(op.k, -1, *x[0].shape[1:])
             y = np.clip(p.sum(axis=0), op.lo, op.hi)
@@ -308,14 +319,16 @@ def forward(model: Model, x, calibrate: bool = False) -> dict:
 
 @functools.lru_cache(maxsize=None)
 def make_model(res: int = RES, seed: int = SEED, network: str = NETWORK,
-               add: str = ADD_KERNEL) -> Model:
+               add: str = ADD_KERNEL, psum: str = PSUM) -> Model:
     """Weights (4-bit crossbar codes for the IMA layers, int8 for the depth-wise layers and
     the classifier), per-layer ranges calibrated on input 0, and its golden tensors."""
     if add not in ADD_KERNELS:
         raise ValueError(f"add must be one of {ADD_KERNELS}, got {add!r}")
+    if psum not in PSUMS:
+        raise ValueError(f"psum must be one of {PSUMS}, got {psum!r}")
     ops, shapes = structure(res, network)
     _, placements, _, _ = packing(network)
-    ops = lower(ops, shapes, placements)
+    ops = lower(ops, shapes, placements, psum)
     wts = {}
     for op in ops:
         cin = shapes[op.ins[0]][2]
@@ -326,7 +339,7 @@ def make_model(res: int = RES, seed: int = SEED, network: str = NETWORK,
             wts[op.name] = bn.uniform_int(seed, _stream(op.name), (3, 3, cin), -128, 127)
         elif op.kind == "fc":
             wts[op.name] = bn.uniform_int(seed, _stream(op.name), (CLASSES, LAST), -128, 127)
-    model = Model(res, seed, ops, shapes, placements, wts, {}, network, add)
+    model = Model(res, seed, ops, shapes, placements, wts, {}, network, add, psum)
     model.golden = forward(model, image(res, seed), calibrate=True)
     return model
 
@@ -392,15 +405,17 @@ def l1_size(need: int) -> int:
 
 
 # ---- firmware tables and data ------------------------------------------------------------------
-def ima_job(op: Op, shapes, pl, in_off: int, out_off: int, nrow: int) -> list[int]:
+def ima_job(op: Op, shapes, pl, in_off: int, out_off: int, nrow: int,
+            stacked: bool) -> list[int]:
     """The ima_job_t (ima.h, field order) of one tile: a KxK / stride-s convolution over the
     HWC input, one job per output pixel, rows r0.. of the layer's matrix (an input-channel
     slice for 1x1), columns c0.. written from channel c0 of the output (of its partial
-    output when the layer has nrow > 1 row tiles: ADC range [-R, R])."""
+    output when the `stacked` output holds the partials of nrow row tiles). A layer of
+    nrow > 1 row tiles has the ADC range [-R, R]."""
     t = pl.tile
     h, w, cin = shapes[op.ins[0]]
     oh, wo, cout = shapes[op.out]
-    ho = oh // nrow
+    ho = oh // nrow if stacked else oh
     assert op.k == 1 or (t.r0 == 0 and t.rows == op.k * op.k * cin)
     lo = 0 if op.relu and nrow == 1 else op.rng
     return [pl.x, pl.y, t.cols, t.rows, in_off + t.r0, out_off + t.c0, w * cin, t.rows // op.k,
@@ -411,7 +426,7 @@ def ima_job(op: Op, shapes, pl, in_off: int, out_off: int, nrow: int) -> list[in
 def tables(model: Model, offsets: dict) -> dict:
     """Everything the firmware needs, as plain numbers (tested in Python, printed as C)."""
     shapes, pls = model.shapes, model.placements
-    jobs, dws, rows = [], [], []
+    jobs, accs, dws, rows = [], [], [], []
     dw_w_off, dw_blob = {}, bytearray()
     for op in model.ops:
         kind, first, count, a, b, out, n, lo, hi, d = KINDS[op.kind], 0, 0, 0, 0, 0, 0, 0, 0, 0
@@ -419,12 +434,25 @@ def tables(model: Model, offsets: dict) -> dict:
             tiles = sorted((p for p in pls if p.tile.layer == op.name),
                            key=lambda p: (p.tile.r0, p.tile.c0))
             rt = row_tiles(pls, op.name)
-            first, count = len(jobs), len(tiles)
             oh, ow, oc = shapes[op.out]
-            for p in tiles:            # row tile i writes partial output i
-                i = rt.index((p.tile.r0, p.tile.rows))
-                part = offsets[op.out] + i * oh // len(rt) * ow * oc
-                jobs.append((p.array, ima_job(op, shapes, p, offsets[op.ins[0]], part, len(rt))))
+            first = len(jobs)
+            if model.psum == "ima" and len(rt) > 1:
+                # one trigger per column tile: its first row tile's array runs all row tiles
+                for c0 in sorted({p.tile.c0 for p in tiles}):
+                    group = [p for p in tiles if p.tile.c0 == c0]
+                    assert [(p.tile.r0, p.tile.rows) for p in group] == rt and op.k == 1
+                    job = ima_job(op, shapes, group[0], offsets[op.ins[0]], offsets[op.out],
+                                  len(rt), stacked=False)
+                    jobs.append((group[0].array, job, len(accs)))
+                    accs.append(([(p.array, p.x, p.y, p.tile.rows, p.tile.r0)
+                                  for p in group[1:]], op.lo, op.hi))
+            else:
+                for p in tiles:            # row tile i writes partial output i
+                    i = rt.index((p.tile.r0, p.tile.rows))
+                    part = offsets[op.out] + i * oh // len(rt) * ow * oc
+                    jobs.append((p.array, ima_job(op, shapes, p, offsets[op.ins[0]], part,
+                                                  len(rt), stacked=True), -1))
+            count = len(jobs) - first
         elif op.kind == "dw":
             h, w, c = shapes[op.ins[0]]
             dw_w_off[op.name] = len(dw_blob)
@@ -449,7 +477,7 @@ def tables(model: Model, offsets: dict) -> dict:
             a, b, out = offsets["pool"], offsets["fc.buf"], offsets["logits"]
             n, count = LAST, CLASSES
         rows.append((kind, first, count, a, b, out, n, lo, hi, d))
-    return {"jobs": jobs, "dw": dws, "ops": rows, "dw_blob": bytes(dw_blob)}
+    return {"jobs": jobs, "accs": accs, "dw": dws, "ops": rows, "dw_blob": bytes(dw_blob)}
 
 
 def xbar_blob(model: Model) -> bytes:
@@ -495,9 +523,23 @@ def header_text(model: Model, t: dict, arena: int) -> str:
            "extern const int32_t mn_expected[]; /* L2: the golden logits */\n",
            "#define MN_A(off) ((uint32_t)(mn_arena + (off)))\n\n"]
     out.append("static const uint8_t mn_job_array[MN_NJOBS] = {" +
-               ", ".join(str(a) for a, _ in t["jobs"]) + "};\n")
+               ", ".join(str(a) for a, _, _ in t["jobs"]) + "};\n")
+    out.append("/* the IMA's partial-sum accumulation of each job: mn_accs[i], -1 none */\n"
+               "static const int8_t mn_job_acc[MN_NJOBS] = {" +
+               ", ".join(str(i) for _, _, i in t["jobs"]) + "};\n")
+    descs = [d for tiles, _, _ in t["accs"] for d in tiles]
+    out.append(f"static L1_DATA ima_acc_tile_t mn_acc_tiles[{max(1, len(descs))}] = {{\n")
+    for a, x, y, line, off in descs:
+        out.append(f"    {{{a}, {x}, {y}, {line}, {off}}},\n")
+    out.append("};\n")
+    out.append(f"static const ima_acc_t mn_accs[{max(1, len(t['accs']))}] = {{\n")
+    k = 0
+    for tiles, lo, hi in t["accs"]:
+        out.append(f"    {{{len(tiles) + 1}, mn_acc_tiles + {k}, 0, {-lo}, {hi}}},\n")
+        k += len(tiles)
+    out.append("};\n")
     out.append("static const ima_job_t mn_jobs[MN_NJOBS] = {\n")
-    for _, j in t["jobs"]:
+    for _, j, _ in t["jobs"]:
         v = [str(x) for x in j]
         v[4], v[5] = A(j[4]), A(j[5])
         out.append("    {" + ", ".join(v) + "},\n")
@@ -540,26 +582,30 @@ def data_asm(d: Path, arena: int) -> str:
 
 
 # ---- build -------------------------------------------------------------------------------------
-def default_out_dir(res: int = RES, network: str = NETWORK, add: str = ADD_KERNEL) -> Path:
+def default_out_dir(res: int = RES, network: str = NETWORK, add: str = ADD_KERNEL,
+                    psum: str = PSUM) -> Path:
     from iss import toolchain
-    variant = network + ("" if add == ADD_KERNEL else f"-{add}add")
+    variant = (network + ("" if add == ADD_KERNEL else f"-{add}add")
+               + ("" if psum == PSUM else f"-{psum}psum"))
     return toolchain.firmware_dir() / "build" / "mobilenetv2" / variant / str(res)
 
 
 def l1_need(model: Model) -> dict:
-    """L1 bytes: the activation arena, the depth-wise weights, the 8 stacks (the linker
-    script checks that they fit)."""
+    """L1 bytes: the activation arena, the depth-wise weights, the IMA's accumulation
+    descriptors, the 8 stacks (the linker script checks that they fit)."""
     offsets, arena = memory_plan(model)
     dw = sum(-(-model.weights[op.name].size // ALIGN) * ALIGN
              for op in model.ops if op.kind == "dw")
-    need = arena + dw + STACKS
-    return {"arena": arena, "dw_weights": dw, "stacks": STACKS, "need": need,
-            "l1": l1_size(need), "offsets": offsets}
+    descriptors = 16 * sum(len(tiles) for tiles, _, _ in tables(model, offsets)["accs"])
+    need = arena + dw + descriptors + STACKS
+    return {"arena": arena, "dw_weights": dw, "descriptors": descriptors, "stacks": STACKS,
+            "need": need, "l1": l1_size(need), "offsets": offsets}
 
 
-def write_platform(out_dir: Path, l1: int, arrays: int, noise: bool = False) -> Path:
+def write_platform(out_dir: Path, l1: int, arrays: int, noise: bool = False,
+                   accumulate: bool = False) -> Path:
     """The default platform with an L1 of `l1` bytes and an `arrays`-crossbar IMA
-    (PCM noise model on or off)."""
+    (PCM noise model on or off, partial-sum accumulation on or off)."""
     from importlib import resources
     text = resources.files("iss.platforms").joinpath("pulp_imc_cluster.toml").read_text()
     subs = ((r'(?m)^name = "pulp-imc-cluster"',
@@ -567,7 +613,8 @@ def write_platform(out_dir: Path, l1: int, arrays: int, noise: bool = False) -> 
             (r"(?m)^size = 0x80000(\s*#.*)?$",
              f"size = 0x{l1:X}            # L1 holding every activation (docs/mobilenetv2.md)"),
             (r"(?m)^arrays\s*=\s*\d+", f"arrays = {arrays}"),
-            (r"(?m)^pcm_noise\s*=\s*\w+", f"pcm_noise = {'true' if noise else 'false'}"))
+            (r"(?m)^pcm_noise\s*=\s*\w+", f"pcm_noise = {'true' if noise else 'false'}"),
+            (r"(?m)^accumulate\s*=\s*\w+", f"accumulate = {'true' if accumulate else 'false'}"))
     for pattern, repl in subs:
         text, n = re.subn(pattern, repl, text)
         assert n == 1, f"the default platform has no line matching {pattern!r}"
@@ -584,12 +631,12 @@ def write_linker_script(out_dir: Path, l1: int) -> Path:
 
 
 def build(res: int = RES, out_dir: Path | None = None, seed: int = SEED,
-          network: str = NETWORK, add: str = ADD_KERNEL) -> dict:
+          network: str = NETWORK, add: str = ADD_KERNEL, psum: str = PSUM) -> dict:
     """Generate the data and tables, the platform files and the linker script, compile
     firmware/mobilenetv2/mobilenetv2.c (cached). Returns the paths and the L1 figures."""
     from iss import toolchain
-    model = make_model(res, seed, network, add)
-    d = Path(out_dir or default_out_dir(res, network, add))
+    model = make_model(res, seed, network, add, psum)
+    d = Path(out_dir or default_out_dir(res, network, add, psum))
     mem = l1_need(model)
     offsets, arena = mem["offsets"], mem["arena"]
     t = tables(model, offsets)
@@ -603,8 +650,9 @@ def build(res: int = RES, out_dir: Path | None = None, seed: int = SEED,
     ]
     files.append(_write(d / "mn_data.S", data_asm(d, arena)))
     ld = write_linker_script(d, mem["l1"])
-    plat = write_platform(d, mem["l1"], model.crossbars)
-    plat_pcm = write_platform(d, mem["l1"], model.crossbars, noise=True)
+    acc = psum == "ima"
+    plat = write_platform(d, mem["l1"], model.crossbars, accumulate=acc)
+    plat_pcm = write_platform(d, mem["l1"], model.crossbars, noise=True, accumulate=acc)
     src = toolchain.firmware_dir() / "mobilenetv2" / "mobilenetv2.c"
     elf = d / "mobilenetv2.elf"
     rt = toolchain.runtime_dir()
@@ -652,6 +700,7 @@ class Result:
     image: int = 0
     network: str = NETWORK
     add: str = ADD_KERNEL
+    psum: str = PSUM
 
     @property
     def ok(self) -> bool:
@@ -698,7 +747,7 @@ def _snapshot(sim, hart) -> dict:
 
 def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progress=None,
         index: int = 0, pcm_seed: int | None = None, network: str = NETWORK,
-        add: str = ADD_KERNEL) -> Result:
+        add: str = ADD_KERNEL, psum: str = PSUM) -> Result:
     """Build and run the network on input `index` (0: the one in the ELF; others are written
     into L1 before the run). Each op is a trace span (trace.h); at every span end the run's
     energy counts are snapshot (per-op energy = difference of snapshots) and, in an ideal
@@ -708,8 +757,8 @@ def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progre
 
     from iss.platform import load_platform
     from iss.simulator import Simulator
-    b = build(res, out_dir, network=network, add=add)
-    model = make_model(res, network=network, add=add)
+    b = build(res, out_dir, network=network, add=add, psum=psum)
+    model = make_model(res, network=network, add=add, psum=psum)
     platform = load_platform(b["platform_pcm" if noise else "platform"])
     if pcm_seed is not None:
         periph = tuple(dc_replace(p, params={**p.params, "pcm_seed": pcm_seed})
@@ -758,16 +807,18 @@ def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progre
     energy = ({k: snaps[-1][k] - snaps[0][k] for k in snaps[0] if k != "cycle"}
               if len(snaps) > 1 else {})
     logits = np.frombuffer(bytes(sim.memory.read(arena + offsets["logits"], 4 * CLASSES)), "<i4")
-    l1 = {k: v for k, v in b.items() if k in ("arena", "dw_weights", "stacks", "need", "l1")}
+    l1 = {k: v for k, v in b.items()
+          if k in ("arena", "dw_weights", "descriptors", "stacks", "need", "l1")}
     return Result(res, noise, ops, int(total[1]) if total else 0, energy, logits.copy(),
                   res_.exit_code, text, res_.stats, model.crossbars, l1,
-                  golden["logits"].ravel().copy(), index, network, add)
+                  golden["logits"].ravel().copy(), index, network, add, psum)
 
 
 # ---- the paper's per-layer table (Fig. 12) ---------------------------------------------------
 def fig12(model: Model, result: Result) -> dict:
     """The per-layer table in the form of the paper's Fig. 12: one row per layer (conv0 as
-    2D_0, the last 1x1 as 2D_1, each IMA layer with the cores' sum of its row tiles, each
+    2D_0, the last 1x1 as 2D_1, each IMA layer (with the cores' sum of its row tiles when
+    they add the partial sums), each
     depth-wise layer, each ADD; not the pool and the classifier, as the paper's table):
     input H x C, #params (conv weights: K*K*Cin*Cout, depth-wise 9*C, ADD 0), MMAC,
     latency (ms), energy (mJ) and GMAC/s/W (= MAC per joule / 1e9 = MMAC / mJ). Totals: all
