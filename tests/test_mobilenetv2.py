@@ -21,11 +21,12 @@ _runs: dict = {}
 
 
 def run(noise: bool = False, network: str = mn.NETWORK, add: str = mn.ADD_KERNEL,
-        psum: str = mn.PSUM) -> mn.Result:
-    key = (noise, network, add, psum)
+        psum: str = mn.PSUM, mapping: str = mn.MAPPING) -> mn.Result:
+    key = (noise, network, add, psum, mapping)
     if key not in _runs:
-        _runs[key] = mn.run(mn.RES_TEST, OUT / f"{network}-{add}-{psum}" / str(mn.RES_TEST),
-                            noise=noise, network=network, add=add, psum=psum)
+        _runs[key] = mn.run(mn.RES_TEST,
+                            OUT / f"{network}-{add}-{psum}-{mapping}" / str(mn.RES_TEST),
+                            noise=noise, network=network, add=add, psum=psum, mapping=mapping)
     return _runs[key]
 
 
@@ -295,6 +296,31 @@ def test_reduced_network_is_bit_exact(network, add, psum):
     assert r.energy["ima"] > 0 and r.energy["dw"] > 0 and r.energy["dma"] > 0
 
 
+def test_reduced_network_all_software_is_bit_exact():
+    """The same network on the 8 cores alone (mapping "cores"): every op's output equals the
+    golden model's (the IMA's ADC rule per row tile and the DW rule, computed on the cores);
+    no accelerator runs; each layer's weights come from L2 by DMA; a conv layer cannot beat
+    the 4x2 kernel's inner loop (32 MACs per 14 instructions per core)."""
+    r = run(mapping="cores")
+    assert r.exit_code == 0 and "mn errors=0" in r.output, r.output[-2000:]
+    assert r.ok and not {o.name: o.mismatches for o in r.ops if o.mismatches}
+    m = mn.make_model(mn.RES_TEST, mapping="cores")
+    hetero = mn.make_model(mn.RES_TEST)
+    assert [op.name for op in m.ops] == [op.name for op in hetero.ops]
+    assert all(np.array_equal(m.golden[k], hetero.golden[k]) for k in hetero.golden)
+    assert {o.engine for o in r.ops} == {"cores"}
+    st = r.stats["peripherals"]
+    assert st["ima"]["mvms"] == 0 and st["dw"]["jobs"] == 0
+    weights = sum(m.shapes[op.out][2] * ((op.k * op.k * m.shapes[op.ins[0]][2] + 3) & ~3)
+                  for op in m.ops if op.kind == "conv")
+    assert st["cluster_dma"]["bytes"] == weights + mn.CLASSES * mn.LAST
+    for o, op in zip(r.ops, m.ops):
+        if op.kind == "conv":
+            ho, wo, _ = m.shapes[op.out]
+            macs = ho * wo * m.weights[op.name].size
+            assert o.cycles >= macs * 14 / (32 * mn.CORES), op.name
+
+
 def test_reduced_network_with_pcm_noise():
     r = run(noise=True)
     assert r.stats["stop_reason"] == "exit" and r.total == run().total
@@ -314,6 +340,7 @@ def test_main_job_quick(tmp_path, capsys):
     out = capsys.readouterr().out
     for text in ("speed-up", "ima-dw", "latency (ms)", "crossbars (Tile&Pack)", "b17.project",
                  "partial sums of the 11 layers split over row tiles: added in the IMA",
+                 "all software on the 8 cores",
                  "PCM noise", "wall time", "network: paper", "requantizing add", "GMAC/s/W",
                  "2D_0", "2D_1", "rows between 2D_0 and 2D_1", "b1.expand",
                  "DW accelerator: our Fig. 5 schedule"):
@@ -336,6 +363,11 @@ def test_main_job_quick(tmp_path, capsys):
     assert v["ima"]["cycles"] == net["cycles"] and v["ima"]["bit_exact"] and v["cores"]["bit_exact"]
     assert v["ima"]["split_layers"] == v["cores"]["split_layers"] == 11
     assert v["cores"]["cycles"] > v["ima"]["cycles"]
+    # the all-software run: bit-exact, slower and costlier than the heterogeneous one
+    soft = net["all_software"]
+    assert soft["bit_exact"] and soft["latency_ratio"] > 1 and soft["energy_ratio"] > 1
+    assert soft["latency_ratio"] == soft["cycles"] / net["cycles"]
+    assert soft["paper_vs_vega"]["latency_ratio"] == 10
     m = mn.make_model(mn.RES_TEST)
     mvm = sum(66 * m.shapes[p.tile.layer][0] * m.shapes[p.tile.layer][1] for p in m.placements
               if next(op for op in m.ops if op.name == p.tile.layer).hi)

@@ -3,7 +3,7 @@
 
 usage: python tools/paper.py [--json PATH|-] [--plot PNG] [--quick] [--noise-images N]
                              [--network paper|torchvision] [--add requant|sat]
-                             [--psum ima|cores]
+                             [--psum ima|cores] [--no-software]
 
 Builds the firmware (firmware/bottleneck, firmware/mobilenetv2), runs the bottleneck block in
 the paper's five mappings (iss/paper/bottleneck.py) and MobileNetV2 on the simulated cluster
@@ -15,7 +15,9 @@ a 32 -> 32 pointwise layer before the first depth-wise; the default) or torchvis
 --add: the residual kernel, PULP-NN's requantizing add (default) or the saturating SIMD add.
 --psum: where the partial sums of the layers split over several crossbars' rows are added: in
 the IMA's digital output stage (default; docs/ima.md) or by the cores; the other one also
-runs (ideal) and is reported beside it.
+runs (ideal) and is reported beside it. The same network also runs all in software on the 8
+cores (PULP-NN-style kernels, bit-exact against the same golden model) for the heterogeneous
+vs all-software ratios next to the paper's Vega claim; --no-software skips that run.
 Progress goes to stderr. Exit status 1 if a bit-exact check fails. Details: docs/paper.md.
 """
 from __future__ import annotations
@@ -65,9 +67,10 @@ def run_bottleneck(energy: bool) -> dict:
 
 
 def run_mobilenet(res: int, noise: bool = False, index: int = 0, network: str = mn.NETWORK,
-                  add: str = mn.ADD_KERNEL, psum: str = mn.PSUM) -> mn.Result:
-    label = (f"MobileNetV2 ({network}{'' if psum == mn.PSUM else ', partial sums: ' + psum}) "
-             f"{res}x{res} "
+                  add: str = mn.ADD_KERNEL, psum: str = mn.PSUM,
+                  mapping: str = mn.MAPPING) -> mn.Result:
+    label = (f"MobileNetV2 ({network}{'' if psum == mn.PSUM else ', partial sums: ' + psum}"
+             f"{', all software' if mapping == 'cores' else ''}) {res}x{res} "
              f"{'PCM noise, input ' + str(index) if noise else 'ideal'}")
     last = [0.0]
 
@@ -80,7 +83,7 @@ def run_mobilenet(res: int, noise: bool = False, index: int = 0, network: str = 
     t = time.perf_counter()
     say(f"[{label}] running ...")
     r = mn.run(res, noise=noise, progress=progress, index=index, network=network, add=add,
-               psum=psum)
+               psum=psum, mapping=mapping)
     say(f"[{label}] {r.total} cycles, " + (f"{'bit-exact' if r.ok else 'NOT bit-exact'}"
         if not noise else f"logits SNR {r.noise_metrics()['logits_snr_db']:.1f} dB")
         + f" ({time.perf_counter() - t:.1f} s)")
@@ -104,8 +107,21 @@ def psum_variant(r: mn.Result, model: mn.Model) -> dict:
             "split_layers_energy_uj": sum(o.energy.get("total", 0.0) for o in ops)}
 
 
-def report(bres: dict, net: mn.Result, other: mn.Result, noisy: list, wall: float,
-           quick: bool) -> tuple[str, dict]:
+def software_comparison(net: mn.Result, sw: mn.Result) -> dict:
+    """The heterogeneous run against the all-software one (same network, same outputs), and
+    the paper's claim against Vega beside it."""
+    clock = net.stats["clock_hz"]
+    return {"cycles": sw.total, "latency_ms": sw.total / clock * 1e3,
+            "energy_uj": sw.energy.get("total"), "bit_exact": sw.ok,
+            "mac_per_cycle": mn.network_macs(mn.make_model(sw.res, network=sw.network, add=sw.add,
+                                                           mapping=sw.mapping)) / sw.total,
+            "latency_ratio": sw.total / net.total,
+            "energy_ratio": sw.energy["total"] / net.energy["total"],
+            "paper_vs_vega": mn.PAPER_VS_VEGA}
+
+
+def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, noisy: list,
+           wall: float, quick: bool) -> tuple[str, dict]:
     lines = []
     w = lines.append
     ref = bres["cores"]
@@ -184,6 +200,15 @@ def report(bres: dict, net: mn.Result, other: mn.Result, noisy: list, wall: floa
       f"{vc['latency_ms']:.2f} ms, {vc['energy_uj']:.1f} uJ); both "
       f"{'bit-exact' if vi['bit_exact'] and vc['bit_exact'] else 'NOT bit-exact'} "
       f"(docs/ima.md)")
+    soft = software_comparison(net, sw) if sw else None
+    if soft:
+        v = soft["paper_vs_vega"]
+        w(f"all software on the 8 cores (PULP-NN-style kernels, {soft['mac_per_cycle']:.1f} "
+          f"MAC/cycle, {'bit-exact' if soft['bit_exact'] else 'NOT bit-exact'}): "
+          f"{soft['latency_ms']:.2f} ms, {soft['energy_uj']:.0f} uJ; heterogeneous: "
+          f"{soft['latency_ratio']:.1f}x lower latency, {soft['energy_ratio']:.1f}x lower energy "
+          f"(paper vs Vega's {v['vega_latency_ms']:.0f} ms, {v['vega_energy_uj']:.0f} uJ: "
+          f"{v['latency_ratio']:.0f}x, {v['energy_ratio']}x; docs/paper.md)")
     dwm = mn.dw_timing_models(model, net)
     w("DW accelerator: our Fig. 5 schedule " + ", ".join(
         f"stride {k} {v['schedule_mac_per_cycle']:.1f} MAC/cycle ({v['layers']} layers)"
@@ -241,7 +266,7 @@ def report(bres: dict, net: mn.Result, other: mn.Result, noisy: list, wall: floa
                           "mappings": bj},
            "mobilenetv2": {
                "network": net.network, "add_kernel": net.add, "dw_timing": dwm,
-               "psum": net.psum, "psum_variants": variants,
+               "psum": net.psum, "psum_variants": variants, "all_software": soft,
                "resolution": net.res, "cycles": net.total, "latency_ms": lat * 1e3,
                "energy_uj": e, "energy_components_uj": net.energy, "inferences_per_s": 1 / lat,
                "crossbars": net.crossbars, "tilepack": {"counts": counts, "lower_bound": bound},
@@ -321,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--psum", choices=mn.PSUMS, default=mn.PSUM,
                     help="partial sums of the layers split over row tiles: added in the IMA "
                          "(default) or by the cores; the other variant is reported beside it")
+    ap.add_argument("--no-software", action="store_true",
+                    help="skip the all-software MobileNetV2 run (the heterogeneous vs "
+                         "all-software ratios)")
     args = ap.parse_args(argv)
     res = mn.RES_TEST if args.quick else mn.RES
     n_noise = args.noise_images if args.noise_images is not None else 1 if args.quick else 3
@@ -333,20 +361,24 @@ def main(argv: list[str] | None = None) -> int:
     other = next(p for p in mn.PSUMS if p != args.psum)
     b = mn.build(res, network=args.network, add=args.add, psum=args.psum)
     mn.build(res, network=args.network, add=args.add, psum=other)
+    if not args.no_software:
+        mn.build(res, network=args.network, add=args.add, mapping="cores")
     say(f"[build] done ({time.perf_counter() - t0:.1f} s); MobileNetV2 platform {b['platform']}")
     bres = run_bottleneck(energy=not args.quick)
     net = run_mobilenet(res, network=args.network, add=args.add, psum=args.psum)
     alt = run_mobilenet(res, network=args.network, add=args.add, psum=other)
+    sw = (None if args.no_software else
+          run_mobilenet(res, network=args.network, add=args.add, mapping="cores"))
     noisy = [run_mobilenet(res, noise=True, index=i, network=args.network, add=args.add,
                            psum=args.psum) for i in range(n_noise)]
-    text, doc = report(bres, net, alt, noisy, time.perf_counter() - t0, args.quick)
+    text, doc = report(bres, net, alt, sw, noisy, time.perf_counter() - t0, args.quick)
     print(text, file=log)
     if args.plot:
         plot(doc, args.plot)
         say(f"[plot] {args.plot}")
     if args.json:
         write_json(doc, args.json, indent=1)
-    ok = net.ok and alt.ok and all(r.ok for r in bres.values())
+    ok = net.ok and alt.ok and (sw is None or sw.ok) and all(r.ok for r in bres.values())
     return 0 if ok else 1
 
 

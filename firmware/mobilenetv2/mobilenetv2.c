@@ -15,6 +15,11 @@
  *         a word (the generator's choice: `first`)
  *   pool  cores: global average pool, (sum + n/2) / n
  *   fc    cores: int32 logits; the weights stream from L2 in chunks, double-buffered (DMA)
+ * With the generator's mapping "cores" (all software), conv and dw run on the cores too:
+ *   swconv  the layer's weights [Cout][rows] DMA'd from L2 into L1, then PULP-NN's 4x2
+ *           blocks (cv.sdotsp.b) over pixel pairs, each row tile's sum with the IMA's ADC
+ *           rule (a clip, a multiply, an add, a shift), T > 1 tiles summed and clipped
+ *   swdw    per channel a zero-padded plane, 3 cv.sdotsp.b per output, the DW rule
  * Every activation lives in L1 (mn_arena; offsets from the generator's memory plan).
  * Core 0 drives the accelerators and forks the cores' ops over all 8 cores.
  *
@@ -40,7 +45,22 @@ typedef struct {
     int32_t lo, hi;                  /* sum: clip range; add (first = 1): m1, m2 */
     int32_t d;                       /* add (first = 1): shift; count = rows */
 } mn_op_t;
-enum { MN_CONV = 1, MN_DW, MN_SUM, MN_ADD, MN_POOL, MN_FC };
+enum { MN_CONV = 1, MN_DW, MN_SUM, MN_ADD, MN_POOL, MN_FC, MN_SWCONV, MN_SWDW };
+
+typedef struct {
+    uint32_t in, out, w, cols;       /* L1: input, output, weight buffer, im2col scratch */
+    const int8_t *w_l2;              /* L2: the weights [cout][ld] (K*K*cin used, word-aligned) */
+    int32_t k, s, w_in, cin, ho, wo, cout, ld;     /* KxK, stride s, input width w_in */
+    int32_t tiles, r0[4], n[4];      /* row tiles: rows r0[t] .. r0[t] + n[t] - 1 */
+    int32_t sym, hi, mul, add, shift; /* ADC rule: [0, R] (sym 0) or [-R, R] (sym 1) */
+    int32_t lo, top;                 /* tiles > 1: clip(sum of the tiles' outputs, lo, top) */
+} mn_swconv_t;
+
+typedef struct {
+    uint32_t in, out, planes;        /* L1: input, output, one padded plane per core */
+    const int8_t *w;                 /* [3][3][c] */
+    int32_t h, w_, c, s, shift, plane_bytes;
+} mn_swdw_t;
 
 #include "mn_net.h"
 #include "../kernels/kernels.c"       /* dot_int8: cv.sdotsp.b in a hardware loop;
@@ -209,6 +229,159 @@ static void classifier(const mn_op_t *op)
     }
 }
 
+/* ---- all software (mapping "cores") -------------------------------------------------- */
+static const mn_swconv_t *swc;
+static const mn_swdw_t *swd;
+
+/* The IMA's ADC rule on the cores (iss/paper/bottleneck.py core_requant): exact for every
+ * sum, as a clip, a multiply, an add and a shift. */
+typedef struct { int32_t sym, hi, mul, add, shift; } adc_rule_t;
+
+static inline __attribute__((always_inline)) int32_t adc_core(int32_t acc, adc_rule_t r)
+{
+    int32_t a;
+    if (r.sym) {
+        a = acc > r.hi ? r.hi : acc < -r.hi - 1 ? -r.hi - 1 : acc;
+        a -= (int32_t)((uint32_t)a >> 31);        /* below 0, ties round away from zero */
+    } else {
+        a = acc > r.hi ? r.hi : acc < 0 ? 0 : acc;
+    }
+    return (a * r.mul + r.add) >> r.shift;
+}
+
+/* the K*K*cin inputs of output pixel p in the IMA's row order (ky, kx, c) */
+static inline const int8_t *window(const mn_swconv_t *l, int p, int8_t *buf)
+{
+    const int8_t *in = (const int8_t *)l->in;
+    int oy = p / l->wo, ox = p % l->wo;
+    if (l->k == 1)
+        return in + p * l->cin;
+    int line = l->k * l->cin;
+    for (int ky = 0; ky < l->k; ky++) {
+        const int8_t *src = in + ((oy * l->s + ky) * l->w_in + ox * l->s) * l->cin;
+        for (int i = 0; i < line; i++)
+            buf[ky * line + i] = src[i];
+    }
+    return buf;
+}
+
+/* this core's share of the blocks of 4 output channels x 2 pixels (PULP-NN's 4x2 kernel;
+ * an odd last pixel is computed twice, stored once), each row tile on its own: the work
+ * is split over (pixel pair, channel block) items, so that 7x7 layers keep 8 cores busy */
+static void conv_cores(void *arg)
+{
+    (void)arg;
+    const mn_swconv_t *l = swc;
+    int npix = l->ho * l->wo, rows = l->ld, cout = l->cout, blocks = cout / 4, i0, i1;
+    const int tiles = l->tiles, n0 = l->n[0];
+    const int32_t lo = l->lo, top = l->top;
+    const adc_rule_t rule = {l->sym, l->hi, l->mul, l->add, l->shift};
+    share((npix + 1) / 2 * blocks, 1, &i0, &i1);
+    int8_t *cols = (int8_t *)l->cols + pi_core_id() * 2 * rows;
+    const int8_t *w = (const int8_t *)l->w, *v0 = 0, *v1 = 0;
+    int8_t *out = (int8_t *)l->out;
+    int pp = 2 * (i0 / blocks), co = 4 * (i0 % blocks), q = pp;     /* item i0 */
+    for (int i = i0; i < i1; i++, co += 4) {
+        if (co == cout) {
+            co = 0;
+            pp += 2;
+        }
+        if (co == 0 || i == i0) {                   /* a new pixel pair */
+            q = pp + 1 < npix ? pp + 1 : pp;
+            v0 = window(l, pp, cols);
+            v1 = window(l, q, cols + rows);
+        }
+        const int8_t *wr = w + co * rows;
+        int8_t *o0 = out + pp * cout + co, *o1 = out + q * cout + co;
+        int32_t c[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        if (tiles == 1) {
+            mm4x2(wr, wr + rows, wr + 2 * rows, wr + 3 * rows, v0, v1, n0, c);
+            for (int r = 0; r < 4; r++) {
+                o1[r] = (int8_t)adc_core(c[2 * r + 1], rule);   /* q == pp: stored twice */
+                o0[r] = (int8_t)adc_core(c[2 * r], rule);
+            }
+            continue;
+        }
+        int32_t sum[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int t = 0; t < tiles; t++) {
+            int r0 = l->r0[t];
+            for (int k = 0; k < 8; k++)
+                c[k] = 0;
+            mm4x2(wr + r0, wr + rows + r0, wr + 2 * rows + r0, wr + 3 * rows + r0,
+                  v0 + r0, v1 + r0, l->n[t], c);
+            for (int k = 0; k < 8; k++)
+                sum[k] += adc_core(c[k], rule);
+        }
+        for (int r = 0; r < 4; r++) {
+            int32_t y0 = sum[2 * r], y1 = sum[2 * r + 1];
+            o1[r] = (int8_t)(y1 < lo ? lo : y1 > top ? top : y1);
+            o0[r] = (int8_t)(y0 < lo ? lo : y0 > top ? top : y0);
+        }
+    }
+}
+
+/* a conv layer on the cores: its weights into L1 by DMA (64 KiB per transfer), then all
+ * cores on the pixels */
+static void conv_layer(const mn_swconv_t *l)
+{
+    uint32_t size = (uint32_t)l->cout * (uint32_t)l->ld;
+    for (uint32_t off = 0; off < size; off += 0x10000) {
+        uint32_t n = size - off < 0x10000 ? size - off : 0x10000;
+        plp_dma_wait(plp_dma_extToL1(l->w + off, (uint32_t)(l->w_l2 + off), n));
+    }
+    swc = l;
+    pi_cl_team_fork(0, conv_cores, 0);
+}
+
+/* depth-wise 3x3 (pad 1, stride s) on this core's channels: the channel into a zero-padded
+ * plane, then per output 3 word loads (3 pixels + 1 ignored byte per kernel row), 3 dot
+ * products with the rows {w0, w1, w2, 0}, the DW accelerator's rule (arithmetic shift, then
+ * cv.clipu: ReLU and the int8 top) and a strided store */
+static void dw_cores(void *arg)
+{
+    (void)arg;
+    const mn_swdw_t *l = swd;
+    int c0, c1, h = l->h, w = l->w_, c = l->c, s = l->s, wp = w + 2;
+    int ho = (h - 1) / s + 1, wo = (w - 1) / s + 1;
+    share(c, 1, &c0, &c1);
+    int8_t *plane = (int8_t *)l->planes + pi_core_id() * l->plane_bytes;
+    for (int i = 0; i < l->plane_bytes; i++)
+        plane[i] = 0;
+    for (int ch = c0; ch < c1; ch++) {
+        const int8_t *src = (const int8_t *)l->in + ch;
+        for (int y = 0; y < h; y++) {
+            int8_t *d = plane + (y + 1) * wp + 1;
+            for (int x = 0; x < w; x++, src += c)
+                d[x] = *src;
+        }
+        uint32_t k[3];                          /* row ky: {w[ky][0], w[ky][1], w[ky][2], 0} */
+        for (int ky = 0; ky < 3; ky++) {
+            const uint8_t *wk = (const uint8_t *)l->w + ky * 3 * c + ch;
+            k[ky] = wk[0] | (uint32_t)wk[c] << 8 | (uint32_t)wk[2 * c] << 16;
+        }
+        for (int oy = 0; oy < ho; oy++) {
+            const int8_t *r0 = plane + oy * s * wp, *r1 = r0 + wp, *r2 = r1 + wp;
+            int8_t *o = (int8_t *)l->out + oy * wo * c + ch;
+            int32_t t0, t1, t2, acc;
+            XP_HWLOOP(wo,
+                      "cv.lw %[t0], (%[r0]), %[st]\n\t"
+                      "cv.lw %[t1], (%[r1]), %[st]\n\t"
+                      "cv.lw %[t2], (%[r2]), %[st]\n\t"
+                      "cv.dotsp.b %[acc], %[t0], %[k0]\n\t"
+                      "cv.sdotsp.b %[acc], %[t1], %[k1]\n\t"
+                      "cv.sdotsp.b %[acc], %[t2], %[k2]\n\t"
+                      "sra %[acc], %[acc], %[sh]\n\t"
+                      "cv.clipu %[acc], %[acc], 8\n\t"
+                      "cv.sb %[acc], (%[o]), %[ch]\n\t",
+                      ([r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [o] "+r"(o),
+                       [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [acc] "=&r"(acc)),
+                      ([k0] "r"(k[0]), [k1] "r"(k[1]), [k2] "r"(k[2]), [sh] "r"(l->shift),
+                       [ch] "r"(c), [st] "r"(s)),
+                      "memory");
+        }
+    }
+}
+
 static int failures;
 
 static void run_op(const mn_op_t *op)
@@ -229,6 +402,8 @@ static void run_op(const mn_op_t *op)
     case MN_ADD:  pi_cl_team_fork(0, op->first ? residual_requant : residual, 0); break;
     case MN_POOL: pi_cl_team_fork(0, pool, 0); break;
     case MN_FC:   classifier(op); break;
+    case MN_SWCONV: conv_layer(&mn_swconv[op->first]); break;
+    case MN_SWDW:   swd = &mn_swdw[op->first]; pi_cl_team_fork(0, dw_cores, 0); break;
     }
 }
 

@@ -52,6 +52,9 @@ ADD_KERNEL = "requant"    # PULP-NN's pulp_nn_add arithmetic; "sat": the 4-lane 
 ADD_MULT_MAX = (1 << 15) - 1   # pulp_nn_add's 16-bit multipliers
 PSUMS = ("ima", "cores")
 PSUM = "ima"              # row tiles' partial sums: added in the IMA (default) or by the cores
+MAPPINGS = ("hetero", "cores")
+MAPPING = "hetero"        # IMA + DW accelerator + cores (default), or everything on the 8 cores
+CORES = 8
 RES = 224                 # the paper's input resolution
 RES_TEST = 64             # the reduced network of the test suite (same layers, final 2x2)
 SEED = bn.SEED
@@ -63,8 +66,13 @@ STACKS = 8 * 0x1000                       # crt0 / link.ld: 4 KiB per core at th
 
 # paper (hardware.md §4): MobileNetV2 224x224 end to end
 PAPER = {"latency_ms": 10.1, "energy_uj": 482.0, "inf_per_s": 99, "crossbars": 34}
+# the paper's claim against the all-digital Vega SoC (Table I: 10 inf/s, 1.19 mJ): 10x lower
+# latency, 2.5x lower energy (hardware.md §4)
+PAPER_VS_VEGA = {"vega_latency_ms": 100.0, "vega_energy_uj": 1190.0, "latency_ratio": 10.0,
+                 "energy_ratio": 2.5}
 
 KINDS = {"conv": 1, "dw": 2, "sum": 3, "add": 4, "pool": 5, "fc": 6}
+SW_KINDS = {"conv": 7, "dw": 8}       # conv / dw on the cores (mapping "cores")
 ENGINE = {"conv": "ima", "dw": "dw", "sum": "cores", "add": "cores", "pool": "cores",
           "fc": "cores"}
 
@@ -84,10 +92,11 @@ class Op:
     m1: int = 0                # add (requant): out = clip8((in0 * m1 + in1 * m2) >> d)
     m2: int = 0
     d: int = 0
+    cores: bool = False        # conv / dw run on the cores (mapping "cores")
 
     @property
     def engine(self) -> str:
-        return ENGINE[self.kind]
+        return "cores" if self.cores else ENGINE[self.kind]
 
 
 # ---- the network ---------------------------------------------------------------------------
@@ -212,6 +221,7 @@ class Model:
     network: str = NETWORK
     add: str = ADD_KERNEL           # residual kernel: "requant" (PULP-NN) or "sat"
     psum: str = PSUM                # row tiles' partial sums: added in the "ima" / by the "cores"
+    mapping: str = MAPPING          # "hetero" (accelerators) or "cores" (all software)
     scales: dict = field(default_factory=dict)   # tensor -> real value of one code (input: 1)
 
     @property
@@ -319,16 +329,24 @@ def forward(model: Model, x, calibrate: bool = False) -> dict:
 
 @functools.lru_cache(maxsize=None)
 def make_model(res: int = RES, seed: int = SEED, network: str = NETWORK,
-               add: str = ADD_KERNEL, psum: str = PSUM) -> Model:
+               add: str = ADD_KERNEL, psum: str = PSUM, mapping: str = MAPPING) -> Model:
     """Weights (4-bit crossbar codes for the IMA layers, int8 for the depth-wise layers and
-    the classifier), per-layer ranges calibrated on input 0, and its golden tensors."""
+    the classifier), per-layer ranges calibrated on input 0, and its golden tensors.
+    mapping "cores" runs the same network, arithmetic included (each row tile's ADC rule,
+    their sum), on the 8 cores: its golden tensors are those of psum "ima"."""
     if add not in ADD_KERNELS:
         raise ValueError(f"add must be one of {ADD_KERNELS}, got {add!r}")
     if psum not in PSUMS:
         raise ValueError(f"psum must be one of {PSUMS}, got {psum!r}")
+    if mapping not in MAPPINGS:
+        raise ValueError(f"mapping must be one of {MAPPINGS}, got {mapping!r}")
+    if mapping == "cores":
+        psum = "ima"                  # no partial outputs: the conv kernel adds the tiles
     ops, shapes = structure(res, network)
     _, placements, _, _ = packing(network)
     ops = lower(ops, shapes, placements, psum)
+    for op in ops:
+        op.cores = mapping == "cores" and op.kind in ("conv", "dw")
     wts = {}
     for op in ops:
         cin = shapes[op.ins[0]][2]
@@ -339,9 +357,24 @@ def make_model(res: int = RES, seed: int = SEED, network: str = NETWORK,
             wts[op.name] = bn.uniform_int(seed, _stream(op.name), (3, 3, cin), -128, 127)
         elif op.kind == "fc":
             wts[op.name] = bn.uniform_int(seed, _stream(op.name), (CLASSES, LAST), -128, 127)
-    model = Model(res, seed, ops, shapes, placements, wts, {}, network, add, psum)
+    model = Model(res, seed, ops, shapes, placements, wts, {}, network, add, psum, mapping)
     model.golden = forward(model, image(res, seed), calibrate=True)
     return model
+
+
+def network_macs(model: Model) -> int:
+    """Multiply-accumulates of one inference: the convolutions, the depth-wise layers and
+    the classifier."""
+    macs = 0
+    for op in model.ops:
+        ho, wo, c = model.shapes[op.out]
+        if op.kind == "conv":
+            macs += ho * wo * model.weights[op.name].size
+        elif op.kind == "dw":
+            macs += 9 * ho * wo * c
+        elif op.kind == "fc":
+            macs += model.weights[op.name].size
+    return macs
 
 
 def ima_usage(model: Model) -> dict:
@@ -363,11 +396,44 @@ def tensor_bytes(model: Model, name: str) -> int:
     return h * w * c * (4 if name == "logits" else 1)
 
 
+def plane_bytes(h: int, w: int) -> int:
+    """One core's zero-padded channel plane for the cores' depth-wise kernel, + 4 bytes its
+    last word loads read past the plane, word-aligned."""
+    return ((h + 2) * (w + 2) + 4 + 3) & ~3
+
+
+def row_stride(rows: int) -> int:
+    """Bytes per weight row and im2col row of the cores' conv: word-aligned."""
+    return (rows + 3) & ~3
+
+
+def scratch(model: Model) -> dict[str, tuple[int, int]]:
+    """L1 buffers of the cores' conv and depth-wise ops (mapping "cores"), each living during
+    its op: {name: (op index, bytes)}. NAME.w: the layer's weights [Cout][rows], DMA'd from
+    L2 (rows padded to a word); NAME.cols: the im2col rows of two pixels per core (K > 1);
+    NAME.plane: one padded
+    channel plane per core."""
+    out = {}
+    for i, op in enumerate(model.ops):
+        if not op.cores:
+            continue
+        h, w, c = model.shapes[op.ins[0]]
+        if op.kind == "conv":
+            ld = row_stride(op.k * op.k * c)
+            out[f"{op.name}.w"] = (i, ld * model.shapes[op.out][2])
+            if op.k > 1:
+                out[f"{op.name}.cols"] = (i, CORES * 2 * ld)
+        else:
+            out[f"{op.name}.plane"] = (i, CORES * plane_bytes(h, w))
+    return out
+
+
 def memory_plan(model: Model) -> tuple[dict, int]:
-    """Arena offsets of every tensor (+ `fc.buf`, the classifier's two DMA buffers): each
-    tensor lives from the op that writes it to the last op that reads it (the input from
-    the start, the logits to the end); first fit at the lowest offset free for the whole
-    lifetime, in order of definition. Returns (offsets, arena bytes)."""
+    """Arena offsets of every tensor (+ `fc.buf`, the classifier's two DMA buffers, and the
+    cores' scratch buffers): each tensor lives from the op that writes it to the last op
+    that reads it (the input from the start, the logits to the end); first fit at the
+    lowest offset free for the whole lifetime, in order of definition. Returns (offsets,
+    arena bytes)."""
     ops = model.ops
     life = {"input": [-1, 0]}
     size = {"input": tensor_bytes(model, "input")}
@@ -376,6 +442,8 @@ def memory_plan(model: Model) -> tuple[dict, int]:
             life[n][1] = i
         life[op.out] = [i, i]
         size[op.out] = tensor_bytes(model, op.out)
+    for name, (i, n) in scratch(model).items():
+        life[name], size[name] = [i, i], n
     life["logits"][1] = len(ops)
     life["fc.buf"] = [len(ops) - 1] * 2
     size["fc.buf"] = 2 * FC_CHUNK * LAST
@@ -423,14 +491,49 @@ def ima_job(op: Op, shapes, pl, in_off: int, out_off: int, nrow: int,
             op.s * w * cin - (wo - 1) * op.s * cin, cout, cout]
 
 
+def sw_conv(model: Model, op: Op, offsets: dict, w_l2: int) -> dict:
+    """The cores' conv of one layer (mn_swconv_t, mobilenetv2.c): every output pixel and
+    channel computes each row tile's sum with its ADC rule (bottleneck.core_requant: a
+    clip, a multiply, an add and a shift) and, over T > 1 row tiles, clips their sum."""
+    h, w, cin = model.shapes[op.ins[0]]
+    ho, wo, cout = model.shapes[op.out]
+    tiles = row_tiles(model.placements, op.name)
+    assert len(tiles) <= 4 and cout % 4 == 0
+    low = 0 if op.relu and len(tiles) == 1 else op.rng
+    rule = bn.core_requant(low, op.rng)
+    r0 = [r for r, _ in tiles] + [0] * (4 - len(tiles))
+    n = [k for _, k in tiles] + [0] * (4 - len(tiles))
+    return {"in": offsets[op.ins[0]], "out": offsets[op.out], "w": offsets[f"{op.name}.w"],
+            "cols": offsets.get(f"{op.name}.cols", 0), "w_l2": w_l2,
+            "geometry": [op.k, op.s, w, cin, ho, wo, cout, row_stride(op.k * op.k * cin),
+                         len(tiles)],
+            "r0": r0, "n": n, "rule": [int(low != 0), rule["hi"], rule["mul"], rule["add"],
+                                       rule["shift"]],
+            "clip": [op.lo, op.hi]}
+
+
 def tables(model: Model, offsets: dict) -> dict:
     """Everything the firmware needs, as plain numbers (tested in Python, printed as C)."""
     shapes, pls = model.shapes, model.placements
-    jobs, accs, dws, rows = [], [], [], []
-    dw_w_off, dw_blob = {}, bytearray()
+    jobs, accs, dws, rows, swconvs, swdws = [], [], [], [], [], []
+    dw_w_off, dw_blob, sw_blob = {}, bytearray(), bytearray()
     for op in model.ops:
         kind, first, count, a, b, out, n, lo, hi, d = KINDS[op.kind], 0, 0, 0, 0, 0, 0, 0, 0, 0
-        if op.kind == "conv":
+        if op.cores and op.kind == "conv":
+            kind, first, count = SW_KINDS["conv"], len(swconvs), 1
+            swconvs.append(sw_conv(model, op, offsets, len(sw_blob)))
+            wt = model.weights[op.name].T.astype(np.int8)            # [Cout][rows]
+            sw_blob += np.pad(wt, ((0, 0), (0, row_stride(wt.shape[1]) - wt.shape[1]))).tobytes()
+            sw_blob += bytes(-len(sw_blob) % ALIGN)
+        elif op.cores:                                         # depth-wise on the cores
+            h, w, c = shapes[op.ins[0]]
+            kind, first, count = SW_KINDS["dw"], len(swdws), 1
+            dw_w_off[op.name] = len(dw_blob)
+            dw_blob += model.weights[op.name].astype(np.int8).tobytes()
+            dw_blob += bytes(-len(dw_blob) % ALIGN)
+            swdws.append((offsets[op.ins[0]], offsets[op.out], offsets[f"{op.name}.plane"],
+                          dw_w_off[op.name], h, w, c, op.s, op.rng, plane_bytes(h, w)))
+        elif op.kind == "conv":
             tiles = sorted((p for p in pls if p.tile.layer == op.name),
                            key=lambda p: (p.tile.r0, p.tile.c0))
             rt = row_tiles(pls, op.name)
@@ -477,7 +580,8 @@ def tables(model: Model, offsets: dict) -> dict:
             a, b, out = offsets["pool"], offsets["fc.buf"], offsets["logits"]
             n, count = LAST, CLASSES
         rows.append((kind, first, count, a, b, out, n, lo, hi, d))
-    return {"jobs": jobs, "accs": accs, "dw": dws, "ops": rows, "dw_blob": bytes(dw_blob)}
+    return {"jobs": jobs, "accs": accs, "dw": dws, "ops": rows, "dw_blob": bytes(dw_blob),
+            "swconv": swconvs, "swdw": swdws, "sw_blob": bytes(sw_blob)}
 
 
 def xbar_blob(model: Model) -> bytes:
@@ -514,19 +618,22 @@ def header_text(model: Model, t: dict, arena: int) -> str:
            f"#define MN_RES {model.res}\n#define MN_SEED {model.seed}u\n",
            f"#define MN_ARENA_BYTES {arena}\n#define MN_NOPS {len(model.ops)}\n",
            f"#define MN_NJOBS {len(t['jobs'])}\n#define MN_CLASSES {CLASSES}\n",
+           f"#define MN_CORES {CORES}\n",
            f"#define MN_FC_IN {LAST}\n#define MN_FC_CHUNK {FC_CHUNK}\n",
            f"#define MN_CROSSBARS {model.crossbars}\n",
            f"#define MN_TOP1 {int(np.argmax(model.golden['logits']))}\n\n",
            "extern int8_t mn_arena[];          /* L1: activations (mn_data.S) */\n",
            "extern int8_t mn_dw_weights[];     /* L1: depth-wise weights [3][3][C] */\n",
            "extern const int8_t mn_fc_weights[]; /* L2: classifier [1000][1280] */\n",
+           "extern const int8_t mn_sw_weights[]; /* L2: the cores' conv weights [Cout][rows] */\n",
            "extern const int32_t mn_expected[]; /* L2: the golden logits */\n",
            "#define MN_A(off) ((uint32_t)(mn_arena + (off)))\n\n"]
-    out.append("static const uint8_t mn_job_array[MN_NJOBS] = {" +
-               ", ".join(str(a) for a, _, _ in t["jobs"]) + "};\n")
+    jobs = t["jobs"] or [(0, [0] * 20, -1)]        # C arrays have at least one element
+    out.append(f"static const uint8_t mn_job_array[{len(jobs)}] = {{" +
+               ", ".join(str(a) for a, _, _ in jobs) + "};\n")
     out.append("/* the IMA's partial-sum accumulation of each job: mn_accs[i], -1 none */\n"
-               "static const int8_t mn_job_acc[MN_NJOBS] = {" +
-               ", ".join(str(i) for _, _, i in t["jobs"]) + "};\n")
+               f"static const int8_t mn_job_acc[{len(jobs)}] = {{" +
+               ", ".join(str(i) for _, _, i in jobs) + "};\n")
     descs = [d for tiles, _, _ in t["accs"] for d in tiles]
     out.append(f"static L1_DATA ima_acc_tile_t mn_acc_tiles[{max(1, len(descs))}] = {{\n")
     for a, x, y, line, off in descs:
@@ -538,15 +645,31 @@ def header_text(model: Model, t: dict, arena: int) -> str:
         out.append(f"    {{{len(tiles) + 1}, mn_acc_tiles + {k}, 0, {-lo}, {hi}}},\n")
         k += len(tiles)
     out.append("};\n")
-    out.append("static const ima_job_t mn_jobs[MN_NJOBS] = {\n")
-    for _, j, _ in t["jobs"]:
+    out.append(f"static const ima_job_t mn_jobs[{len(jobs)}] = {{\n")
+    for _, j, _ in jobs:
         v = [str(x) for x in j]
         v[4], v[5] = A(j[4]), A(j[5])
         out.append("    {" + ", ".join(v) + "},\n")
     out.append("};\n\nstatic const dw_layer_t mn_dw[] = {\n")
-    for a, w, o, h, wd, c, s, sh in t["dw"]:
+    for a, w, o, h, wd, c, s, sh in t["dw"] or [(0, 0, 0, 0, 0, 0, 0, 0)]:
         out.append(f"    {{(const int8_t *){A(a)}, mn_dw_weights + {w}, 0, (int8_t *){A(o)}, "
                    f"{h}, {wd}, {c}, {s}, DW_PAD_ALL(1), {sh}, 1}},\n")
+    out.append("};\n\n/* the cores' conv layers (mapping \"cores\"): in, out, w, cols, w_l2, k, s, "
+               "w_in, cin, ho, wo, cout, ld, tiles, r0, n, sym, hi, mul, add, shift, lo, top */\n"
+               "static const mn_swconv_t mn_swconv[] = {\n")
+    zero = {"in": 0, "out": 0, "w": 0, "cols": 0, "w_l2": 0, "geometry": [0] * 9,
+            "r0": [0] * 4, "n": [0] * 4, "rule": [0] * 5, "clip": [0, 0]}
+    for c in t["swconv"] or [zero]:
+        v = ([A(c["in"]), A(c["out"]), A(c["w"]), A(c["cols"]), f"mn_sw_weights + {c['w_l2']}"]
+             + [str(x) for x in c["geometry"]] + ["{" + ", ".join(map(str, c["r0"])) + "}",
+                                                 "{" + ", ".join(map(str, c["n"])) + "}"]
+             + [str(x) for x in c["rule"] + c["clip"]])
+        out.append("    {" + ", ".join(v) + "},\n")
+    out.append("};\n\n/* the cores' depth-wise layers: in, out, planes, weights, h, w, c, s, "
+               "shift, plane bytes */\nstatic const mn_swdw_t mn_swdw[] = {\n")
+    for a, o, pl, w, h, wd, c, s, sh, pb in t["swdw"] or [(0,) * 10]:
+        out.append(f"    {{{A(a)}, {A(o)}, {A(pl)}, mn_dw_weights + {w}, {h}, {wd}, {c}, {s}, "
+                   f"{sh}, {pb}}},\n")
     out.append("};\n\n/* kind, first, count, a, b, out, n, lo, hi, d (mobilenetv2.c) */\n"
                "static const mn_op_t mn_ops[MN_NOPS] = {\n")
     for (kind, first, count, a, b, o, n, lo, hi, d), name in zip(t["ops"], names):
@@ -563,7 +686,8 @@ def data_asm(d: Path, arena: int) -> str:
     files it .incbin's, so new data in unchanged paths would keep a stale object."""
     inp = (d / "input.bin").stat().st_size
     blobs = hashlib.sha256(b"".join((d / f).read_bytes() for f in
-                                    ("input.bin", "dw.bin", "fc.bin", "logits.bin", "xbar.bin")))
+                                    ("input.bin", "dw.bin", "fc.bin", "logits.bin", "xbar.bin",
+                                     "sw.bin")))
     return "\n".join([
         "/* Generated by iss/paper/mobilenetv2.py: do not edit. */",
         f"/* data sha256 {blobs.hexdigest()} */",
@@ -575,6 +699,8 @@ def data_asm(d: Path, arena: int) -> str:
         '    .section .rodata.mn, "a", @progbits',
         "    .balign 16", "    .globl mn_fc_weights", "mn_fc_weights:",
         f'    .incbin "{d / "fc.bin"}"',
+        "    .balign 16", "    .globl mn_sw_weights", "mn_sw_weights:",
+        f'    .incbin "{d / "sw.bin"}"', "    .byte 0",
         "    .balign 4", "    .globl mn_expected", "mn_expected:",
         f'    .incbin "{d / "logits.bin"}"',
         '    .section .ima_weights, "aR", @progbits', "    .balign 4",
@@ -583,10 +709,11 @@ def data_asm(d: Path, arena: int) -> str:
 
 # ---- build -------------------------------------------------------------------------------------
 def default_out_dir(res: int = RES, network: str = NETWORK, add: str = ADD_KERNEL,
-                    psum: str = PSUM) -> Path:
+                    psum: str = PSUM, mapping: str = MAPPING) -> Path:
     from iss import toolchain
     variant = (network + ("" if add == ADD_KERNEL else f"-{add}add")
-               + ("" if psum == PSUM else f"-{psum}psum"))
+               + ("" if psum == PSUM else f"-{psum}psum")
+               + ("" if mapping == MAPPING else f"-{mapping}"))
     return toolchain.firmware_dir() / "build" / "mobilenetv2" / variant / str(res)
 
 
@@ -631,12 +758,13 @@ def write_linker_script(out_dir: Path, l1: int) -> Path:
 
 
 def build(res: int = RES, out_dir: Path | None = None, seed: int = SEED,
-          network: str = NETWORK, add: str = ADD_KERNEL, psum: str = PSUM) -> dict:
+          network: str = NETWORK, add: str = ADD_KERNEL, psum: str = PSUM,
+          mapping: str = MAPPING) -> dict:
     """Generate the data and tables, the platform files and the linker script, compile
     firmware/mobilenetv2/mobilenetv2.c (cached). Returns the paths and the L1 figures."""
     from iss import toolchain
-    model = make_model(res, seed, network, add, psum)
-    d = Path(out_dir or default_out_dir(res, network, add, psum))
+    model = make_model(res, seed, network, add, psum, mapping)
+    d = Path(out_dir or default_out_dir(res, network, add, psum, mapping))
     mem = l1_need(model)
     offsets, arena = mem["offsets"], mem["arena"]
     t = tables(model, offsets)
@@ -645,7 +773,8 @@ def build(res: int = RES, out_dir: Path | None = None, seed: int = SEED,
         _write(d / "dw.bin", t["dw_blob"]),
         _write(d / "fc.bin", model.weights["fc"].astype(np.int8).tobytes()),
         _write(d / "logits.bin", model.golden["logits"].astype("<i4").tobytes()),
-        _write(d / "xbar.bin", xbar_blob(model)),
+        _write(d / "xbar.bin", xbar_blob(model) if mapping == "hetero" else b""),
+        _write(d / "sw.bin", t["sw_blob"]),
         _write(d / "mn_net.h", header_text(model, t, arena)),
     ]
     files.append(_write(d / "mn_data.S", data_asm(d, arena)))
@@ -701,6 +830,7 @@ class Result:
     network: str = NETWORK
     add: str = ADD_KERNEL
     psum: str = PSUM
+    mapping: str = MAPPING
 
     @property
     def ok(self) -> bool:
@@ -747,7 +877,7 @@ def _snapshot(sim, hart) -> dict:
 
 def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progress=None,
         index: int = 0, pcm_seed: int | None = None, network: str = NETWORK,
-        add: str = ADD_KERNEL, psum: str = PSUM) -> Result:
+        add: str = ADD_KERNEL, psum: str = PSUM, mapping: str = MAPPING) -> Result:
     """Build and run the network on input `index` (0: the one in the ELF; others are written
     into L1 before the run). Each op is a trace span (trace.h); at every span end the run's
     energy counts are snapshot (per-op energy = difference of snapshots) and, in an ideal
@@ -757,8 +887,8 @@ def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progre
 
     from iss.platform import load_platform
     from iss.simulator import Simulator
-    b = build(res, out_dir, network=network, add=add, psum=psum)
-    model = make_model(res, network=network, add=add, psum=psum)
+    b = build(res, out_dir, network=network, add=add, psum=psum, mapping=mapping)
+    model = make_model(res, network=network, add=add, psum=psum, mapping=mapping)
     platform = load_platform(b["platform_pcm" if noise else "platform"])
     if pcm_seed is not None:
         periph = tuple(dc_replace(p, params={**p.params, "pcm_seed": pcm_seed})
@@ -811,7 +941,7 @@ def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progre
           if k in ("arena", "dw_weights", "descriptors", "stacks", "need", "l1")}
     return Result(res, noise, ops, int(total[1]) if total else 0, energy, logits.copy(),
                   res_.exit_code, text, res_.stats, model.crossbars, l1,
-                  golden["logits"].ravel().copy(), index, network, add, psum)
+                  golden["logits"].ravel().copy(), index, network, add, model.psum, mapping)
 
 
 # ---- the paper's per-layer table (Fig. 12) ---------------------------------------------------
