@@ -161,7 +161,7 @@ def _symbols(elf: ELFFile) -> tuple[dict[str, int], list[tuple[int, int, str]]]:
     strtab = elf.get_section(symtab["sh_link"]).data()
     for name, value, size, info, shndx in zip(table["name"].tolist(), table["value"].tolist(),
                                               table["size"].tolist(), table["info"].tolist(),
-                                              table["shndx"].tolist()):
+                                              table["shndx"].tolist(), strict=True):
         kind = info & 0xF
         if name == 0 or kind > _STT_FUNC or shndx == 0:      # unnamed, other type, undefined
             continue

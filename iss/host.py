@@ -8,7 +8,8 @@ Semantics of each service in simulated time: docs/plugins.md and docs/cluster.md
 """
 from __future__ import annotations
 
-from typing import Callable, Protocol, Sequence, TextIO
+from collections.abc import Callable, Sequence
+from typing import Protocol, TextIO
 
 from .memory import SharedMemory
 from .platform import Platform

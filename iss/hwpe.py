@@ -58,7 +58,7 @@ class StreamPort:
         self.free_at = 0
 
     @classmethod
-    def of(cls, sim) -> "StreamPort":
+    def of(cls, sim) -> StreamPort:
         port = sim.service("hwpe_port")
         if port is None:
             port = cls()

@@ -218,7 +218,7 @@ def check_disjoint(source: str, windows: list[tuple[int, int, str]]) -> None:
             raise PlatformError(f"{source}: {label} (0x{base:x}, 0x{size:x} bytes) ends beyond "
                                 f"the 32-bit address space")
     ordered = sorted(windows)
-    for (b0, s0, n0), (b1, s1, n1) in zip(ordered, ordered[1:]):
+    for (b0, s0, n0), (b1, s1, n1) in zip(ordered, ordered[1:], strict=False):
         if b1 < b0 + s0:
             raise PlatformError(f"{source}: {n0} (0x{b0:08x}-0x{b0 + s0:08x}) overlaps {n1} "
                                 f"(0x{b1:08x}-0x{b1 + s1:08x})")

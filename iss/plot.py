@@ -59,14 +59,14 @@ def _utilisation(plt, stats, title):
     total = [max(h["cycles"], 1) for h in harts]
     stalled = [sum(h["stalls"].values()) for h in harts]
     asleep = [h.get("sleep_cycles", 0) for h in harts]
-    executing = [h.get("active_cycles", h["cycles"]) - s for h, s in zip(harts, stalled)]
+    executing = [h.get("active_cycles", h["cycles"]) - s for h, s in zip(harts, stalled, strict=True)]
     bottom = [0.0] * len(harts)
     for label, values, color in (("executing", executing, "tab:green"),
                                  ("stalled", stalled, "tab:orange"),
                                  ("asleep", asleep, "tab:gray")):
-        share = [100 * v / t for v, t in zip(values, total)]
+        share = [100 * v / t for v, t in zip(values, total, strict=True)]
         ax.bar(_cores(stats), share, bottom=bottom, label=label, color=color)
-        bottom = [b + s for b, s in zip(bottom, share)]
+        bottom = [b + s for b, s in zip(bottom, share, strict=True)]
     ax.set_ylabel("% of the core's cycles")
     ax.set_ylim(0, 100)
     ax.set_title(f"core utilisation — {title}")
@@ -86,7 +86,7 @@ def _stalls(plt, stats, title):
     for i, cause in enumerate(causes):
         values = [h["stalls"].get(cause, 0) for h in harts]
         ax.bar(_cores(stats), values, bottom=bottom, label=cause, color=cmap(i % 10))
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_ylabel("stall cycles")
     ax.set_title(f"stalls by cause — {title}")
     ax.legend(fontsize="small")
@@ -177,7 +177,7 @@ def _profile(plt, stats, title, top: int = 15):
     rows = busiest(profile["functions"], top)[::-1]      # longest bar at the top
     names = [r["function"] for r in rows]
     stalled = [sum(r["stalls"].values()) for r in rows]
-    executing = [r["cycles"] - r["sleep_cycles"] - s for r, s in zip(rows, stalled)]
+    executing = [r["cycles"] - r["sleep_cycles"] - s for r, s in zip(rows, stalled, strict=True)]
     asleep = [r["sleep_cycles"] for r in rows]
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.35 * len(rows)))
     left = [0] * len(rows)
@@ -185,7 +185,7 @@ def _profile(plt, stats, title, top: int = 15):
                                  ("stalled", stalled, "tab:orange"),
                                  ("asleep", asleep, "tab:gray")):
         ax.barh(names, values, left=left, label=label, color=color)
-        left = [a + b for a, b in zip(left, values)]
+        left = [a + b for a, b in zip(left, values, strict=True)]
     ax.set_xlabel("cycles (all cores)")
     ax.set_title(f"busiest functions — {title}")
     ax.legend(fontsize="small", loc="lower right")

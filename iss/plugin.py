@@ -54,6 +54,9 @@ class Peripheral:
     def param(self, key: str, **narrower) -> Any:
         """Parameter `key` checked against PARAMS[key] (or its default); `narrower` replaces
         fields of the declared Field for bounds known only now (e.g. lo=size)."""
+        if self.PARAMS is None:
+            raise TypeError(f"{type(self).__name__}.param({key!r}): PARAMS is None "
+                            f"(an unchecked plugin reads self.params)")
         spec = self.PARAMS[key]
         if narrower:
             spec = replace(spec, **narrower)

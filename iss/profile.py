@@ -104,7 +104,8 @@ def _sums(k: np.ndarray, values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 def _row(name, address, values) -> dict:
     v = [int(x) for x in values]
     return {"function": name, "address": address, "instructions": v[0], "cycles": v[1],
-            "active_cycles": v[1] - v[2], "sleep_cycles": v[2], "stalls": dict(zip(STALLS, v[3:]))}
+            "active_cycles": v[1] - v[2], "sleep_cycles": v[2],
+            "stalls": dict(zip(STALLS, v[3:], strict=True))}
 
 
 def _hotness(row):
@@ -132,13 +133,13 @@ def collect(sim, lines_of: str | None = None) -> dict:
         extra[0] = hart.instret - sums[:, 0].sum()
         extra[1] = hart.cycles - sums[:, 1].sum()
         extra_total += extra
-        rows = [_row(n, a, v) for (n, a), v in zip(names, sums) if v[0] or v[1]]
+        rows = [_row(n, a, v) for (n, a), v in zip(names, sums, strict=True) if v[0] or v[1]]
         if extra[0] or extra[1]:
             rows.append(_row(UNATTRIBUTED, None, extra))
         rows.sort(key=_hotness)
         harts.append({"hart": hart.index, "instructions": hart.instret, "cycles": hart.cycles,
                       "functions": rows})
-    rows = [_row(n, a, v) for (n, a), v in zip(names, total) if v[0] or v[1]]
+    rows = [_row(n, a, v) for (n, a), v in zip(names, total, strict=True) if v[0] or v[1]]
     if extra_total[0] or extra_total[1]:
         rows.append(_row(UNATTRIBUTED, None, extra_total))
     rows.sort(key=_hotness)

@@ -143,7 +143,7 @@ def _scratch_engine(code: bytes):
 
 def _changed(*snapshots_and_values) -> list[int]:
     """Offsets where snapshot k holds value k (snapshots and byte strings alternate)."""
-    pairs = list(zip(snapshots_and_values[0::2], snapshots_and_values[1::2]))
+    pairs = list(zip(snapshots_and_values[0::2], snapshots_and_values[1::2], strict=True))
     n = len(pairs[0][1])
     size = min(len(snap) for snap, _ in pairs)
     return [i for i in range(size - n + 1) if all(snap[i:i + n] == v for snap, v in pairs)]

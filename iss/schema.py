@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 from .errors import PlatformError
 
@@ -77,9 +78,10 @@ class Field:
         if self.choices and value not in self.choices:
             return False
         if self.kind in (int, float):
-            if self.lo is not None and value < self.lo or self.hi is not None and value > self.hi:
+            number = cast("int | float", value)      # an int, or a finite int or float (above)
+            if self.lo is not None and number < self.lo or self.hi is not None and number > self.hi:
                 return False
-            if self.align > 1 and value % self.align:
+            if self.align > 1 and number % self.align:
                 return False
         return True
 

@@ -511,7 +511,7 @@ class Simulator:
                   "elw": static["elw"], "misaligned": int(ctx[CTX_STALL_MISALIGNED]),
                   "tcdm": int(ctx[CTX_STALL_TCDM]), "peripheral": int(ctx[CTX_STALL_PERIPHERAL]),
                   "sync": int(ctx[CTX_STALL_SYNC])}
-        events = dict(zip(EVENT_NAMES, (int(v) for v in hart.perf.totals())))
+        events = dict(zip(EVENT_NAMES, (int(v) for v in hart.perf.totals()), strict=True))
         sleep = int(ctx[CTX_SLEEP])
         return {"hart": hart.index, "hartid": hart.hartid, "core_id": hart.core_id,
                 "instructions": hart.instret, "cycles": hart.cycles,

@@ -223,7 +223,7 @@ class StaticTiming:
         self.stalls = np.ascontiguousarray(weights[:, 1:6])
         self.events = np.zeros((halfwords, 17), np.int64)     # PCER events per instruction
         for column, event in zip(range(1, 11), (EV_LD_STALL, EV_JMP_STALL, None, None, None,
-                                                EV_LD, EV_ST, EV_JUMP, EV_BRANCH, EV_RVC)):
+                                                EV_LD, EV_ST, EV_JUMP, EV_BRANCH, EV_RVC), strict=True):
             if event is not None:
                 self.events[:, event] = weights[:, column]
 
@@ -243,7 +243,7 @@ class StaticTiming:
 
     def stall_totals(self, executed: np.ndarray) -> dict[str, int]:
         totals = self._totals(executed, "_stall_suffix", self.stalls)
-        return {name: int(v) for name, v in zip(STATIC_STALLS, totals)}
+        return {name: int(v) for name, v in zip(STATIC_STALLS, totals, strict=True)}
 
     def _totals(self, executed, cache: str, per_insn: np.ndarray) -> np.ndarray:
         """sum_k count[k] * per_insn[k] with count = cumsum(executed) equals

@@ -224,7 +224,7 @@ class Tracer:
                 last = max(t, hart.cycles)
                 self._energy(last, end, {"gated": end - last})
             points = self.accesses[i] + [(hart.cycles, self._accesses(hart))]
-            for (c0, n0), (c1, n1) in zip(points, points[1:]):
+            for (c0, n0), (c1, n1) in zip(points, points[1:], strict=False):
                 if n1 > n0:
                     self._energy(c0, c1, {"accesses": n1 - n0})
         self._energy(0, end, {"seconds": end / self.clock})
@@ -245,7 +245,7 @@ class Tracer:
                     overlap = min(stop, bounds[j + 1]) - max(start, bounds[j])
                     pj[j] += e * overlap / (stop - start)
             self._power_counter(f"power {component}", bounds, pj)
-            total = [a + b for a, b in zip(total, pj)]
+            total = [a + b for a, b in zip(total, pj, strict=True)]
         self._power_counter("power total", bounds, total)
 
     def _power_counter(self, name: str, bounds: list, pj: list) -> None:
@@ -304,7 +304,7 @@ class Tracer:
                 self.span(track, name, start, end, {**args, "unterminated": True})
         for i, points in enumerate(self.samples):
             points = sorted(set(points))
-            for (c0, n0), (c1, n1) in zip(points, points[1:]):
+            for (c0, n0), (c1, n1) in zip(points, points[1:], strict=False):
                 if c1 > c0:
                     self.counter(f"core {i} IPC", c0, {"ipc": round((n1 - n0) / (c1 - c0), 4)})
             if points:

@@ -74,7 +74,7 @@ def run_trigger(l1: np.ndarray, l1_base: int, crossbar, r: dict) -> np.ndarray:
                    r["BETA_IN_LENGTH"], r["BETA_IN_STRIDE"])
     dst = pointers(r["J_DST_ADDR"], r["NUM_JOBS"], r["ALPHA_OUT_LENGTH"], r["ALPHA_OUT_STRIDE"],
                    r["BETA_OUT_LENGTH"], r["BETA_OUT_STRIDE"])
-    for s, d in zip(src, dst):
+    for s, d in zip(src, dst, strict=True):
         lines = [mem[s - l1_base + f * r["J_SRC_STRIDE"]:][:r["LINE_LENGTH"]]
                  for f in range(r["FEAT_LENGTH"])]
         x = np.concatenate(lines).view(np.int8)
@@ -99,7 +99,7 @@ def mvm_acc(tile_inputs, tile_weights, adc_low: int, adc_high: int, shift: int, 
     """tile_inputs: T arrays [jobs, rows_t] int8, tile_weights: T arrays [rows_t, cols] ->
     accumulated outputs [jobs, cols]: each tile through `mvm` (its own ADC), then
     `accumulate`."""
-    partials = [mvm(x, w, adc_low, adc_high) for x, w in zip(tile_inputs, tile_weights)]
+    partials = [mvm(x, w, adc_low, adc_high) for x, w in zip(tile_inputs, tile_weights, strict=True)]
     return accumulate(partials, shift, low, high)
 
 
@@ -117,7 +117,7 @@ def run_trigger_acc(l1: np.ndarray, l1_base: int, crossbars, array: int, r: dict
                    r["BETA_IN_LENGTH"], r["BETA_IN_STRIDE"])
     dst = pointers(r["J_DST_ADDR"], r["NUM_JOBS"], r["ALPHA_OUT_LENGTH"], r["ALPHA_OUT_STRIDE"],
                    r["BETA_OUT_LENGTH"], r["BETA_OUT_STRIDE"])
-    for s, d in zip(src, dst):
+    for s, d in zip(src, dst, strict=True):
         xs, ws = [], []
         for a, x0, y0, line, off in all_tiles:
             starts = [s + off + f * stride - l1_base for f in range(feat)]

@@ -293,7 +293,7 @@ def perf_run(tmp_path, cores):
 @pytest.mark.parametrize("cores", [1, 8])
 def test_perf_counters_and_timer_match_a_hand_count_on_every_core(tmp_path, cores):
     for core, values in enumerate(perf_run(tmp_path, cores)):
-        assert dict(zip(EXPECTED, values)) == EXPECTED, f"core {core}"
+        assert dict(zip(EXPECTED, values, strict=False)) == EXPECTED, f"core {core}"
         assert values[-1] == EXPECTED_TIMER, f"core {core}: timer"
 
 
@@ -350,7 +350,7 @@ def test_perf_counters_agree_with_the_simulators_per_hart_stats(tmp_path):
         stats.append({"CYCLES": h["cycles"], "INSTR": h["instructions"],
                       "LD_STALL": h["stalls"]["load_use"], "JR_STALL": h["stalls"]["jump"],
                       **{k.upper(): v for k, v in h["events"].items()}})
-    one_region_perf = dict(zip(EXPECTED, perf[1] - perf[0]))
+    one_region_perf = dict(zip(EXPECTED, perf[1] - perf[0], strict=True))
     one_region_stats = {k: stats[1][k] - stats[0][k] for k in stats[0]}
     assert one_region_stats == {k: one_region_perf[k] for k in one_region_stats}
     assert one_region_perf["INSTR"] == REGION_INSTR and one_region_perf["CYCLES"] == REGION_CYCLES

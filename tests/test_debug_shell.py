@@ -408,7 +408,7 @@ def test_print_and_x_formats(prog, facts):
 
 def test_set_var_register_and_memory(prog, facts):
     counter = facts.symbols["counter"][0]
-    out = run_script(prog, ["break dbgtest.c:%d" % line_of("LINE_STORE_44"), "run",
+    out = run_script(prog, [f"break dbgtest.c:{line_of('LINE_STORE_44')}", "run",
                             "p counter", "set var counter = 40", "p counter",
                             f"set {{int}}0x{counter:x} = 7", "p counter",
                             f"set {{char}}0x{counter:x} = 9", "p counter",
@@ -461,7 +461,7 @@ def test_list_info_symbol_display(prog, facts):
     table = facts.symbols["table"][0]
     out = run_script(prog, ["list add3", "list", f"info symbol 0x{table + 8:x}",
                             "info symbol main", "info symbol 0", "display counter",
-                            "break dbgtest.c:%d" % line_of("LINE_STORE_44"), "run",
+                            f"break dbgtest.c:{line_of('LINE_STORE_44')}", "run",
                             "display/x $pc", "next", "info display"])
     decl = line_of("add3(int a")
     assert f"{decl - 5}\t" in out and f"{decl + 4}\t" in out
@@ -614,7 +614,7 @@ def test_info_threads_says_which_cores_sleep(firmware_elf):
     lines = [line for line in out.splitlines() if "Thread " in line]
     assert len(lines) == 8, out
     assert "asleep" not in lines[0] and lines[0].startswith("*"), out
-    assert all("hartid 0x%x, asleep, waits for dispatch)" % i in line
+    assert all(f"hartid 0x{i:x}, asleep, waits for dispatch)" in line
                for i, line in enumerate(lines[1:], 1)), out
 
 

@@ -489,7 +489,7 @@ def test_the_dw_layer_app_runs_self_checking_on_the_accelerator(firmware_elf, ca
 
     # timer cycles around dw_run = the job's cycles + a few dozen of configuration
     for line, (ho, wo, c, s, bias) in zip([l for l in text.splitlines() if l.startswith("layer")],
-                                          [(20, 20, 40, 1, True), (10, 10, 32, 2, False)]):
+                                          [(20, 20, 40, 1, True), (10, 10, 32, 2, False)], strict=True):
         cycles = int(line.split(", ")[1].split()[0])
         job = formula_cycles(ho, wo, c, s, bias)
         assert f"(job {job})" in line

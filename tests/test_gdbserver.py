@@ -167,7 +167,7 @@ class RspClient:
                     return True
         except (ConnectionResetError, BrokenPipeError):
             return True
-        except socket.timeout:
+        except TimeoutError:
             return False
 
 
@@ -324,7 +324,7 @@ def test_break_at_main_continue_and_step(gdbtest_elf, syms):
             fields = stop_fields(c.cmd(action))
             assert fields["signal"] == "05" and "swbreak" not in fields
             pcs.append(reg(c.cmd("p20")))
-        assert all(b - a in (2, 4) for a, b in zip(pcs, pcs[1:])), [hex(p) for p in pcs]
+        assert all(b - a in (2, 4) for a, b in zip(pcs, pcs[1:], strict=False)), [hex(p) for p in pcs]
         # a hardware breakpoint (same mechanism) on an instruction ahead
         here = pcs[-1]
         ahead = here + (4 if int(c.cmd(f"m{here:x},1"), 16) & 3 == 3 else 2)

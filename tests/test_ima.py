@@ -460,7 +460,7 @@ def test_multi_job_timing_sequential_and_pipelined(execution, cin, cout):
     i_n = [2 + ceil(words(s, cin), 4) + 2 for s in src]
     o_n = [ceil(words(d, cout), 4) + 2 for d in dst]
     if execution == "sequential":
-        expect = sum(i + 66 + o for i, o in zip(i_n, o_n))
+        expect = sum(i + 66 + o for i, o in zip(i_n, o_n, strict=True))
     else:            # event by event: compute n overlaps stream-out n-1 then stream-in n+1
         in_done, c_end = i_n[0], 0
         for k in range(n):

@@ -337,7 +337,7 @@ def firmware_source() -> str:
                            cases="\n".join(cases))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def elf_and_symbols():
     from iss.elf import load_elf
     elf = build_c("ima_accumulate", "acc", firmware_source())
@@ -385,11 +385,11 @@ class Run:
         out = {}
         for m in re.finditer(r"(?m)^case (\d+) (\w+) (.*)$", self.stdout):
             words = m.group(3).split()
-            out[int(m.group(1))] = dict(zip(words[::2], words[1::2]), kind=m.group(2))
+            out[int(m.group(1))] = dict(zip(words[::2], words[1::2], strict=False), kind=m.group(2))
         return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run(first: str, last: str | None = None, variant: str = "pipelined") -> Run:
     """Cases first..last (by name) in one run of the firmware on a platform variant."""
     from iss.simulator import Simulator
@@ -468,7 +468,7 @@ def expected_timing(case: Case, sym, execution="pipelined", analog_ns=130, accum
     o_n = [cycles(d, r["J_WIDTH"]) + 2 for d in dst]
     n = len(src)
     if execution == "sequential":
-        total = sum(i + c + o for i, o in zip(i_n, o_n))
+        total = sum(i + c + o for i, o in zip(i_n, o_n, strict=True))
     else:
         total = i_n[0] + sum(max(c, (o_n[k - 1] if k else 0) + (i_n[k + 1] if k + 1 < n else 0))
                              for k in range(n)) + o_n[-1]
@@ -682,7 +682,7 @@ def test_without_accumulate_the_registers_are_unknown_and_the_trigger_is_plain()
     assert int(line["acc_tiles"]) == 0 and int(line["finished"]) == A.jobs
     assert len(r.warnings) == 5, r.warnings
     names = ("TILES", "TABLE", "SHIFT", "LOW", "HIGH")
-    for off, name, w in zip((0xc0, 0xc4, 0xc8, 0xcc, 0xd0), names, r.warnings):
+    for off, name, w in zip((0xc0, 0xc4, 0xc8, 0xcc, 0xd0), names, r.warnings, strict=True):
         assert re.search(rf"(0x{off:02x}|ACC_{name}) = ", w) and "no such register" in w, w
     plain = golden.run_trigger(r.l1_before, L1, XBARS[A.array], A.regs(r.sym))
     y = slice(r.sym["yout"] - L1, r.sym["yout"] - L1 + YN)
@@ -701,7 +701,7 @@ def test_misconfigured_accumulation_is_refused_with_one_warning_each():
     assert r.result.exit_code == 0, (r.result.stop, r.stdout, r.warnings)
     lines = r.lines()
     assert len(r.warnings) == len(ERRORS), "\n".join(r.warnings)
-    for (case, reasons), warning in zip(ERRORS, r.warnings):
+    for (case, reasons), warning in zip(ERRORS, r.warnings, strict=True):
         line = lines[INDEX[case.name]]
         assert line["kind"] == "refused"
         assert int(line["status"], 16) == ERROR, (case.name, line)     # not running, bit 31

@@ -180,7 +180,7 @@ def test_trace_marks_each_interrupt(firmware_elf):
     assert len(spans) == 20 and {names[e["tid"]] for e in spans} == {"core 0"}
     assert all(e["args"]["cycles"] >= IRQ_ENTRY + MRET for e in spans)
     assert all(s["args"]["start_cycle"] + IRQ_ENTRY == i["args"]["cycle"]
-               for s, i in zip(spans, irqs))
+               for s, i in zip(spans, irqs, strict=True))
     assert not any(e["args"].get("unterminated") for e in spans)
 
 

@@ -53,7 +53,7 @@ def _gen_lines():
             mn, syntax = spec.mnemonic, spec.syntax
             if spec.alias0 and vals.get('is3') == 0:
                 mn, syntax = spec.alias0
-            src = mn + ' ' + _TOKEN_RE.sub(lambda m: ABI[vals[m.group(1)]] if TOKENS[m.group(1)][2] == 'reg'
+            src = mn + ' ' + _TOKEN_RE.sub(lambda m, vals=vals: ABI[vals[m.group(1)]] if TOKENS[m.group(1)][2] == 'reg'
                                            else str(vals[m.group(1)]), syntax)
             lines.append((src, mn, syntax, spec, vals))
     return lines
@@ -93,7 +93,7 @@ def test_every_llvm_corev_instruction(assembled):
             assert getattr(d, TOKENS[tok][0]) == v, (src, tok)
         for slot, v in spec.consts:
             assert getattr(d, slot) == v
-        exp_ops = _TOKEN_RE.sub(lambda m: ABI[vals[m.group(1)]] if TOKENS[m.group(1)][2] == 'reg'
+        exp_ops = _TOKEN_RE.sub(lambda m, pc=pc, vals=vals: ABI[vals[m.group(1)]] if TOKENS[m.group(1)][2] == 'reg'
                                 else (f'{(pc + vals[m.group(1)]) & 0xFFFFFFFF:#x}' if m.group(1) == 'btgt'
                                       else str(vals[m.group(1)])), syntax)
         assert disassemble(code[pc:pc + 4], pc, 'corev') == (4, mn, exp_ops), src

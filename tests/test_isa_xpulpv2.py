@@ -433,7 +433,7 @@ def test_no_ambiguous_specs():
                 if (a.match & common) == (b.match & common):
                     # overlapping: must be strictly nested (more specific wins)
                     assert a.mask != b.mask, (fl, a.mnemonic, b.mnemonic)
-                    assert False, (fl, a.mnemonic, b.mnemonic)
+                    raise AssertionError((fl, a.mnemonic, b.mnemonic))
 
 
 def test_other_flavour_does_not_decode_v2_only():

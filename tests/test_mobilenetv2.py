@@ -79,7 +79,7 @@ def fig12_layers() -> list[tuple[str, int]]:
     depth-wise, project; ADD when stride 1 and channels unchanged), 2D_1 (1x1, 320 -> 1280)."""
     rows = [("conv", 3 * 3 * 3 * 32), ("conv", 32 * 32)]
     cin = 32
-    for t, c, n, s in SANDLER:
+    for t, c, n, _s in SANDLER:
         for i in range(n):
             hidden = cin * t
             if t > 1:
@@ -251,7 +251,7 @@ def test_reduced_network_is_bit_exact(network, add, psum):
     # (16 B per cycle, 2 + 2 + 2 cycles of idle and FIFOs, 2 of descriptors) and core 0's
     # work: 20-25 register writes of about 6 instructions each (ima_configure's loop), the
     # lock, trigger, wait and status
-    for o, op in zip(r.ops, m.ops):
+    for o, op in zip(r.ops, m.ops, strict=True):
         if op.kind == "conv":
             h, w, _ = m.shapes[op.name]
             tiles = [p.tile for p in m.placements if p.tile.layer == op.name]
@@ -268,7 +268,7 @@ def test_reduced_network_is_bit_exact(network, add, psum):
     # loads, mul, cv.mac, sra, cv.clip, byte store; no load-use stall), rows split over 8
     # cores in chunks of ceil(rows / 8): the busiest core's elements times 7, plus the fork
     if add == "requant":
-        for o, op in zip(r.ops, m.ops):
+        for o, op in zip(r.ops, m.ops, strict=True):
             if op.kind == "add":
                 h, w, c = m.shapes[op.out]
                 busy = -(-h // 8) * w * c * 7
@@ -277,7 +277,7 @@ def test_reduced_network_is_bit_exact(network, add, psum):
     # block 9 weight beats, per output column 9 window beats, per pixel 3S + 1), and the
     # paper's model beside it: every layer at 29.7 MAC/cycle, substituted into the total
     sched, const = {1: 0, 2: 0}, {1: 0, 2: 0}
-    for o, op in zip(r.ops, m.ops):
+    for o, op in zip(r.ops, m.ops, strict=True):
         if op.kind == "dw":
             ho, wo, c = m.shapes[op.out]
             job = -(-c // 16) * (9 + wo * (9 + ho * (3 * op.s + 1)))
@@ -314,7 +314,7 @@ def test_reduced_network_all_software_is_bit_exact():
     weights = sum(m.shapes[op.out][2] * ((op.k * op.k * m.shapes[op.ins[0]][2] + 3) & ~3)
                   for op in m.ops if op.kind == "conv")
     assert st["cluster_dma"]["bytes"] == weights + mn.CLASSES * mn.LAST
-    for o, op in zip(r.ops, m.ops):
+    for o, op in zip(r.ops, m.ops, strict=True):
         if op.kind == "conv":
             ho, wo, _ = m.shapes[op.out]
             macs = ho * wo * m.weights[op.name].size

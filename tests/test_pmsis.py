@@ -129,7 +129,7 @@ def region_overhead(elf, caller, callee):
                 if code[i][2] == "csrs" and "mcountinhibit" in code[i][3])
     region = code[start + 1:stop]
     cycles = 4                                      # the stop's csrs: a 4-cycle CSR
-    for n, (_, word, op, operands) in enumerate(region):
+    for n, (_, _word, op, operands) in enumerate(region):
         regs = re.findall(REG, operands)
         prev = region[n - 1] if n else code[start]
         prev_written = re.findall(REG, prev[3])[:1] if prev[2] not in CALLS else []

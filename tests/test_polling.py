@@ -30,7 +30,7 @@ def test_polling_and_waiting_agree(firmware_elf, cores):
     dw = re.search(r"dw wait (\d+) poll (\d+)", out)
     for t in map(int, dw.groups()):
         assert DW_8x8x16_S1 <= t <= DW_8x8x16_S1 + ACCESS_SLACK, out
-    for n, wait, poll in re.findall(r"ima (\d+) wait (\d+) poll (\d+)", out):
+    for _n, wait, poll in re.findall(r"ima (\d+) wait (\d+) poll (\d+)", out):
         assert abs(int(wait) - int(poll)) <= ACCESS_SLACK, out
     assert [m for m in re.findall(r"ima (\d+) wait", out)] == ["1", "7", "64"]
     seen = int(re.search(r"timer event seen at (\d+)", out).group(1))

@@ -27,7 +27,7 @@ def profiled(elf, lines_of=None, **kw):
 def assert_adds_up(stats, profile):
     """Per hart, the function rows add up to the hart's instructions, cycles, sleep cycles
     and stall cycles by cause, with nothing left unattributed; the totals too."""
-    for hart, ph in zip(stats["harts"], profile["harts"]):
+    for hart, ph in zip(stats["harts"], profile["harts"], strict=True):
         rows = ph["functions"]
         assert UNATTRIBUTED not in [r["function"] for r in rows]
         assert sum(r["instructions"] for r in rows) == hart["instructions"]

@@ -84,7 +84,7 @@ class Client:
             self.sock.settimeout(left)
             try:
                 data = self.sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 return out
             except OSError:
                 return None
@@ -95,7 +95,7 @@ class Client:
     def ask_stop_reason(self) -> bytes:
         """`?` until a valid stop reply comes back (resend after a NAK'd or lost frame,
         interrupt a run that random commands started, reconnect if closed)."""
-        for attempt in range(20):
+        for _attempt in range(20):
             if self.sock is None or not self.send(b"+" + frame(b"?")):
                 self.connect()
                 continue

@@ -51,7 +51,7 @@ def _assert_same(elf, cores: int, limit: int | None = None) -> Simulator:
     original, _ = _run(elf, False, cores, limit)
     translated, sim = _run(elf, True, cores, limit)
     names = ("stop", "pc", "message", "exit code", "report", "output", "registers", "stats")
-    for name, a, b in zip(names, original, translated):
+    for name, a, b in zip(names, original, translated, strict=True):
         assert a == b, f"{elf.name}: {name} differs with the translated code"
     return sim
 

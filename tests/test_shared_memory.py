@@ -39,7 +39,7 @@ def test_a_flag_is_seen_when_it_is_written(firmware_elf):
     for ping, seen_ping, pong, seen_pong in rounds:
         assert ping <= seen_ping <= ping + POLL and pong <= seen_pong <= pong + POLL
         assert pong >= seen_ping        # core 1 answers after it saw the ping
-    round_trips = [b[0] - a[0] for a, b in zip(rounds, rounds[1:])]
+    round_trips = [b[0] - a[0] for a, b in zip(rounds, rounds[1:], strict=False)]
     assert max(round_trips) <= 4 * POLL, round_trips
 
 

@@ -178,7 +178,7 @@ def power_counters(doc):
 def integral_uj(points):
     """Step function (Perfetto holds a counter's value until its next sample): mW x us = nJ."""
     assert points[-1][1] == 0                          # the last sample closes the run
-    return sum(v * (t1 - t0) for (t0, v), (t1, _) in zip(points, points[1:])) * 1e-3
+    return sum(v * (t1 - t0) for (t0, v), (t1, _) in zip(points, points[1:], strict=False)) * 1e-3
 
 
 @pytest.mark.parametrize("app,args", [("trace_demo", ("--cores", "8")),

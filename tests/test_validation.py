@@ -364,9 +364,9 @@ def test_fuzz_platform_text(tmp_path, hello):
         path = tmp_path / f"p{case}.toml"
         path.write_text(text)
         what = f"platform case {case} ({what})"
-        if accepted(lambda: build_platform(path), what) and full < N_FULL:
+        if accepted(lambda path=path: build_platform(path), what) and full < N_FULL:
             full += 1
-            accepted(lambda: Simulator(hello, path, cores=1, output=io.StringIO()), what)
+            accepted(lambda path=path: Simulator(hello, path, cores=1, output=io.StringIO()), what)
     assert full == N_FULL       # the mutants are not all rejected
 
 
@@ -381,8 +381,8 @@ def test_fuzz_elf_bytes(tmp_path, hello):
         path = tmp_path / f"e{case}.elf"
         path.write_bytes(data)
         what = f"ELF case {case} ({what})"
-        if accepted(lambda: SharedMemory(platform).load(load_elf(path)), what) and full < N_FULL:
+        if accepted(lambda path=path: SharedMemory(platform).load(load_elf(path)), what) and full < N_FULL:
             full += 1
-            accepted(lambda: Simulator(path, platform, cores=1, output=io.StringIO()), what)
+            accepted(lambda path=path: Simulator(path, platform, cores=1, output=io.StringIO()), what)
     assert full == N_FULL
 

@@ -1048,7 +1048,7 @@ def test_hwloop_exact_counts(tmp_path, flavour):
     assert result.stop.reason == "exit", sim.describe_stop(result.stop)
     deltas, regs = read_block_results(sim, len(blocks))
     problems = []
-    for i, (src, count, want) in enumerate(blocks):
+    for i, (_src, count, want) in enumerate(blocks):
         if deltas[i] != count:
             problems.append(f"block {i}: {deltas[i]} instructions, expected {count}")
         for reg, value in want.items():

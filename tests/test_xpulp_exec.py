@@ -196,7 +196,8 @@ def test_count_matches_per_instruction_hook(firmware_elf, monkeypatch, placement
     import iss.custom_code as cc
     from unicorn import unicorn_const as UC
     if PLACEMENTS[placement]:
-        for name, value in zip(("DENSE_MIN", "DENSE_GAP", "MAX_DENSE_HOOKS"), PLACEMENTS[placement]):
+        for name, value in zip(("DENSE_MIN", "DENSE_GAP", "MAX_DENSE_HOOKS"), PLACEMENTS[placement],
+                               strict=True):
             monkeypatch.setattr(cc, name, value)
     # the original code: a per-instruction hook counts Unicorn's instructions, which the
     # translated copy (iss/shadow.py, compared with this mode in tests/test_shadow.py) changes

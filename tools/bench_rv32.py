@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     runs["raw-virtual-tlb"] = measure_raw(elf, virtual_tlb=True)
     if not args.skip_default_tlb:
         runs["raw-default-tlb"] = measure_raw(elf, virtual_tlb=False)
-    for name, r in runs.items():
+    for _name, r in runs.items():
         r["instructions"] = instructions
         r["mips"] = instructions / r["seconds"] / 1e6
         if r["output"] != runs["iss"]["output"] or r["exit_status"] != runs["iss"]["exit_status"]:

@@ -94,7 +94,7 @@ def main() -> int:
 
         def direct_runs():
             t0 = time.perf_counter()
-            for p, f in zip(spec.points, files):
+            for p, f in zip(spec.points, files, strict=True):
                 Simulator(str(p.firmware.path), str(f), output=io.StringIO()).run()
             return time.perf_counter() - t0
 
@@ -105,7 +105,7 @@ def main() -> int:
 
         def process_runs():
             t0 = time.perf_counter()
-            for p, f in zip(spec.points[:k], files):
+            for p, f in zip(spec.points[:k], files, strict=False):
                 subprocess.run([sys.executable, "-m", "iss.cli", "run", str(p.firmware.path),
                                 "--platform", str(f), "--quiet"], check=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -114,7 +114,7 @@ def main() -> int:
 
         for workers in (1, 2):
             name = f"Dask {workers} worker{'s' * (workers > 1)}"
-            best(f"{name}, end to end", n, lambda: sweep(spec, tmp, "cold", workers=workers))
+            best(f"{name}, end to end", n, lambda workers=workers: sweep(spec, tmp, "cold", workers=workers))
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None)
             try:
@@ -122,10 +122,10 @@ def main() -> int:
                 warm.points = warm.points[-workers:]          # load the simulator in each worker
                 sweep(warm, tmp, "warm", scheduler=cluster.scheduler_address)
                 best(f"{name}, steady state", n,
-                     lambda: sweep(spec, tmp, "steady", scheduler=cluster.scheduler_address))
+                     lambda cluster=cluster: sweep(spec, tmp, "steady", scheduler=cluster.scheduler_address))
                 if workers == 1:
                     best("Dask round trip of an empty task", 50,
-                         lambda: empty_tasks(cluster.scheduler_address, 50))
+                         lambda cluster=cluster: empty_tasks(cluster.scheduler_address, 50))
             finally:
                 cluster.close()
 

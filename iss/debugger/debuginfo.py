@@ -108,7 +108,7 @@ class DebugInfo:
             if st is None:
                 continue
             if st.end_sequence:
-                for a, b in zip(seq, seq[1:]):
+                for a, b in zip(seq, seq[1:], strict=False):
                     a.end = b.address
                 if seq:
                     seq[-1].end = st.address

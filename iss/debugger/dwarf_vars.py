@@ -36,7 +36,7 @@ class DwarfError(Exception):
 class Member:
     name: str | None
     offset: int
-    ctype: "CType"
+    ctype: CType
     bit_size: int = 0
     bit_offset: int = 0          # from the least significant bit of the containing word
 
@@ -47,7 +47,7 @@ class CType:
     name: str | None = None
     byte_size: int = 0
     encoding: int = 0            # base types: DW_ATE_*
-    target: "CType | None" = None   # pointee, element, typedef/cv target, return type
+    target: CType | None = None   # pointee, element, typedef/cv target, return type
     count: int | None = None     # array elements (None: unknown)
     qualifier: str = ""          # cv: const / volatile / restrict
     members: list = field(default_factory=list)
@@ -57,7 +57,7 @@ class CType:
     prototyped: bool = False
 
     # ---- structure ----------------------------------------------------------------
-    def strip(self) -> "CType":
+    def strip(self) -> CType:
         """Without typedefs and qualifiers."""
         t = self
         for _ in range(64):
@@ -117,7 +117,7 @@ class CType:
         return self.strip().tag in ("base", "pointer", "enum")
 
     @property
-    def element(self) -> "CType":
+    def element(self) -> CType:
         return self.strip().target or VOID
 
     def member(self, name: str) -> Member | None:

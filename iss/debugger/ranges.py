@@ -12,8 +12,8 @@ they must not miss one (asynchronous traps are caught separately, by trap catchp
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..interrupts import MRET
 from ..isa import rv32

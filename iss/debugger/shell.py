@@ -341,7 +341,7 @@ class Shell(FrameVariableCommands):
         v.name = var.name
         return v
 
-    def located_value(self, ctype, loc, ctx: "FrameLocals", name: str) -> Value:
+    def located_value(self, ctype, loc, ctx: FrameLocals, name: str) -> Value:
         kind = loc[0]
         size = ctype.size
         if kind == "mem":
@@ -1674,7 +1674,7 @@ class Shell(FrameVariableCommands):
             if not b.is_code:
                 self.say(f"{b.number:<8}{b.type:<15}{disp:<5}{enb:<4}{'':<11}{b.what}")
             else:
-                self.say(f"{b.number:<8}{b.type:<15}{disp:<5}{enb:<4}{'0x%08x' % b.address:<11}{b.what}")
+                self.say(f"{b.number:<8}{b.type:<15}{disp:<5}{enb:<4}{f'0x{b.address:08x}':<11}{b.what}")
             if b.condition:
                 self.say(f"\tstop only if {b.condition}")
             if b.thread is not None:
@@ -1689,7 +1689,7 @@ class Shell(FrameVariableCommands):
 
     def register_line(self, name: str, value: int, shown: str | None = None) -> str:
         natural = self.register_natural(name, value)
-        return f"{(shown or name):<15}{'0x%x' % value:<19}{natural}"
+        return f"{(shown or name):<15}{f'0x{value:x}':<19}{natural}"
 
     def register_natural(self, name: str, value: int) -> str:
         if name in ("pc", "ra") or name.startswith(("lpstart", "lpend")):
@@ -1871,14 +1871,14 @@ class Shell(FrameVariableCommands):
     def info_functions(self, arg: str) -> None:
         pattern = re.compile(arg) if arg else None
         self.say(f'All functions matching regular expression "{arg}":' if arg else "All defined functions:")
-        for start, size, name in self.target.image.functions:
+        for start, _size, name in self.target.image.functions:
             if pattern is None or pattern.search(name):
                 self.say(f"0x{start:08x}  {name}")
 
     def info_variables(self, arg: str) -> None:
         pattern = re.compile(arg) if arg else None
         self.say(f'All variables matching regular expression "{arg}":' if arg else "All defined variables:")
-        for value, size, name in self.info.objects:
+        for value, _size, name in self.info.objects:
             if self.info.symbols[name][2] == "STT_OBJECT" and (pattern is None or pattern.search(name)):
                 self.say(f"0x{value:08x}  {name}")
 
@@ -2261,7 +2261,7 @@ def _type_name(pointee) -> str:
             (8, True): "long long", (8, False): "unsigned long long"}.get((size, signed), "int")
 
 
-def _format_int(value: int, fmt: str, size: int, shell: "Shell | None" = None,
+def _format_int(value: int, fmt: str, size: int, shell: Shell | None = None,
                 memory: bool = False) -> str:
     return format_int(value, fmt, size, shell.sym_suffix if shell else None, memory)
 

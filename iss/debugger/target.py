@@ -135,7 +135,7 @@ class DebugTarget:
 
     def remove_watchpoint(self, address: int, size: int, kind: str = "w") -> None:
         handles = self.watchpoints.pop((kind, address, size), None)
-        for hart, handle in zip(self.sim.harts, handles or ()):
+        for hart, handle in zip(self.sim.harts, handles or (), strict=False):
             hart.uc.hook_del(handle)
         self._set_watching()
 
@@ -377,7 +377,8 @@ class DebugTarget:
     def loop_csrs(self) -> dict[str, int]:
         """The hardware-loop registers' CSR numbers in the firmware's ISA flavour."""
         base = HWLOOP_CSR_BASE[self.sim.flavour]
-        return {name: base + offset for name, offset in zip(HWLOOP_REGISTERS, (0, 1, 2, 4, 5, 6))}
+        return {name: base + offset
+                for name, offset in zip(HWLOOP_REGISTERS, (0, 1, 2, 4, 5, 6), strict=True)}
 
     def registers(self) -> list[tuple[str, int]]:
         return [(name, self.read_register(name)) for name in REGISTER_NAMES] + \

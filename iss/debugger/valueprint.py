@@ -117,7 +117,7 @@ def float_text(raw: bytes) -> str:
 
 def _g(x: float, digits: int) -> str:
     if x != x:
-        return "nan(0x%x)" % 0x400000 if digits == 9 else "nan(0x8000000000000)"
+        return "nan(0x400000)" if digits == 9 else "nan(0x8000000000000)"
     if x in (float("inf"), float("-inf")):
         return "inf" if x > 0 else "-inf"
     return format(x, f".{digits}g")

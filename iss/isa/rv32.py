@@ -40,7 +40,7 @@ def csr_name(c):
 
 
 def _fence_set(v):
-    return ''.join(ch for ch, b in zip('iorw', (8, 4, 2, 1)) if v & b) or '0'
+    return ''.join(ch for ch, b in zip('iorw', (8, 4, 2, 1), strict=True) if v & b) or '0'
 
 
 # ---------------------------------------------------------------- 32-bit

@@ -155,7 +155,7 @@ def s_ext(a, n, sgn):
 # ---- bit manipulation: width Is3+1, lsb Is2, truncated at bit 31
 @njit(cache=True, inline='always')
 def _bmask(is2, is3):
-    return ((((1 << (is3 + 1)) - 1) << is2)) & M32
+    return (((1 << (is3 + 1)) - 1) << is2) & M32
 
 
 @njit(cache=True, inline='always')

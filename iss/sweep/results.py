@@ -60,7 +60,8 @@ class Results:
                "exit_code": stats.get("exit_code") if stats else None,
                "point_seconds": record.get("point_seconds"), "cached": cached,
                "key": record["key"][:16]}
-        row.update({c: metric(stats, record, m) for c, m in zip(self.metric_columns, self.metrics)})
+        row.update({c: metric(stats, record, m)
+                    for c, m in zip(self.metric_columns, self.metrics, strict=True)})
         self.rows.append(row)
         self._csv.writerow(row)
         self._file.flush()
@@ -135,7 +136,7 @@ def summary_table(results: Results, title: str, limit: int = 40):
                       key=lambda r: r["point"])
     table = Table(title=title, title_justify="left")
     shown = ["point", *results.parameters, "status", *results.metric_columns, "error"]
-    for c, header in zip(shown, short_names(shown)):
+    for c, header in zip(shown, short_names(shown), strict=True):
         text = c in ("status", "error")
         table.add_column(header, justify="left" if text else "right", no_wrap=not text,
                          overflow="fold", ratio=1 if c == "error" else None)

@@ -121,7 +121,7 @@ def load_spec(path, build_dir=None) -> Spec:
     if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
         raise SpecError(f"{path}: [sweep] metrics must be a list of strings")
 
-    combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())] \
+    combos = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())] \
         if grid else []
     combos += explicit
     if not combos:
