@@ -4,7 +4,7 @@ Unicorn runs plain RV32 natively; a custom instruction costs a trap or a code-ho
 (~10-60 ns, against ~1 ns). So the executable segments are copied once into a shadow
 region next to the code, instruction by instruction, in their order:
   - plain instructions are copied as they are;
-  - post-increment loads/stores, register-offset loads, beqimm/bneimm, the extends,
+  - post-increment and register-offset loads/stores, beqimm/bneimm, the extends,
     sle/sleu, abs, min/max(u) and clip(u) (rd != rs1) become short plain sequences (below,
     `_expand_custom`), all without scratch registers;
   - branches and jumps are re-aimed at the copies (a conditional branch out of range
@@ -176,7 +176,17 @@ def _expand_custom(d, pc: int, length: int) -> Piece:
             return Piece(pc, length, [Op(store), Op(_addi(rs1, rs1, d.imm))], 0)
         if mode == MEM_POSTINC_REG:
             return Piece(pc, length, [Op(store), Op(_r(0, 0, rs1, rs1, rs3))], 0)
-        raise Unsupported                   # register offset: needs a scratch register
+        # register offset (address rs1 + rs3): a base register takes the address for the
+        # store and is put back; the other one must not be the stored value
+        if 0 in (rs1, rs3):
+            return Piece(pc, length, [Op(_s(f3, rs1 | rs3, rs2, 0))], 0)
+        for base, offset in ((rs1, rs3), (rs3, rs1)):
+            if base not in (offset, rs2):
+                return Piece(pc, length, [Op(_r(0, 0, base, base, offset)),
+                                          Op(_s(f3, base, rs2, 0)),
+                                          Op(_r(0x20, 0, base, base, offset))], 1,
+                             undo=(base, 0, offset))
+        raise Unsupported                   # rs1 == rs3, or both are the stored value
     if kind == KIND_BRANCH_IMM:
         if d.imm == length:      # taken to the next instruction: only the hook sees it taken
             raise Unsupported

@@ -15,6 +15,14 @@
 .Lok\@:
     .endm
 
+    .macro CHECK_ADDR num, reg, symbol
+    la      t6, \symbol
+    beq     \reg, t6, .Lok\@
+    li      a0, \num
+    j       fail
+.Lok\@:
+    .endm
+
     .data
     .balign 4
 buf:
@@ -105,6 +113,44 @@ main:
     CHECK   22, a2, 0x11223344
     lw      a2, 4(a4)
     CHECK   23, a2, 0x88775566
+    # ---- register-offset stores (address rs1 + rs3): the base register takes the address
+    # and is put back; rs1 == rs2 (the stored value is the base) uses rs3 as the base
+    la      a4, out
+    li      a3, 8
+    li      a2, 0xcafef00d
+    cv.sw   a2, a3(a4)                 # out + 8
+    lw      a5, 8(a4)
+    CHECK   64, a5, 0xcafef00d
+    CHECK_ADDR 65, a4, out             # the bases keep their values
+    CHECK   66, a3, 8
+    li      a3, 12
+    cv.sh   a3, a3(a4)                 # rs2 == rs3: stores 12 at out + 12
+    lhu     a5, 12(a4)
+    CHECK   67, a5, 12
+    CHECK   68, a3, 12
+    li      a3, 14
+    cv.sb   a4, a3(a4)                 # rs2 == rs1: the low byte of out at out + 14
+    lbu     a5, 14(a4)
+    andi    a6, a4, 0xff
+    bne     a5, a6, 9f
+    CHECK_ADDR 69, a4, out
+    CHECK   70, a3, 14
+    la      a3, out + 15
+    li      a2, 0x5a
+    cv.sb   a2, a3(zero)               # x0 base: out + 15
+    lbu     a5, 15(a4)
+    CHECK   71, a5, 0x5a
+    srli    a3, a4, 1                  # out / 2 (out is word-aligned)
+    li      a2, 0x6b
+    cv.sb   a2, a3(a3)                 # rs1 == rs3: at out (left to the original code)
+    lbu     a5, 0(a4)
+    CHECK   72, a5, 0x6b
+    slli    a5, a3, 1
+    CHECK_ADDR 73, a5, out
+    j       10f
+9:  li      a0, 69
+    j       fail
+10:
     # ---- beqimm / bneimm
     li      a1, 5
     cv.beqimm a1, 5, 1f
