@@ -7,6 +7,7 @@ import sys
 from . import __version__
 from .jsonout import write_json
 from .errors import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_LIMIT, EXIT_USAGE, IssError
+from .log import warnings_on_stderr
 
 DESCRIPTION = """\
 Instruction-set simulator of a PULP cluster (8 x RV32IMC + XpulpV2, IMA and DW accelerators).
@@ -49,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         from .numba_notice import notice
         notice()                  # one line if numba is about to compile the native hooks
     try:
-        return args.handler(args)
+        with warnings_on_stderr():     # the library's warnings: `iss: warning: ...` lines
+            return args.handler(args)
     except IssError as e:
         message = " ".join(str(e).splitlines())      # one line, whatever a library said
         print(f"iss: error: {message}", file=sys.stderr)

@@ -18,17 +18,20 @@ reads its inputs, computes and writes its outputs in one go (`Job.run`), release
 and raises its end-of-job event: firmware must leave the inputs alone while the job runs,
 as on the hardware, whose streamer reads them during the job.
 
-Misconfiguration never crashes the simulator: a rejected register access or job prints
-one warning line naming the register and the value, sets the error bit of STATUS, is
-counted in the stats, and the run goes on (the firmware sees the error status, or never
-gets its end event: the simulator then reports a deadlock).
+Misconfiguration never crashes the simulator: a rejected register access or job logs
+one warning naming the register and the value (logger `iss.hwpe`, the first 20 of each
+accelerator; `iss run` prints them as `iss: warning: ...` lines on stderr: iss/log.py),
+sets the error bit of STATUS, is counted in the stats, and the run goes on (the firmware
+sees the error status, or never gets its end event: the simulator then reports a deadlock).
 """
 from __future__ import annotations
 
-import sys
+import logging
 from dataclasses import dataclass, field
 
 from .plugin import Peripheral
+
+log = logging.getLogger(__name__)
 
 TRIGGER, ACQUIRE, FINISHED, STATUS, RUNNING_JOB, SOFT_CLEAR = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14
 FIRST_JOB_REGISTER = 0x18
@@ -185,9 +188,8 @@ class Hwpe(Peripheral):
             RUNNING_JOB: "RUNNING_JOB", SOFT_CLEAR: "SOFT_CLEAR"}.get(offset, f"0x{offset:02x}")
         self.error = True
         self.counts["warnings"] += 1
-        if self.counts["warnings"] <= 20:
-            print(f"iss: warning: {self.name}: {name} = 0x{value & 0xFFFFFFFF:x}: {why}",
-                  file=sys.stderr)
+        if self.counts["warnings"] <= 20:         # then counted only
+            log.warning("%s: %s = 0x%x: %s", self.name, name, value & 0xFFFFFFFF, why)
 
     def stats(self) -> dict:
         return {**self.counts, "phase_cycles": dict(self.phase_cycles)}

@@ -14,6 +14,16 @@ if str(_REPO) not in sys.path:  # allow running the tests before `pip install -e
 FWCACHE = Path(__file__).resolve().parent / ".fwcache"
 
 
+@pytest.fixture
+def warnings_on_stderr():
+    """The library's warnings (log records of the `iss` loggers, iss/log.py) printed on
+    stderr as the `iss` command prints them (`iss: warning: ...` lines), for the tests that
+    check them with capsys/capfd while driving the simulator from Python."""
+    from iss.log import warnings_on_stderr as on_stderr
+    with on_stderr() as handler:
+        yield handler
+
+
 @pytest.fixture(scope="session")
 def firmware_elf():
     """Factory ``firmware_elf(name, isa='corev') -> Path``.

@@ -7,6 +7,7 @@ docs/dw.md, not imported from the plugin."""
 from __future__ import annotations
 
 import io
+import logging
 
 import numpy as np
 import pytest
@@ -14,6 +15,10 @@ import pytest
 from iss.testing import FakeSim
 from golden import hash_int8
 from iss_plugins.dw_accel import DwAccel
+
+# the misconfiguration warnings are log records (iss.hwpe): the tests read them on stderr,
+# printed as `iss run` prints them
+pytestmark = pytest.mark.usefixtures("warnings_on_stderr")
 
 BASE, L1, L2 = 0x10201000, 0x10000000, 0x1C100000
 TRIGGER, ACQUIRE, FINISHED, STATUS, RUNNING_JOB, SOFT_CLEAR = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14
@@ -408,6 +413,18 @@ def test_an_unknown_register_is_reported(capsys):
     wr(dw, h, 0x80, 5)
     assert "dw: 0x80 = 0x5: no such register" in capsys.readouterr().err
     assert rd(dw, h, STATUS) == ERROR
+
+
+def test_warnings_are_log_records_and_only_the_first_20_are_logged(caplog):
+    sim, dw = make()
+    h = sim.harts[0]
+    rd(dw, h, ACQUIRE)
+    for _ in range(25):
+        wr(dw, h, 0x80, 5)
+    records = [r for r in caplog.records if r.name == "iss.hwpe"]
+    assert len(records) == 20 and {r.levelno for r in records} == {logging.WARNING}
+    assert records[0].getMessage() == "dw: 0x80 = 0x5: no such register (ignored)"
+    assert dw.stats()["warnings"] == 25                    # the others are counted
 
 
 @pytest.mark.parametrize("reg, value, why", [

@@ -18,6 +18,10 @@ from iss_plugins import ima as I
 from iss_plugins.ima import Ima
 from iss_plugins.ima_image import MAGIC, parse_records
 
+# the misconfiguration warnings are log records (iss.hwpe): the tests read them on stderr,
+# printed as `iss run` prints them
+pytestmark = pytest.mark.usefixtures("warnings_on_stderr")
+
 BASE, L1 = 0x10202000, 0x10000000
 TRIGGER, ACQUIRE, FINISHED, STATUS, RUNNING, SOFT_CLEAR = range(0, 0x18, 4)
 ERROR = 1 << 31

@@ -392,6 +392,7 @@ class Run:
 @functools.cache
 def run(first: str, last: str | None = None, variant: str = "pipelined") -> Run:
     """Cases first..last (by name) in one run of the firmware on a platform variant."""
+    from iss.log import warnings_on_stderr
     from iss.simulator import Simulator
     elf, sym = elf_and_symbols()
     d = Path(tempfile.mkdtemp(prefix="ima_acc_"))
@@ -401,7 +402,7 @@ def run(first: str, last: str | None = None, variant: str = "pipelined") -> Run:
     for name, value in (("first_case", INDEX[first]), ("last_case", INDEX[last or first])):
         sim.memory.write(sym[name], value.to_bytes(4, "little"))
     before = np.frombuffer(sim.memory.read(L1, L1_SIZE), np.uint8).copy()
-    with contextlib.redirect_stderr(err):
+    with contextlib.redirect_stderr(err), warnings_on_stderr():     # as `iss run` prints them
         result = sim.run(max_instructions=20_000_000)
     after = np.frombuffer(sim.memory.read(L1, L1_SIZE), np.uint8).copy()
     warnings = [line for line in err.getvalue().splitlines() if "warning: ima" in line]

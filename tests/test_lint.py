@@ -15,7 +15,7 @@ LINTED = ["iss", "plugins", "tools", "tests", "firmware"]
 # the public API: what `import iss` exports, the plugin API (docs/plugins.md) and the
 # test helpers plugin authors use
 TYPED = ["iss/__init__.py", "iss/host.py", "iss/testing.py", "iss/plugin.py", "iss/errors.py",
-         "iss/platform.py", "iss/schema.py"]
+         "iss/platform.py", "iss/schema.py", "iss/log.py"]
 
 
 def test_ruff_selection_is_configured():

@@ -58,6 +58,7 @@ import sys
 import time
 
 from ..errors import IssError
+from ..log import warnings_on_stderr
 # nothing here imports the native hooks at module level: `iss` builds its command line from
 # add_arguments before it announces numba's first compile (iss/numba_notice.py)
 
@@ -1006,7 +1007,8 @@ def main(args=None) -> int:
 
 def _module_main() -> int:
     try:
-        return main(sys.argv[1:])
+        with warnings_on_stderr():
+            return main(sys.argv[1:])
     except IssError as e:
         print(f"iss: error: {e}", file=sys.stderr)
         return e.exit_code

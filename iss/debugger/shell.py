@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import IssError
+from ..log import warnings_on_stderr
 from ..isa.decoder import disassemble as _disassemble
 from .cfi import FrameState
 from .debuginfo import DebugInfo, Row
@@ -2317,4 +2318,6 @@ def _parse_args(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main(_parse_args()))
+    with warnings_on_stderr():
+        status = main(_parse_args())
+    sys.exit(status)
