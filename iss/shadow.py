@@ -435,7 +435,7 @@ def _layout(pieces, entries, code_lo: int, is_free):
                 positions.append(cursor)
                 cursor += _size(o)
         changed = False
-        for here, o in zip(positions, (o for _, ops, _, _ in units for o in ops)):
+        for here, o in zip(positions, (o for _, ops, _, _ in units for o in ops), strict=True):
             if o.branch is not None and not o.long \
                     and not _fits(_target(o.to, where, has_copy) - here, BRANCH_REACH):
                 o.long = changed = True

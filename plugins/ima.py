@@ -126,7 +126,7 @@ class Crossbar(Hwpe):
     """One crossbar with its register window; `ima` holds what the arrays share."""
     register_names = REGISTER_NAMES
 
-    def __init__(self, ima: "Ima", index: int):
+    def __init__(self, ima: Ima, index: int):
         name = ima.name if ima.n == 1 else f"{ima.name}[{index}]"
         super().__init__(ima.sim, name, ima.window(index), ima.size, ima.params)
         self.ima, self.index = ima, index

@@ -116,7 +116,7 @@ class Block:
     r3: int             # project ADC range [-r3, r3]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def make_block(seed: int = SEED) -> Block:
     """The synthetic block: uniform int8 input, uniform 4-bit weights (the crossbar's
     codes, so every engine holds the same weights), ranges calibrated on the data."""

@@ -148,7 +148,7 @@ def conv_matrices(ops, shapes) -> dict[str, tuple[int, int]]:
             for op in ops if op.kind == "conv"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def packing(network: str = NETWORK):
     """Tile&Pack of MobileNetV2's IMA layers (the same for every resolution):
     (policy, placements, {policy: crossbars}, lower bound)."""
@@ -327,7 +327,7 @@ def forward(model: Model, x, calibrate: bool = False) -> dict:
     return g
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def make_model(res: int = RES, seed: int = SEED, network: str = NETWORK,
                add: str = ADD_KERNEL, psum: str = PSUM, mapping: str = MAPPING) -> Model:
     """Weights (4-bit crossbar codes for the IMA layers, int8 for the depth-wise layers and
@@ -672,7 +672,7 @@ def header_text(model: Model, t: dict, arena: int) -> str:
                    f"{sh}, {pb}}},\n")
     out.append("};\n\n/* kind, first, count, a, b, out, n, lo, hi, d (mobilenetv2.c) */\n"
                "static const mn_op_t mn_ops[MN_NOPS] = {\n")
-    for (kind, first, count, a, b, o, n, lo, hi, d), name in zip(t["ops"], names):
+    for (kind, first, count, a, b, o, n, lo, hi, d), name in zip(t["ops"], names, strict=True):
         out.append(f"    {{{kind}, {first}, {count}, {A(a)}, {A(b)}, {A(o)}, {n}, {lo}, {hi}, {d}}},"
                    f" /* {name} */\n")
     out.append("};\n\nstatic const char *const mn_op_names[MN_NOPS] = {\n    " +
@@ -956,7 +956,7 @@ def fig12(model: Model, result: Result) -> dict:
     clock = result.stats["clock_hz"]
     shapes = model.shapes
     rows = []
-    for op, r in zip(model.ops, result.ops):
+    for op, r in zip(model.ops, result.ops, strict=True):
         if op.kind == "sum":                         # the cores' part of the layer above
             rows[-1]["cycles"] += r.cycles
             rows[-1]["energy_uj"] += r.energy.get("total", 0.0)
@@ -992,7 +992,7 @@ def fig12(model: Model, result: Result) -> dict:
     i0 = next(i for i, r in enumerate(rows) if r["layer"] == "2D_0")
     i1 = next(i for i, r in enumerate(rows) if r["layer"] == "2D_1")
     whole = total(rows, "whole network (inference: + pool, classifier)")
-    rest = [r for o, r in zip(model.ops, result.ops) if o.kind in ("pool", "fc")]
+    rest = [r for o, r in zip(model.ops, result.ops, strict=True) if o.kind in ("pool", "fc")]
     whole["cycles"] += sum(r.cycles for r in rest)
     whole["energy_uj"] += sum(r.energy.get("total", 0.0) for r in rest)
     whole["macs"] += LAST * CLASSES                  # the classifier (the pool: additions)
