@@ -33,9 +33,14 @@ class StderrLines(logging.Handler):
 @contextlib.contextmanager
 def warnings_on_stderr(level: int = logging.WARNING) -> Iterator[StderrLines]:
     """While active, the `iss` loggers' records of `level` and above are printed on stderr
-    as the command-line tools print them."""
-    handler = StderrLines(level)
+    as the command-line tools print them (once: nested uses, e.g. a sweep point run in the
+    `iss sweep` process itself, share the outer handler)."""
     logger = logging.getLogger(LOGGER)
+    outer = next((h for h in logger.handlers if isinstance(h, StderrLines)), None)
+    if outer is not None:
+        yield outer
+        return
+    handler = StderrLines(level)
     logger.addHandler(handler)
     try:
         yield handler

@@ -14,6 +14,8 @@ import time
 import traceback
 from pathlib import Path
 
+from ..log import warnings_on_stderr
+
 OUTPUT_TAIL = 2000          # characters of the firmware's output kept in the record
 
 
@@ -48,7 +50,8 @@ def run_point(task: dict, firmware: bytes | None = None) -> dict:
             platform = Path(tmp) / "platform.toml"
             platform.write_text(task["platform"])
             try:
-                _simulate(task, elf, platform, output, record)
+                with warnings_on_stderr():          # as `iss run` prints them, also on a worker
+                    _simulate(task, elf, platform, output, record)
             except Exception as e:          # messages name the temporary files: drop the dir
                 e.args = tuple(a.replace(f"{tmp}/", "") if isinstance(a, str) else a
                                for a in e.args)
