@@ -88,10 +88,6 @@ def _defaults() -> tuple[Constant, ...]:
 CONSTANTS = _defaults()
 DEFAULTS = {c.name: c for c in CONSTANTS}
 
-# Plugin name -> kind of energy it accounts for; other plugins are recognised by their stats.
-PLUGIN_KINDS = {"ima": "ima", "dw_accel": "dw", "cluster_dma": "dma"}
-
-
 _CONSTANT = Field(float, lo=0)       # an override: a finite number >= 0, never a boolean
 
 
@@ -109,40 +105,31 @@ def check_overrides(table, where: str) -> dict:
     return {key: float(value) for key, value in table.items()}
 
 
-def kind(plugin: str | None, s: dict) -> str | None:
-    """The kind of energy a peripheral accounts for ('ima', 'dw', 'dma' or None), from its
-    plugin name or else its stats."""
-    if plugin in PLUGIN_KINDS:
-        return PLUGIN_KINDS[plugin]
-    if "mvms" in s:
-        return "ima"
-    if "macs" in s:
-        return "dw"
-    if "transfers" in s and "bytes" in s:
-        return "dma"
-    return None
-
-
-
 def constants(platform=None) -> dict[str, float]:
     """The constants of a platform: the defaults with its [energy] overrides."""
     overrides = getattr(platform, "energy", None) or {}
     return {name: overrides.get(name, c.value) for name, c in DEFAULTS.items()}
 
 
+# the events the model charges; a peripheral's come from its plugin's `energy_counts`
 COUNTS = ("active", "gated", "accesses", "dma", "mvms", "ima_bytes", "macs", "dw_bytes", "seconds")
 
 
-def peripheral_counts(kind_: str | None, s: dict) -> dict:
-    """The energy-relevant counts in a peripheral's stats (keys of COUNTS)."""
-    streamed = s.get("stream_in_bytes", 0) + s.get("stream_out_bytes", 0)
-    if kind_ == "dma":
-        return {"dma": s.get("bytes", 0)}
-    if kind_ == "ima":
-        return {"mvms": s.get("mvms", 0), "ima_bytes": streamed}
-    if kind_ == "dw":
-        return {"macs": s.get("macs", 0), "dw_bytes": streamed}
-    return {}
+def plugin_classes(platform=None) -> dict:
+    """Peripheral name -> plugin class of a platform (the default platform when None: the
+    stats of a run on it), for `Peripheral.energy_counts`."""
+    from .plugin import find_plugin
+    from .platform import load_platform
+    specs = getattr(platform, "peripherals", None)
+    if specs is None:
+        specs = load_platform(None).peripherals
+    out = {}
+    for spec in specs:
+        try:
+            out[spec.name] = find_plugin(spec.plugin)
+        except PlatformError:
+            continue                  # an unknown plugin: the platform check reports it
+    return out
 
 
 def components_pj(count: dict, k: dict) -> dict:
@@ -165,7 +152,7 @@ def energy(stats: dict, platform=None) -> dict:
     """Energy of a run from Simulator.stats output: per component and total, in uJ."""
     overrides = getattr(platform, "energy", None) or {}
     k = constants(platform)
-    plugins = {p.name: p.plugin for p in getattr(platform, "peripherals", ())}
+    plugins = plugin_classes(platform)
     cycles = stats["cycles"]
     harts = stats["harts"]
     active = sum(h["active_cycles"] for h in harts)
@@ -177,8 +164,9 @@ def energy(stats: dict, platform=None) -> dict:
              "dma": 0, "mvms": 0, "ima_bytes": 0, "macs": 0, "dw_bytes": 0,
              "seconds": stats["time_seconds"]}
     for name, s in stats.get("peripherals", {}).items():
-        for key, value in peripheral_counts(kind(plugins.get(name), s), s).items():
-            count[key] += value
+        if name in plugins:
+            for key, value in plugins[name].energy_counts(s).items():
+                count[key] += value
     pj = components_pj(count, k)
     components = {name: v * 1e-6 for name, v in pj.items()}
     total = sum(components.values())

@@ -39,6 +39,12 @@ STATUS_ERROR = 1 << 31
 BUSY_WORD = 0xFFFFFFFF
 
 
+def streamed_bytes(stats: dict) -> int:
+    """Bytes an accelerator's streamer moved, from its stats (`stream_in_bytes` +
+    `stream_out_bytes`): what the energy model charges per streamed byte."""
+    return stats.get("stream_in_bytes", 0) + stats.get("stream_out_bytes", 0)
+
+
 class JobError(Exception):
     """A job configuration the engine refuses (register name, value, why)."""
 
@@ -167,7 +173,12 @@ class Hwpe(Peripheral):
         self.sim.schedule(end, lambda: self._done(job, end, generation))
         tracer = getattr(self.sim, "tracer", None)
         if tracer is not None:                   # iss/trace.py: job span and its phases
-            tracer.job(self.name, job, now + 1, start, end, hart.core_id)
+            tracer.job(self.name, job, now + 1, start, end, hart.core_id, self.accounted_by())
+
+    def accounted_by(self) -> Peripheral:
+        """The peripheral whose stats count this engine's jobs (itself; one array of a
+        multi-array accelerator: the accelerator)."""
+        return self
 
     def _done(self, job: Job, end: int, generation: int) -> None:
         if generation != self._generation:       # soft-cleared meanwhile

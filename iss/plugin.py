@@ -31,6 +31,9 @@ class Peripheral:
 
     accelerator = False     # True for HWPEs (listed by the debugger's `info accel`)
     PARAMS: dict[str, Field] | None = None     # the parameters it takes, None: unchecked
+    # the energy model's component this device's counts go to ("ima", "dw", "dma"; see
+    # `energy_counts`), also its name for `iss run --trace-filter`; None: it costs nothing
+    energy_kind: str | None = None
 
     def __init__(self, sim: PeripheralHost, name: str, base: int, size: int, params: dict):
         self.sim = sim
@@ -92,6 +95,13 @@ class Peripheral:
         """Called once when the run ends (flush buffers...)."""
 
     def stats(self) -> dict:
+        return {}
+
+    @classmethod
+    def energy_counts(cls, stats: dict) -> dict[str, float]:
+        """The events of one of this device's `stats()` dicts that the energy model charges
+        (iss/energy.py COUNTS: "dma" bytes, "mvms", "ima_bytes", "macs", "dw_bytes"). A
+        classmethod: the model also prices the stats of a finished run. None by default."""
         return {}
 
 

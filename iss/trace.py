@@ -60,9 +60,8 @@ class Tracer:
         self.tids: dict[str, int] = {}
         self.stacks: dict[str, list] = {}           # track -> open (name, start, args) spans
         self.unmatched_ends = 0
-        plugins = {p.name: p.plugin for p in getattr(sim.platform, "peripherals", ())}
         self.peripherals = {p.name: p for p in sim.peripherals}
-        self.kinds = {p.name: model.kind(plugins.get(p.name), p.stats()) for p in sim.peripherals}
+        self.kinds = {p.name: type(p).energy_kind for p in sim.peripherals}
         self.filters = None if filters is None else set(filters)
         if self.filters is not None:
             known = set(FIXED_FILTERS) | {k for k in self.kinds.values() if k} | set(self.kinds)
@@ -125,7 +124,8 @@ class Tracer:
     def span(self, track: str, name: str, start: int, end: int, args: dict | None = None) -> None:
         """A complete span on `track` from cycle start to end."""
         if self.kinds.get(track) == "dma" and args and "bytes" in args:
-            self._energy(start, end, model.peripheral_counts("dma", {"bytes": args["bytes"]}))
+            self._energy(start, end, type(self.peripherals[track]).energy_counts(
+                {"bytes": args["bytes"]}))
         if not self._allowed(track):
             return
         self._emit({"ph": "X", "pid": PID, "tid": self._tid(track), "name": name,
@@ -158,12 +158,17 @@ class Tracer:
         name, start, args = stack.pop()
         self.span(track, name, start, time, args)
 
-    def job(self, track: str, job, requested: int, start: int, end: int, core: int) -> None:
-        """An accelerator trigger (iss/hwpe.py): the job span and its phases laid out in
-        order from its start (scaled into the span when phases overlap, as in a pipeline)."""
-        kind, plugin = self.kinds.get(track), self.peripherals.get(track)
-        if kind in ("ima", "dw") and plugin is not None:
-            self._wrap(job, kind, plugin, start, end)
+    def job(self, track: str, job, requested: int, start: int, end: int, core: int,
+            plugin=None) -> None:
+        """An accelerator trigger (iss/hwpe.py) on `track`, counted in the stats of `plugin`
+        (the peripheral of that name when None; the accelerator of one of its arrays): the
+        job span and its phases laid out in order from its start (scaled into the span when
+        phases overlap, as in a pipeline), and the job's energy."""
+        plugin = plugin if plugin is not None else self.peripherals.get(track)
+        kind = type(plugin).energy_kind if plugin is not None else None
+        self.kinds.setdefault(track, kind)          # `--trace-filter ima` keeps `ima[3]`
+        if kind is not None:
+            self._wrap(job, plugin, start, end)
         if not self._allowed(track):
             return
         phases = {k: int(v) for k, v in (job.phases or {}).items() if v}
@@ -187,14 +192,15 @@ class Tracer:
             if pj:
                 self.energy.setdefault(component, []).append((start, end, pj))
 
-    def _wrap(self, job, kind: str, plugin, start: int, end: int) -> None:
+    def _wrap(self, job, plugin, start: int, end: int) -> None:
         """The job's energy: the plugin's counts before and after it runs."""
         run = job.run
+        counts = type(plugin).energy_counts
 
         def counted():
-            before = model.peripheral_counts(kind, plugin.stats())
+            before = counts(plugin.stats())
             run()
-            after = model.peripheral_counts(kind, plugin.stats())
+            after = counts(plugin.stats())
             self._energy(start, end, {key: after[key] - before[key] for key in after})
         job.run = counted
 

@@ -207,3 +207,9 @@ class ClusterDma(Peripheral):
     def stats(self):
         return {"transfers": self.transfers, "transfers_2d": self.transfers_2d,
                 "bytes": self.bytes, "busy_cycles": self.busy_cycles}
+
+    energy_kind = "dma"
+
+    @classmethod
+    def energy_counts(cls, stats: dict) -> dict:
+        return {"dma": stats.get("bytes", 0)}

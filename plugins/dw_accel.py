@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from iss.hwpe import Hwpe, Job, JobError
+from iss.hwpe import Hwpe, Job, JobError, streamed_bytes
 from iss.schema import Field
 
 from .dw_kernels import dw3x3_hwc
@@ -179,6 +179,12 @@ class DwAccel(Hwpe):
 
     def stats(self):
         return {**super().stats(), **self.dw_counts}
+
+    energy_kind = "dw"
+
+    @classmethod
+    def energy_counts(cls, stats: dict) -> dict:
+        return {"macs": stats.get("macs", 0), "dw_bytes": streamed_bytes(stats)}
 
 
 def _rows_read(h, ho, stride, pad_top):

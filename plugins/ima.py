@@ -31,7 +31,7 @@ from fractions import Fraction
 import numpy as np
 
 from iss.errors import ElfError
-from iss.hwpe import ACQUIRE, SOFT_CLEAR, Hwpe, Job, JobError
+from iss.hwpe import ACQUIRE, SOFT_CLEAR, Hwpe, Job, JobError, streamed_bytes
 from iss.plugin import Peripheral
 from iss.schema import Field
 
@@ -148,6 +148,9 @@ class Crossbar(Hwpe):
             self.rng = np.random.default_rng([ima.seed, index])
             self.pcm = PcmArray(ima.rows, ima.cols, self.rng, ima.g_max, *ima.scales)
             self.pcm.program(slice(None), slice(None), self.weights, -ima.age)
+
+    def accounted_by(self) -> Ima:
+        return self.ima
 
     # ---- registers ----------------------------------------------------------------------
     def read(self, hart, offset, size):
@@ -441,6 +444,7 @@ class Ima(Peripheral):
     """The IMA subsystem: `arrays` crossbars, array i's registers at base + i*array_stride
     (one window of `size` bytes each), sharing the HWPE streaming port (one active at a time)."""
     accelerator = True
+    energy_kind = "ima"
 
     PARAMS = {
         "arrays": Field(int, 1, 1, MAX_ARRAYS),
@@ -550,6 +554,10 @@ class Ima(Peripheral):
         if self.n > 1:
             out["per_array"] = [a.stats() for a in self.arrays]
         return out
+
+    @classmethod
+    def energy_counts(cls, stats: dict) -> dict:
+        return {"mvms": stats.get("mvms", 0), "ima_bytes": streamed_bytes(stats)}
 
 
 def _db(signal, error):

@@ -37,7 +37,14 @@ def synthetic_stats():
                             "stdout": {"characters": 5}}}
 
 
-def platform_with(energy_table=None, peripherals=()):
+# the synthetic stats' peripherals and their plugins: each plugin says what it costs
+# (Peripheral.energy_counts)
+SPECS = tuple(PeripheralSpec(name, plugin, 0, 0x400) for name, plugin in
+              (("cluster_dma", "cluster_dma"), ("acc0", "ima"), ("acc1", "dw_accel"),
+               ("stdout", "stdout")))
+
+
+def platform_with(energy_table=None, peripherals=SPECS):
     return SimpleNamespace(energy=energy_table or {}, peripherals=peripherals, source="test.toml")
 
 
@@ -83,7 +90,11 @@ def test_hand_computed_energy_of_synthetic_stats():
 
 
 def test_default_constants_without_platform():
-    e = energy(synthetic_stats())
+    """No platform: the default one's peripherals (ima, dw, cluster_dma) and constants."""
+    stats = synthetic_stats()
+    p = stats["peripherals"]
+    p["ima"], p["dw"] = p.pop("acc0"), p.pop("acc1")
+    e = energy(stats)
     k = {name: c.value for name, c in DEFAULTS.items()}
     assert e["components"]["cores_active"] == pytest.approx(1400 * k["core_active_pj"] / 1e6)
     assert e["components"]["ima"] == pytest.approx(
@@ -91,7 +102,7 @@ def test_default_constants_without_platform():
     assert e["constants"]["ima_mvm_pj"]["source"] == DEFAULTS["ima_mvm_pj"].source
 
 
-def test_accelerators_found_by_plugin_name_before_stats_keys():
+def test_peripherals_priced_by_their_plugin_not_their_stats_keys():
     stats = synthetic_stats()
     stats["peripherals"] = {"dma0": {"bytes": 100},                  # no "transfers" key
                             "xbar": {"jobs": 2},                     # IMA that ran nothing
@@ -104,6 +115,25 @@ def test_accelerators_found_by_plugin_name_before_stats_keys():
     assert c["dma"] == pytest.approx(100 * 5 / 1e6)
     assert c["ima"] == 0
     assert c["dw"] == pytest.approx((10 * 0.1 + 4 * 0.25) / 1e6)
+
+
+def test_a_plugin_of_your_own_declares_what_it_costs():
+    """A third-party accelerator (registered in this process) charges the model's
+    components through energy_kind / energy_counts, as the shipped ones do."""
+    from iss.plugin import Peripheral, register_plugin
+
+    class Systolic(Peripheral):
+        energy_kind = "dw"
+
+        @classmethod
+        def energy_counts(cls, stats):
+            return {"macs": stats["products"], "dw_bytes": stats["words"] * 4}
+
+    register_plugin("test_systolic", Systolic)
+    stats = synthetic_stats()
+    stats["peripherals"] = {"sa": {"products": 1000, "words": 10}}
+    plat = platform_with(ROUND, (PeripheralSpec("sa", "test_systolic", 0, 0x400),))
+    assert energy(stats, plat)["components"]["dw"] == pytest.approx((1000 * 0.1 + 40 * 0.25) / 1e6)
 
 
 def test_missing_accelerators_contribute_nothing():

@@ -200,6 +200,22 @@ def test_power_counters_integrate_to_the_stats_energy(firmware_elf, tmp_path, ap
     assert all(p[-1][0] == pytest.approx(end_us) for p in power.values())
 
 
+def test_multi_array_ima_jobs_are_traced_and_priced(tmp_path):
+    """A multi-array IMA (MobileNetV2 at 64x64: 34 crossbars, tracks `ima[0]`..): the
+    arrays' jobs count in the IMA's energy over time as in its stats (the power counter
+    integrates to the stats' IMA energy) and `--trace-filter ima` keeps their tracks."""
+    from iss.paper import mobilenetv2 as mn
+    b = mn.build(mn.RES_TEST, tmp_path / "mn")
+    _, doc, stats = trace_run(b["elf"], tmp_path, "--platform", str(b["platform"]),
+                              "--trace-filter", "ima,power")
+    power = power_counters(doc)
+    uj = stats["energy"]["components"]["ima"]
+    assert uj > 0 and integral_uj(power["ima"]) == pytest.approx(uj, rel=1e-9)
+    names = set(tids(doc).values())
+    assert len({n for n in names if n.startswith("ima[")}) > 10
+    assert all(n.startswith("ima") for n in names)
+
+
 def test_power_counter_values_and_period(firmware_elf, tmp_path):
     """Static power is the model's constant (5% of Vega's 49.4 mW, docs/energy.md) all
     run long; with --trace-power-period P the samples fall on multiples of P cycles; a
