@@ -207,6 +207,10 @@ class Hart:
         if self.dynamic is not None and 0 <= k < len(self.dynamic):
             self.dynamic[k, cause] += cycles
 
+    @property
+    def halted(self) -> bool:
+        return self.state == HALTED
+
     def now(self) -> int:
         """The current cycle; inside a register access, the cycle of the accessing
         instruction (the block it belongs to was charged whole when it started; the bus

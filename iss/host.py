@@ -29,6 +29,12 @@ class HartView(Protocol):
         """Hold the accessing core for `cycles` more cycles (stall cause `peripheral`)."""
         ...
 
+    @property
+    def halted(self) -> bool:
+        """The core is halted (not fetching: before a cluster controller starts it, or
+        after it halts it)."""
+        ...
+
 
 class ElfEntry(Protocol):
     entry: int          # the firmware's entry point (where a started core begins)

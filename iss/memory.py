@@ -44,6 +44,12 @@ class SharedMemory:
         self.shadow = (base, data)
         self.page_flags[base >> PAGE_BITS:(base + len(data) - 1 >> PAGE_BITS) + 1] |= PAGE_CODE
 
+    def holds_code(self, lo: int, hi: int) -> bool:
+        """Whether [lo, hi) touches a page of code (the firmware's, or its translation):
+        a device that writes there would change instructions the cores may have cached."""
+        return bool((self.page_flags[lo >> PAGE_BITS:((hi - 1) >> PAGE_BITS) + 1]
+                     & PAGE_CODE).any())
+
     def read(self, address: int, size: int) -> bytes:
         return self.view(address, size).tobytes()
 

@@ -40,6 +40,10 @@ class FakeHart:
     def stall(self, cycles: int) -> None:
         self.stalled += cycles
 
+    @property
+    def halted(self) -> bool:
+        return self.state == "halted"
+
 
 class FakeSim:
     def __init__(self, cores: int = 8, entry: int = 0x1C000080, platform: Platform | None = None):

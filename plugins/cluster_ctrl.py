@@ -14,7 +14,6 @@
 """
 from __future__ import annotations
 
-from iss.hart import HALTED
 from iss.plugin import Peripheral
 
 EOC, FETCH_EN, BOOTADDR0, RETURN = 0x000, 0x008, 0x040, 0x100
@@ -57,10 +56,10 @@ class ClusterCtrl(Peripheral):
                 self.sim.schedule(now, lambda h=h, on=on, boot=boot: self._set(h, on, boot, now))
 
     def _set(self, h, on, boot, now):
-        if on and h.state == HALTED:
+        if on and h.halted:
             self.sim.start(h, boot, now)
             self.starts += 1
-        elif not on and h.state != HALTED:
+        elif not on and not h.halted:
             self.sim.halt(h)
             self.halts += 1
 

@@ -38,7 +38,6 @@ or when no TID is free; here that is reported, as it is almost always a missing 
 from __future__ import annotations
 
 from iss.errors import PeripheralError
-from iss.hooks import PAGE_BITS, PAGE_CODE
 from iss.plugin import Peripheral
 from iss.schema import ADDRESS_SPACE, Field
 
@@ -174,8 +173,7 @@ class ClusterDma(Peripheral):
         if m is None or ext_end > m.end or m == self.l1:
             raise bad(f"external address range 0x{t.ext:08x}-0x{ext_end:08x} is not inside "
                       f"one memory outside {self.l1.name} (L2)")
-        pages = self.sim.memory.page_flags[t.ext >> PAGE_BITS:((ext_end - 1) >> PAGE_BITS) + 1]
-        if not t.ext2loc and (pages & PAGE_CODE).any():
+        if not t.ext2loc and self.sim.memory.holds_code(t.ext, ext_end):
             raise bad(f"copy onto code pages (0x{t.ext:08x}-0x{ext_end:08x}) is not supported")
 
     def _lines(self, t):
