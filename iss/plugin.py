@@ -15,9 +15,12 @@ PlatformError naming `peripheral.<name>.<key>` before anything runs. A plugin th
 """
 from __future__ import annotations
 
+import importlib
+import tomllib
 from dataclasses import replace
 from functools import lru_cache
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 from .errors import PlatformError
@@ -144,7 +147,7 @@ def find_plugin(name: str) -> type[Peripheral]:
         return registered[name].load()
     builtin = _builtin_plugins()
     if name in builtin:
-        return builtin[name]
+        return _load(builtin[name])
     known = sorted(set(registered) | set(builtin) | set(_LOCAL_PLUGINS))
     raise PlatformError(f"unknown peripheral plugin '{name}' (known: {', '.join(known)})")
 
@@ -156,18 +159,16 @@ def _registered_plugins() -> dict:
     return {ep.name: ep for ep in entry_points(group="iss.plugins")}
 
 
-def _builtin_plugins() -> dict[str, type[Peripheral]]:
-    """Fallback when the package metadata is not installed (running from a checkout)."""
-    from iss_plugins.cluster_ctrl import ClusterCtrl
-    from iss_plugins.cluster_dma import ClusterDma
-    from iss_plugins.cluster_timer import ClusterTimer
-    from iss_plugins.dw_accel import DwAccel
-    from iss_plugins.event_unit import EventUnit
-    from iss_plugins.ima import Ima
-    from iss_plugins.soc_ctrl import SocControl
-    from iss_plugins.stdout import StdoutPeripheral
-    from iss_plugins.trace_marker import TraceMarker
-    return {"stdout": StdoutPeripheral, "soc_ctrl": SocControl, "cluster_dma": ClusterDma,
-            "cluster_timer": ClusterTimer, "cluster_ctrl": ClusterCtrl, "event_unit": EventUnit,
-            "trace_marker": TraceMarker,
-            "dw_accel": DwAccel, "ima": Ima}
+def _builtin_plugins() -> dict[str, str]:
+    """Fallback when the package metadata is not installed (running from a checkout): the
+    `iss.plugins` entry points of the checkout's pyproject.toml, name -> "module:Class"."""
+    path = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        return dict(tomllib.loads(path.read_text())["project"]["entry-points"]["iss.plugins"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _load(target: str) -> type[Peripheral]:
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)

@@ -120,3 +120,23 @@ def test_firmware_uses_the_unit_in_a_real_simulation(tmp_path):
     # stores themselves take far less, so the RESULT load waits most of that time
     assert 11 * 30 // 2 < int(m.group(2)) <= 11 * 30
     assert result.stats["peripherals"]["crc"]["words"] == 11
+
+
+def test_plugins_found_from_the_checkout_without_package_metadata(monkeypatch):
+    """Without installed entry points (a checkout on sys.path), the plugins are those the
+    checkout's pyproject.toml declares: the core names none of them itself."""
+    import tomllib
+    from pathlib import Path
+
+    import pytest
+
+    from iss import plugin
+    from iss.errors import PlatformError
+    monkeypatch.setattr(plugin, "_registered_plugins", lambda: {})
+    declared = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml")
+                             .read_text())["project"]["entry-points"]["iss.plugins"]
+    for name, target in declared.items():
+        cls = plugin.find_plugin(name)
+        assert f"{cls.__module__}:{cls.__name__}" == target
+    with pytest.raises(PlatformError, match="unknown peripheral plugin 'nope'.*ima"):
+        plugin.find_plugin("nope")
