@@ -5,7 +5,7 @@ sources, derivations and what the model leaves out are in docs/energy.md. No con
 fitted to the results of the paper the simulator reproduces (Garofalo et al., arXiv
 2201.01089): those stay an independent check.
 
-Target operating point: GF 22FDX, 0.8 V, 500 MHz (the paper's cluster, hardware.md §1).
+Target operating point: GF 22FDX, 0.8 V, 500 MHz (the paper's cluster, arXiv 2201.01089).
 A platform TOML may override any constant in an `[energy]` table (`check_overrides`).
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ VEGA_GOPS, VEGA_POWER_MW, VEGA_CORES = 32.2, 49.4, 9
 # Its peak counts a 4 x 8-bit SIMD dot product (4 MAC = 8 ops) per core and cycle, so it
 # runs 32.2e9 / (9 * 8) = 447 MHz: the 8-bit matmul at the top of its voltage range.
 VEGA_OPS_PER_CORE_CYCLE = 8
-# PULP-NN's 4x2 int8 matmul inner loop (timing.md §6): 6 loads per 14 instructions, the
-# data-access rate of that peak benchmark.
+# PULP-NN's 4x2 int8 matmul inner loop (pulp-nn kernels/pulp_nn_matmul_4x2_int8.c): 6 loads
+# per 14 instructions, the data-access rate of that peak benchmark.
 MATMUL_ACCESSES_PER_CYCLE = 6 / 14
 # Horowitz, "Computing's energy problem", ISSCC 2014, 45 nm at 0.9 V (pJ): 64-bit reads of
 # an 8 kB / 32 kB / 1 MB SRAM, an 8-bit multiply, a 32-bit add.
@@ -33,7 +33,7 @@ MUL8, ADD32 = 0.2, 0.1
 TECH_SCALE = (22 / 45) * (0.8 / 0.9) ** 2
 # HERMES core (Khaddam-Aljameh et al., IEEE JSSC 2022): 256x256 PCM, 10.5 TOPS/W (14 nm, 0.8 V).
 HERMES_OPS_PER_MVM, HERMES_TOPS_PER_W = 2 * 256 * 256, 10.5
-# The paper's TCDM: 512 kB in 32 banks of 16 kB, 32-bit words (hardware.md §1).
+# The paper's TCDM: 512 kB in 32 banks of 16 kB, 32-bit words (paper Sec. III-B).
 TCDM_BANK_KB = 512 / 32
 
 

@@ -81,7 +81,7 @@ class Hart:
         self.hartid = hartid
         self.uc = Uc(UC.UC_ARCH_RISCV, UC.UC_MODE_RISCV32)
         # Virtual TLB + our fill hook: the only way found to keep Unicorn 2.1.4's
-        # stores on the fast path (see hooks.tlb_fill_hook and ARCHITECTURE.md notes).
+        # stores on the fast path (see hooks.tlb_fill_hook and docs/unicorn-notes.md).
         self.uc.ctl_set_tlb_mode(UC.UC_TLB_VIRTUAL)
         mem = sim.memory
         for spec in sim.platform.memories:

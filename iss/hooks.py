@@ -141,8 +141,8 @@ F_ENDS_JUMP = 4
 F_AMBIG = 8             # a mid-entry branch or jump ends here too (other F_ENDS_* bits)
 # of the halfword itself:
 F_MID = 16              # not an instruction start of the linear decode
-TAKEN_BRANCH_PENALTY = 2    # timing.md §1: taken branch 3 cycles = 1 + 2 (resolved in EX)
-TCDM_BANKS = 32             # hardware.md §1: 512 kB L1 in 32 word-interleaved banks
+TAKEN_BRANCH_PENALTY = 2    # CV32E40P manual: taken branch 3 cycles = 1 + 2 (resolved in EX)
+TCDM_BANKS = 32             # paper Sec. III-B: 512 kB L1 in 32 word-interleaved banks
 BANK_WINDOW = 1 << 15       # cycles remembered per bank; > the scheduler's quantum
 
 
@@ -257,7 +257,7 @@ def _last_instruction_kind(ctx, ends):
 
 @njit(cache=True, inline="always")
 def transfer_penalty(ctx, start):
-    """Dynamic cost of arriving at `start` from the previous block's end (timing.md §1):
+    """Dynamic cost of arriving at `start` from the previous block's end (CV32E40P manual):
     a taken branch costs 2 more than a not-taken one; a jump or taken branch to a 32-bit
     instruction at a non-word-aligned address costs 1 more."""
     ends = _flags_at(ctx, ctx[CTX_LAST_BLOCK_END])
@@ -350,7 +350,7 @@ def block_hook(uc, address, size, user_data):
 def loop_back_edge_timing(ctx, exit_address, start):
     """A hardware-loop back-edge from exit_address to start: the load-use stall of the
     body's last instruction depends on the loop's first instruction, not on the one after
-    the loop that the static table looked at (timing.md §1 Hazards)."""
+    the loop that the static table looked at (CV32E40P manual, "Hazards")."""
     base = ctx[CTX_CODE_BASE]
     if ctx[CTX_LOAD_END] == 0 or not (base <= exit_address < ctx[CTX_CODE_END]
                                        and base <= start < ctx[CTX_CODE_END]):
@@ -369,10 +369,10 @@ def loop_back_edge_timing(ctx, exit_address, start):
 @njit(cache=True)
 def memory_access_timing(ctx, address, size):
     """Accurate timing of one load/store (docs/cluster.md): a misaligned word, or a
-    halfword crossing a word, takes a second transaction (timing.md §1: 2 cycles); an
+    halfword crossing a word, takes a second transaction (CV32E40P manual: 2 cycles); an
     L1 access whose bank is taken in that cycle retries in the next one (+1 per lost
-    round, timing.md §5). The accesses of a block are placed on consecutive cycles from
-    the block's start."""
+    round-robin round, cluster_interconnect README). The accesses of a block are placed on
+    consecutive cycles from the block's start."""
     stall = 0
     if (address & 3) + size > 4:
         stall += 1

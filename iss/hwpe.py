@@ -1,7 +1,7 @@
 """What the cluster's HWPE accelerators (IMA, depth-wise) have in common.
 
 Controller registers at 0x00-0x14, as GVSoC's ima_v1 and PULP's HWPE convention
-(hardware.md §2, §3):
+(paper Sec. IV):
   0x00 TRIGGER      write: start the configured job(s)            (needs ACQUIRE first)
   0x04 ACQUIRE      read: 0 = acquired by the reader, -1 (0xFFFFFFFF) = busy or locked
   0x08 FINISHED     finished jobs since the last read (cleared on read)
@@ -12,7 +12,7 @@ Everything from 0x18 on belongs to the accelerator (`reg_read` / `reg_write`).
 
 Life cycle: ACQUIRE locks the engine for the reading core; TRIGGER validates the job
 registers (`plan`), and the engine then runs in simulated time: it waits for the shared
-TCDM streaming port (hardware.md §1: IMA and DW share the ports, so only one streams at a
+TCDM streaming port (paper Sec. IV: IMA and DW share the ports, so only one streams at a
 time; both may be configured in parallel) and takes the job's cycles. At the job's end it
 reads its inputs, computes and writes its outputs in one go (`Job.run`), releases itself
 and raises its end-of-job event: firmware must leave the inputs alone while the job runs,
@@ -83,7 +83,8 @@ class StreamPort:
 
 class Hwpe(Peripheral):
     """Base of an HWPE plugin: subclasses implement `plan(hart)` -> Job and the registers
-    from 0x18 on; `end_event` (and `acquire_event`) are event-unit lines (hardware.md §1)."""
+    from 0x18 on; `end_event` (and `acquire_event`) are event-unit lines (pulp-runtime
+    archi/chips/pulp/properties.h)."""
 
     accelerator = True
     end_event = 12

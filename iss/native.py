@@ -2,7 +2,7 @@
 
 Numba refuses to cache functions that call ctypes function objects, so hooks
 call Unicorn's C API through plain integer addresses stored in a context array
-and cast to LLVM function pointers here (see ARCHITECTURE.md, "Start-up").
+and cast to LLVM function pointers here (our measurement: the pointers' cfuncs cache).
 """
 import ctypes
 

@@ -1,4 +1,4 @@
-"""Performance counters a hart's firmware reads through CSRs (xpulpv2.md §5.2).
+"""Performance counters a hart's firmware reads through CSRs (RI5CY riscv_cs_registers.sv).
 
 Events are numbered as RI5CY's PCER bits (pulp-runtime archi/riscv/pcer_v2.h):
 0 CYCLES, 1 INSTR, 2 LD_STALL, 3 JMP_STALL, 4 IMISS, 5 LD, 6 ST, 7 JUMP, 8 BRANCH,
@@ -14,7 +14,7 @@ Two CSR interfaces, by ISA flavour (each core has only its own):
   (bitmask of events the counter adds up), mhpmcounter3..31 at 0xB03..0xB1F (+h at 0xB83).
 mcycle/minstret are read natively by the hooks.
 
-Choices: IMISS is 0 (instruction cache hits assumed, hardware.md §1); LD_EXT/ST_EXT and
+Choices: IMISS is 0 (instruction cache hits assumed: our choice); LD_EXT/ST_EXT and
 their cycles are 0 (the fast timing mode does not tell L1 from L2 accesses); CYCLES
 counts the cycles the hart spent asleep too, and ELW counts the sleep (as GVSoC does).
 """

@@ -37,7 +37,7 @@ TIMING_MODES = ("fast", "accurate")
 # mode; the accurate mode's bank-conflict table covers BANK_WINDOW cycles, so it needs a
 # shorter one.
 QUANTUM_CYCLES = {"fast": 100_000, "accurate": 10_000}
-# An event wait (timing.md §2): 4 cycles when the event is there (CV32E40P table), and
+# An event wait (CV32E40P manual): 4 cycles when the event is there (CV32E40P table), and
 # L + 2 when the core sleeps L cycles (GVSoC ri5ky, calibrated on the RTL)
 ELW_CYCLES = 4
 WAKE_CYCLES = 2

@@ -1,4 +1,4 @@
-"""Static part of the core timing model (docs/cluster.md, timing.md §1, §2, §7).
+"""Static part of the core timing model (docs/cluster.md; CV32E40P manual).
 
 At load time every instruction of the executable segments gets its static cycle cost
 and its performance-counter events, from the original (unpatched) words. The block
@@ -7,7 +7,7 @@ per-instruction execution counts come from a difference array the block hook upd
 (+1 at the block start, -1 at its end), so the counters of any event are a dot product
 computed only when somebody asks (perf CSR read, end of run).
 
-Static rules, RI5CY / CV32E40P (timing.md §1 table, "Hazards", §7 defaults):
+Static rules, RI5CY / CV32E40P (CV32E40P manual pipeline.rst: cycle table, "Hazards"):
 - 1 cycle per instruction;
 - load-use: +1 when the next instruction in program order reads the loaded register
   (the one exception, a hardware-loop body whose last instruction loads what its first
@@ -27,7 +27,7 @@ from .hooks import (F_AMBIG, F_BRANCH, F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32, F_JUM
 from .isa.decoder import decode
 from .isa.spec import KIND_ALU, KIND_BRANCH_IMM, KIND_ELW, KIND_LOAD, KIND_STORE
 
-# performance events of one instruction (RI5CY PCER numbering, xpulpv2.md §5.2)
+# performance events of one instruction (RI5CY PCER numbering, pulp-runtime pcer_v2.h)
 EV_LD_STALL, EV_JMP_STALL, EV_LD, EV_ST, EV_JUMP, EV_BRANCH, EV_RVC = 2, 3, 5, 6, 7, 8, 10
 # stall causes that are static (the stats' "stalls" keys)
 STATIC_STALLS = ("load_use", "jump", "mulh", "csr", "elw")

@@ -3,7 +3,7 @@
 Custom instruction words are replaced by NOPs in guest memory (the original words
 stay in `CustomCode.originals` for disassembly and the debugger) and executed by
 one numba cfunc code hook that looks the address up in a per-halfword table
-(ARCHITECTURE.md: ~9 ns per custom instruction instead of ~60 ns for a trap).
+(our measurement: ~9 ns per custom instruction instead of ~60 ns for a trap).
 The same hook takes hardware-loop back-edges: when execution reaches a loop's exit
 address (the first address after its body) with iterations left, it writes PC.
 """
@@ -47,7 +47,8 @@ REG_PC = 190           # UC_RISCV_REG_PC
 CSR_MHARTID, CSR_UHARTID = 0xF14, 0x014
 CSR_MCYCLE, CSR_MINSTRET, CSR_MCYCLEH, CSR_MINSTRETH = 0xB00, 0xB02, 0xB80, 0xB82
 CSR_CYCLE, CSR_INSTRET, CSR_CYCLEH, CSR_INSTRETH = 0xC00, 0xC02, 0xC80, 0xC82
-# hardware-loop CSRs (xpulpv2.md §5.1): RI5CY read/write, CV32E40P v2 read-only
+# hardware-loop CSRs (RI5CY riscv_defines.sv; CV32E40P control_status_registers.rst):
+# RI5CY read/write, CV32E40P v2 read-only
 HWLOOP_CSR_BASE = {"xpulpv2": 0x7C0, "corev": 0xCC0}
 HWLOOP_CSR_WRITABLE = {"xpulpv2": True, "corev": False}
 
@@ -284,7 +285,8 @@ def _csr(ctx, pc, site, sites):
 @njit(cache=True)
 def _divide(ctx, pc, funct3, rd, a, b):
     """RV32M div/divu/rem/remu (funct3 4..7) and the divider's data-dependent latency
-    (timing.md §1: 3 + clz(divisor); 35 for 0; signed negative divisor 2 + clz(~divisor))."""
+    (CV32E40P cv32e40p_alu_div.sv, GVSoC ri5ky: 3 + clz(divisor); 35 for 0; signed negative
+    divisor 2 + clz(~divisor))."""
     signed = funct3 == 4 or funct3 == 6
     ua, ub = a & 0xFFFFFFFF, b & 0xFFFFFFFF
     sa = ua - (1 << 32) if ua >> 31 else ua

@@ -19,9 +19,9 @@ Transfers: 1-D, or 2-D on the external side (lines of `length` bytes, `stride` a
 the last line may be shorter; the L1 side is contiguous), as MCHAN does. The data moves
 through sim.memory when the transfer completes.
 
-Timing (timing.md §5): a command starts `latency` (10) cycles after its last word was
-pushed ("10 cycles for linear transfer" programming latency) but not before the previous
-transfer ended (queued transfers serialize: one 64-bit AXI port), then moves
+Timing (MCHAN user manual, pulp-platform/mchan): a command starts `latency` (10) cycles
+after its last word was pushed ("10 cycles for linear transfer" programming latency) but
+not before the previous transfer ended (queued transfers serialize: one 64-bit AXI port), then moves
 `bandwidth` (8) bytes per cycle, each line of a 2-D transfer in whole cycles. When the
 last byte of a TID has moved, the event (ELE: line 8, ARCHI_CL_EVT_DMA0) or interrupt
 line (ILE: line 9, ARCHI_CL_EVT_DMA1) goes to every core (BLE) or to the pushing core,
@@ -46,12 +46,12 @@ REG_MASK = 0x3FF                  # both windows are 0x400 long and 0x400-aligne
 NB_TIDS = 16
 LEN_MASK = 0x1FFFF
 TYPE_EXT2LOC, INC, TWO_D_EXT, ELE, ILE, BLE, TWO_D_TCDM = (1 << b for b in range(17, 24))
-EVT_DMA, IRQ_DMA = 8, 9           # ARCHI_CL_EVT_DMA0 / DMA1 (hardware.md §1)
+EVT_DMA, IRQ_DMA = 8, 9           # ARCHI_CL_EVT_DMA0 / DMA1 (pulp-runtime properties.h)
 
-DEFAULT_LATENCY = 10              # timing.md §5: MCHAN programming latency
-DEFAULT_BANDWIDTH = 8             # timing.md §5: ~8 B/cycle sustained L2<->L1
+DEFAULT_LATENCY = 10              # MCHAN user manual: programming latency
+DEFAULT_BANDWIDTH = 8             # MCHAN user manual: ~8 B/cycle L2<->L1
 DEFAULT_QUEUE_DEPTH = 16          # pulp-runtime mchan_v7.h: "typically 16 commands"
-DEFAULT_ALIAS = 0x10204400        # hardware.md §1: MCHAN core-private demux alias
+DEFAULT_ALIAS = 0x10204400        # pulp-runtime memory_map.h: MCHAN demux alias
 
 
 class _Transfer:

@@ -19,7 +19,7 @@ hart whose clock is a little behind another's (harts run in quanta) still sees i
 cycles advance (and reads the anchor's value if it is behind the last change).
 When a counting counter reaches its compare value (a counter that already equals it
 matches one wrap later), with IRQEN the event goes to every core on line 10 (LO / 64-bit)
-or 11 (HI) (ARCHI_CL_EVT_TIMER0_LO/HI, hardware.md §1), at that cycle (sim.schedule);
+or 11 (HI) (ARCHI_CL_EVT_TIMER0_LO/HI, pulp-runtime properties.h), at that cycle (sim.schedule);
 MODE clears the counter and ONE_S disables it at that moment, as GVSoC's timer_v2 does.
 IEM (count input events) is not modelled.
 """

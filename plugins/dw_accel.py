@@ -1,4 +1,4 @@
-"""Depth-wise 3x3 convolution accelerator (paper Sec. IV-C, hardware.md §3), an HWPE on
+"""Depth-wise 3x3 convolution accelerator (paper Sec. IV-C, Fig. 4-5), an HWPE on
 iss.hwpe.Hwpe. Register map, arithmetic and timing: docs/dw.md.
 
 Registers (32-bit, offsets from the base, 0x10201000 on the default platform). 0x00-0x14 are
@@ -36,8 +36,8 @@ REGISTER_NAMES = {IN_ADDR: "IN_ADDR", WEIGHT_ADDR: "WEIGHT_ADDR", BIAS_ADDR: "BI
                   OUT_ADDR: "OUT_ADDR", HEIGHT: "HEIGHT", WIDTH: "WIDTH", CHANNELS: "CHANNELS",
                   STRIDE: "STRIDE", PADDING: "PADDING", SHIFT: "SHIFT", RELU: "RELU"}
 
-# Timing constants (paper Sec. IV-C, Fig. 5 schedule; hardware.md §3). The streamer moves one
-# 16-byte beat per cycle (128-bit HWPE port, paper Sec. IV / hardware.md §1).
+# Timing constants (paper Sec. IV-C, Fig. 5 schedule). The streamer moves one
+# 16-byte beat per cycle (128-bit HWPE port, paper Sec. IV).
 BLOCK = 16                    # channels per block: the weight buffer holds 3x3x16 (Sec. IV-C)
 WEIGHT_PRELOAD = 9            # 9 weight pixels of 16 channels, one beat each (Sec. IV-C)
 BIAS_PRELOAD = 4              # our extension: 16 x int32 = 64 B = 4 beats at 16 B/cycle
@@ -76,7 +76,7 @@ def job_cycles(ho: int, wo: int, c: int, stride: int, bias: bool) -> int:
 class DwAccel(Hwpe):
     register_names = REGISTER_NAMES
     PARAMS = {
-        "event": Field(int, 12, 0, 31),     # hardware.md §1: accelerators 12-15
+        "event": Field(int, 12, 0, 31),     # pulp-runtime properties.h: accelerators 12-15
         "l1": Field(str, "l1"),             # the memory of the accelerator's TCDM port
         # "schedule": the Fig. 5 schedule (beats, docs/dw.md); "constant": the paper's
         # end-to-end model, every layer at mac_per_cycle

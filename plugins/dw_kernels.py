@@ -1,6 +1,6 @@
 """The depth-wise accelerator's datapath as one numba kernel (no Python per element).
 
-Arithmetic of the DW engine (paper Sec. IV-C, hardware.md §3; rounding and bias are our
+Arithmetic of the DW engine (paper Sec. IV-C; rounding and bias are our
 choices, docs/dw.md): int8 inputs and weights, int32 accumulation that wraps modulo 2^32 as
 a 32-bit adder does, then ReLU, arithmetic right shift (floor, no rounding: a plain shifter)
 and clip to int8.

@@ -49,11 +49,11 @@ free from the unlock's time, a dispatched value can be popped from the push's ti
 opposite case, a core that is behind in time finding the mutex already taken by a core ahead,
 makes it wait for the unlock: late, never early.)
 
-Event lines (hardware.md §1): 0-7 software, DMA 8-9, timer 10-11, accelerators 12-15,
-barrier 16, mutex 17, dispatch 18. Other peripherals raise lines with
-`sim.raise_event(line, core_mask, time)`, which lands in `trigger`.
+Event lines (pulp-runtime archi/chips/pulp/properties.h): 0-7 software, DMA 8-9,
+timer 10-11, accelerators 12-15, barrier 16, mutex 17, dispatch 18. Other peripherals raise
+lines with `sim.raise_event(line, core_mask, time)`, which lands in `trigger`.
 
-Timing (timing.md §5): the event unit has "single-cycle event trigger and sleep" and
+Timing (event_unit_flex manual): the event unit has "single-cycle event trigger and sleep" and
 single-cycle per-core ports (S13), so an access costs the core its ordinary load/store cycle
 and an access at cycle t takes effect, and sees the event unit's state, at t +
 `trigger_latency` (default 1: the end of that single-cycle access); a trigger thus reaches
@@ -77,7 +77,7 @@ from __future__ import annotations
 from iss.plugin import Peripheral
 from iss.schema import ADDRESS_SPACE, Field
 
-# event lines (hardware.md §1)
+# event lines (pulp-runtime archi/chips/pulp/properties.h)
 EVENT_DMA = (8, 9)
 EVENT_TIMER = (10, 11)
 EVENT_ACCEL = (12, 13, 14, 15)

@@ -1,4 +1,4 @@
-"""Analog in-memory-computing accelerator (IMA, paper Sec. III-A, hardware.md §2), register-
+"""Analog in-memory-computing accelerator (IMA, paper Sec. III-A), register-
 compatible with the public GVSoC `ima_v1` model, on iss.hwpe.Hwpe. Full description:
 docs/ima.md (register map, multi-array windows, weights in the firmware image, arithmetic,
 timing formula, PCM noise model).
@@ -19,8 +19,9 @@ registers of iss/hwpe.py: TRIGGER, ACQUIRE, FINISHED_JOBS, STATUS, RUNNING_TASK,
   0xb0-0xb8 PERF_STREAM_IN, PERF_COMPUTE, PERF_STREAM_OUT: cycles, cumulative (write clears)
   0xc0-0xd0 ACC_TILES, ACC_TABLE, ACC_SHIFT, ACC_LOW, ACC_HIGH: partial-sum accumulation of
             row tiles (our extension, platform option `accumulate`; TRIGGER consumes ACC_TILES)
-All job registers are latched at TRIGGER (hardware.md §2 allows it and it accepts every
-program GVSoC accepts). Multi-array: array i answers at base + i * array_stride.
+All job registers are latched at TRIGGER (GVSoC ima_v1 latches them at register writes;
+latching at TRIGGER accepts every program GVSoC accepts). Multi-array: array i answers at
+base + i * array_stride.
 """
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ BUS_BITS = 128             # paper Sec. V: 128-bit HWPE data interface (16 B/cyc
 IDLE_CYCLES = 2            # GVSoC ima_v1_impl.cpp job_handler: "Two cycles per idle" per job
 FIFO_CYCLES = 2            # GVSoC ima_v1_impl.cpp: 2 cycles after each stream phase (FIFOs)
 ARRAY_STRIDE = 0x4000      # our choice: array 1 at 0x10206000 clears the demux alias window
-END_EVENT, ACQUIRE_EVENT = 14, 15     # hardware.md §1 (GVSoC irq_0 / irq_1)
+END_EVENT, ACQUIRE_EVENT = 14, 15     # GVSoC ima_v1 (irq_0 / irq_1)
 MAX_ARRAYS = 256           # sanity bounds on the crossbars built at start-up (MobileNetV2: 34)
 MAX_CELLS = 1 << 24        # in all arrays: 256 arrays of 256x256
 MAX_NS = 1e9               # a latency of one second per operation is far beyond any PCM

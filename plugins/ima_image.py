@@ -1,5 +1,5 @@
 """Crossbar contents carried by the firmware (PCM is non-volatile: weights are programmed
-before the run, hardware.md §2), programmed by the loader at time 0 (docs/ima.md,
+before the run, paper Sec. III-A), programmed by the loader at time 0 (docs/ima.md,
 "Weights in the firmware image").
 
 ELF section `.ima_weights`: a sequence of records of little-endian 32-bit words,

@@ -1,6 +1,6 @@
 """Optional PCM non-idealities of a crossbar (off by default): programming noise, drift and
 read noise, with the formulas of IBM aihwkit's PCMLikeNoiseModel (Nandakumar et al., ICECS
-2019), as summarised in hardware.md §5 (docs/ima.md, "PCM noise model").
+2019) (docs/ima.md, "PCM noise model").
 
 A weight w in [-7, 7] is a pair of devices (G+, G-): G+ = max(w, 0)/7 * g_max,
 G- = max(-w, 0)/7 * g_max (aihwkit SinglePairConductanceConverter); the cell's value in
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-G_MAX_US = 25.0                          # aihwkit default g_max (hardware.md §5)
+G_MAX_US = 25.0                          # aihwkit default g_max (aihwkit PCMLikeNoiseModel)
 PROG_COEFF = (0.26348, 1.9650, -1.1731)  # uS at g_max = 25 uS (aihwkit prog_coeff)
 PROG_COEFF_G_MAX = 25.0                  # the g_max the coefficients were fitted at
 T0 = 20.0                                # s, drift reference (aihwkit t_0)

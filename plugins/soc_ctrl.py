@@ -1,4 +1,4 @@
-"""APB SoC control: end of computation (xpulpv2.md §8.4).
+"""APB SoC control: end of computation (pulp-runtime archi/chips/pulp/apb_soc.h).
 
 pulp-runtime's exit(status) writes status | 1<<31 to CORESTATUS (SoC ctrl + 0xA0);
 GVSoC ends the run with status & 0x7fffffff. A read-only copy sits at +0xC0.

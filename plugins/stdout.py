@@ -1,4 +1,4 @@
-"""Simulation stdout (pulp-runtime stdout_v3, xpulpv2.md §8.3).
+"""Simulation stdout (pulp-runtime archi/stdout/stdout_v3.h).
 
 putchar is a 32-bit store of the character at base + (core_id << 3) + (cluster_id << 7);
 each core has its own line buffer, flushed at '\\n' (as GVSoC does) so lines of

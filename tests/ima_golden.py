@@ -1,5 +1,5 @@
 """An independent numpy model of the IMA's ideal arithmetic and job sweep, written from
-docs/ima.md and hardware.md §2 (not from plugins/ima*.py), for the bit-exact tests.
+docs/ima.md and the GVSoC ima_v1 model (not from plugins/ima*.py), for the bit-exact tests.
 
 ADC rule, evaluated with exact rationals (fractions.Fraction):
   v = clip(acc / (127*7), -ADC_LOW, ADC_HIGH); y = v * 127 / (ADC_LOW + ADC_HIGH);
@@ -49,7 +49,7 @@ def conv_hwc(x, w, stride: int, adc_low: int, adc_high: int) -> np.ndarray:
 
 def pointers(first: int, njobs: int, alpha_len: int, alpha_stride: int, beta_len: int,
              beta_stride: int) -> list[int]:
-    """Per-job pointer under the ALPHA/BETA rule (hardware.md §2, GVSoC job_update)."""
+    """Per-job pointer under the ALPHA/BETA rule (GVSoC ima_v1 job_update)."""
     out, p, a, b = [], first, 0, 0
     for _ in range(njobs):
         out.append(p)

@@ -70,7 +70,7 @@ FLAVOUR_CASES = {
     "p": (".word 0x04c5e533", "corev",
           ("; hint: 'p.max a0, a1, a2' is a xpulpv2 instruction: the ISA flavour is the likely "
            "cause (this run: --isa corev; try --isa xpulpv2)")),
-    # RI5CY's lpcount0 (0x7c2: riscv_defines.sv HWLoop0_COUNTER of pulpissimo-v3, reference/xpulpv2.md)
+    # RI5CY's lpcount0 (0x7c2: riscv_defines.sv HWLoop0_COUNTER of pulpissimo-v3)
     # (CV32E40P's loop CSRs are at 0xcc0..0xcc6, its 0x7c2 is no CSR)
     "csr": ("csrr a0, 0x7c2", "corev",
             ("; hint: CSR 0x7c2 is a xpulpv2 CSR (hardware loop or performance counter): the "

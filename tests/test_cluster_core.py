@@ -45,7 +45,7 @@ def test_single_core_cycles_are_instructions_plus_stalls(firmware_elf):
     assert hart["active_cycles"] == hart["cycles"] - hart["sleep_cycles"]
     assert result.stats["cycles"] == hart["cycles"]
     assert result.stats["time_seconds"] == pytest.approx(hart["cycles"] / 500e6)
-    # every taken branch costs 2 more than a not-taken one (timing.md §1)
+    # every taken branch costs 2 more than a not-taken one (CV32E40P manual)
     assert hart["stalls"]["branch"] >= 2 * hart["events"]["btaken"]
 
 

@@ -582,7 +582,7 @@ def test_programming_noise_and_drift_exponents_follow_the_formulas(tmp_path):
         g_t = 25.0 * x
         cells = w == level
         err = pcm.g_prog[0][cells] * 25 / 7 - g_t          # weight units -> uS
-        sigma = 0.26348 + 1.9650 * x - 1.1731 * x * x         # hardware.md §5, uS
+        sigma = 0.26348 + 1.9650 * x - 1.1731 * x * x         # aihwkit PCMLikeNoiseModel, uS
         assert abs(err.mean()) < 4 * sigma / np.sqrt(err.size)
         assert err.std() == pytest.approx(sigma, rel=0.05)
         nu = pcm.nu[0][cells]

@@ -1,5 +1,5 @@
-"""XpulpV2 decode tests against the MATCH/MASK table of reference section 2
-(copied verbatim from /work/shared/reference/xpulpv2.md)."""
+"""XpulpV2 decode tests against the MATCH/MASK table of the PULP binutils
+(pulp-platform/riscv-binutils-gdb, include/opcode/riscv-opc.h)."""
 import random
 
 import pytest

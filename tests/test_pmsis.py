@@ -172,7 +172,7 @@ def test_pi_perf_counts_match_the_simulators_profile(firmware_elf, tmp_path_fact
 # ---------------------------------------------------------------- pmsis_dma_double_buffer
 
 TILE, NT = 512, 16
-DMA_BANDWIDTH = 8          # bytes per cycle (plugins/cluster_dma.py default, timing.md §5)
+DMA_BANDWIDTH = 8          # bytes per cycle (plugins/cluster_dma.py default, MCHAN user manual)
 
 
 def stream_golden():

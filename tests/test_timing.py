@@ -1,5 +1,5 @@
 """Core timing micro-tests: every rule of the timing table in docs/cluster.md against a cycle
-count computed by hand from the cited sources (../shared/reference/timing.md).
+count computed by hand from the cited sources (ids in firmware/isa_tests/timing_harness.inc).
 
 The programs are firmware/isa_tests/timing_*.S.  Each measured section is
 

@@ -3,8 +3,8 @@
 Every check runs a tiny piece of firmware through `iss.simulator.Simulator`
 (load-time scan, NOP patching, the native code hook, slow paths) and compares
 the architectural result with a HAND-DERIVED constant (derivation in the
-comment next to it, semantics from ../shared/reference/xpulpv2.md sections 2,
-3, 4 and 6).  Nothing here is computed by the simulator's own semantic tables.
+comment next to it, semantics from the PULP binutils opcode table, the RI5CY RTL
+and the CV32E40P v2 manual).  Nothing here is computed by the simulator's own semantic tables.
 
 Both flavours run the same checks: the XpulpV2 flavour gets the instructions as
 `.word` encodings built from the MATCH values of the reference (section 2) with
@@ -44,7 +44,7 @@ BUILD_ISA = {"xpulpv2": "rv32imc", "corev": "corev"}   # runtime without cv.* fo
 
 
 # ----------------------------------------------------------------------------------------
-# XpulpV2 encodings: MATCH values copied from xpulpv2.md section 2 (all fields zero)
+# XpulpV2 encodings: MATCH values copied from PULP binutils riscv-opc.h (all fields zero)
 # ----------------------------------------------------------------------------------------
 XP_MATCH = {
     # ALU (opcode 0x33)
@@ -868,7 +868,7 @@ def test_family(semantics_run, family):
 # Hardware loops: exact instruction counts (minstret deltas) and results
 # ----------------------------------------------------------------------------------------
 def xp_lp(kind, loop, value=0, rs1=0, offset=0):
-    """lp.* words (xpulpv2.md section 2 HWLOOP): offsets are (target - pc) >> 1."""
+    """lp.* words (PULP binutils HWLOOP class): offsets are (target - pc) >> 1."""
     if kind == "starti":
         return 0x0000007B | loop << 7 | (offset >> 1) << 20
     if kind == "endi":
@@ -885,7 +885,7 @@ def xp_lp(kind, loop, value=0, rs1=0, offset=0):
 
 
 def cv_lp(kind, loop, value=0, rs1=0, offset=0):
-    """cv.* hardware loop words (xpulpv2.md section 4.2 / 6.3): offsets are (target - pc) >> 2."""
+    """cv.* hardware loop words (CV32E40P corev_hw_loop.rst): offsets are (target - pc) >> 2."""
     base = {"starti": 0x402B, "start": 0x412B, "endi": 0x422B, "end": 0x432B, "counti": 0x442B,
             "count": 0x452B, "setupi": 0x462B, "setup": 0x472B}[kind] | loop << 7
     if kind in ("starti", "endi"):

@@ -23,12 +23,12 @@ def run(elf, isa="auto"):
 
 
 def enc_cv_setupi(loop, count, end_offset):
-    # CV32E40P v2 cv.setupi (xpulpv2.md §4.2/6.3): 0x0000462b | L<<7 | uimm12<<20 | uimm5<<15
+    # CV32E40P v2 cv.setupi (CV32E40P corev_hw_loop.rst): 0x0000462b | L<<7 | uimm12<<20 | uimm5<<15
     return 0x0000462B | loop << 7 | count << 20 | (end_offset >> 2) << 15
 
 
 def enc_lp_setupi(loop, count, end_offset):
-    # RI5CY lp.setupi (xpulpv2.md §2 HWLOOP): 0x0000507b, L in bit 7, end = pc + (uimm5 << 1)
+    # RI5CY lp.setupi (PULP binutils HWLOOP class): 0x0000507b, L in bit 7, end = pc + (uimm5 << 1)
     return 0x0000507B | loop << 7 | count << 20 | (end_offset >> 1) << 15
 
 

@@ -16,7 +16,7 @@ simulated cycles per wall second and their ratios (interleaved, best of 3 each).
 
 Then "where the time goes" (unless --skip-probes): small generated loops that isolate
   - Unicorn's own cost of one hooked instruction (the same loop with an empty code hook:
-    the limit of any hook-based design, ARCHITECTURE.md),
+    the limit of any hook-based design, docs/unicorn-notes.md),
   - what our hook adds for a cv.sdotsp.b and a cv.lw with post-increment,
   - a hardware-loop back-edge,
 and the MIPS ceiling they imply for the benchmark's inner loop. Nothing is asserted.

@@ -8,7 +8,7 @@ Builds firmware/bottleneck/bottleneck.c once per mapping (data header from
 iss/paper/bottleneck.py, cached in firmware/build/bottleneck/), runs each on the simulator with
 a 3-crossbar IMA, checks every layer bit-exact against the numpy golden model, and prints per
 mapping the per-layer cycles, the time at the platform clock, the speed-up and the energy
-ratio vs `cores`, next to the paper's (hardware.md §4). Exit status 1 if a check fails.
+ratio vs `cores`, next to the paper's (Sec. V). Exit status 1 if a check fails.
 Details: docs/bottleneck.md.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ Builds the firmware (firmware/bottleneck, firmware/mobilenetv2), runs the bottle
 the paper's five mappings (iss/paper/bottleneck.py) and MobileNetV2 on the simulated cluster
 (iss/paper/mobilenetv2.py: ideal IMA, every layer checked bit-exact against the numpy golden
 model, then the PCM noise model on N inputs), and prints the results next to the paper's
-(hardware.md §4). --quick: no bottleneck energy runs, MobileNetV2 at 64x64 instead of
+(Sec. V, VI). --quick: no bottleneck energy runs, MobileNetV2 at 64x64 instead of
 224x224, one noisy input (for the tests). --network: the paper's MobileNetV2 variant (Fig. 12:
 a 32 -> 32 pointwise layer before the first depth-wise; the default) or torchvision's;
 --add: the residual kernel, PULP-NN's requantizing add (default) or the saturating SIMD add.

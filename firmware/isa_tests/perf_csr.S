@@ -1,4 +1,4 @@
-# Performance-counter CSRs (iss/perf.py, xpulpv2.md §5.2), both interfaces.
+# Performance-counter CSRs (iss/perf.py; RI5CY riscv_cs_registers.sv, pulp-runtime archi/riscv/pcer_v2.h), both interfaces.
 # main stores into `perf_results`:
 #   [0] instructions counted by the CORE-V counter: mhpmevent3 = 1 << 1 (INSTR),
 #       mhpmcounter3 written 0, then 10 addi, then read: the write counts itself

@@ -1,21 +1,21 @@
 /*
  * timing_alu.S -- core timing micro-tests: base cost of ALU and CSR instructions.
  *
- * Rules (docs/cluster.md, "Core timing model" table; sources in ../shared/reference/timing.md):
- *   base: 1 cycle per instruction                  timing.md §1 "Integer computational 1" (S1)
- *   back-to-back dependent ALU ops: no stall       timing.md §1 Hazards, "EX->ID forwarding ... 0-cycle" (S1)
- *   compressed instructions: 1 cycle, no penalty   timing.md §2 "Compressed instructions" (S1)
+ * Rules (docs/cluster.md, "Core timing model" table; source ids Sn: timing_harness.inc):
+ *   base: 1 cycle per instruction                  S1 "Integer computational 1"
+ *   back-to-back dependent ALU ops: no stall       S1 Hazards, "EX->ID forwarding ... 0-cycle"
+ *   compressed instructions: 1 cycle, no penalty   S1 (no RVC penalty in the table)
  *   32-bit instructions at non-word-aligned addresses in straight-line code: no penalty
- *                                                  timing.md §2 (only jump/branch targets pay, S1) [I]
+ *                                                  S1 (only jump/branch targets pay) [I]
  *   CSR access to mstatus/mepc/mtvec/mcause/mcycle/minstret/mcycleh/minstreth: 4;
- *   all other CSRs: 1                              timing.md §1 "CSR access ..." rows (S1)
+ *   all other CSRs: 1                              S1 "CSR access ..." rows
  */
 #include "timing_harness.inc"   /* TSTART/TEND, MAIN_BEGIN/MAIN_END, timing_report */
 
     MAIN_BEGIN
 
     /* 1. Two back-to-back mcycle reads: only the first csrr lies between the stamps.
-     *    4 (csrr mcycle, timing.md §1 CSR row) = 4 */
+     *    4 (csrr mcycle, S1 CSR row) = 4 */
     TSTART
     TEND mcycle_back_to_back, 4
 
@@ -54,7 +54,7 @@
     TEND alu_dep_chain_32, 36
 
     /* 4. 16 compressed (16-bit) ALU instructions, 32 bytes, so the code after stays word
-     *    aligned: 4 + 16 x 1 = 20 (timing.md §2: no penalty for RVC) */
+     *    aligned: 4 + 16 x 1 = 20 (S1: no penalty for RVC) */
     TSTART
     .option push
     .option rvc
@@ -78,7 +78,7 @@
     .2byte  0x0001                  /* c.nop */
     TEND misaligned_straight_line_32bit, 22
 
-    /* 6. CSRs outside the 4-cycle list cost 1 (timing.md §1 "CSR access, all other CSRs 1"):
+    /* 6. CSRs outside the 4-cycle list cost 1 (S1 "CSR access, all other CSRs 1"):
      *    mhartid x 4 + mscratch x 4 = 8 -> 4 + 8 = 12 */
     TSTART
     .rept 4
@@ -89,7 +89,7 @@
     .endr
     TEND csr_other_8, 12
 
-    /* 7. Counter CSRs cost 4 each (timing.md §1 CSR row: mcycle, minstret, mcycleh, minstreth):
+    /* 7. Counter CSRs cost 4 each (S1 CSR row: mcycle, minstret, mcycleh, minstreth):
      *    4 + 4 x 4 = 20 */
     TSTART
     csrr    a0, minstret
@@ -98,7 +98,7 @@
     csrr    a0, minstreth
     TEND csr_counters_4, 20
 
-    /* 8. Machine trap CSRs cost 4 each (timing.md §1 CSR row: mstatus, mepc, mtvec, mcause):
+    /* 8. Machine trap CSRs cost 4 each (S1 CSR row: mstatus, mepc, mtvec, mcause):
      *    mstatus x 2 + mepc + mtvec + mcause = 5 reads -> 4 + 5 x 4 = 24 */
     TSTART
     csrr    a0, mstatus

@@ -1,14 +1,14 @@
 /*
  * timing_branch.S -- core timing micro-tests: conditional branches, jal, jalr.
  *
- * Rules (docs/cluster.md table; sources in ../shared/reference/timing.md):
- *   branch not taken: 1; taken: 3                  timing.md §1 "Branch not taken 1",
+ * Rules (docs/cluster.md table; source ids Sn: timing_harness.inc):
+ *   branch not taken: 1; taken: 3                  S1 "Branch not taken 1",
  *                                                  "Branch taken 3" (S1); S6 calibration 128
  *                                                  taken beq = 387 cyc; S7 +2 also for
  *                                                  p.beqimm/p.bneimm (cv.beqimm/cv.bneimm)
- *   jal, jalr: 2                                   timing.md §1 "Jump (jal, jalr) 2" (S1)
+ *   jal, jalr: 2                                   S1 "Jump (jal, jalr) 2"
  *   jalr whose rs1 is written by the previous instruction: +1 (3 in all)
- *                                                  timing.md §1 Hazards "jalr data hazard"
+ *                                                  S1 Hazards "jalr data hazard"
  *                                                  (S1); S6 calibration auipc+addi+jalr = 5
  *   "written by" means the previous instruction has a destination register: a store whose
  *   immediate bits [11:7] equal rs1's number writes nothing (CV32E40P id_stage.sv: the

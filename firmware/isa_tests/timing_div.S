@@ -3,7 +3,7 @@
  *
  * Rule (docs/cluster.md table): 3 + clz(divisor); divisor 0 -> 35; signed op with a negative
  * divisor: 2 + clz(~divisor) (clz(0) = 32).  The cost depends on the divisor only.
- * Sources (../shared/reference/timing.md §1 "divider formula", §4b):
+ * Sources (ids: timing_harness.inc):
  *   S1 CV32E40P pipeline.rst: 3..35 cycles, depends on the leading zeros of the divisor;
  *   S5/S6 GVSoC ri5ky model and its RTL calibration: b=0x9876 -> 19, b=1 -> 34,
  *   b=0x40000000 -> 4, b=0 -> 35;
@@ -14,7 +14,7 @@
  *   d = -1: 31 + 3 = 34 = 2 + clz(0).  The formula of the contract agrees in every case.
  * The dynamic cost must use the divisor value at the moment the divide executes (section 19
  * changes it between divides inside one block).  A dependent instruction right after a divide
- * costs nothing extra (timing.md §1 Hazards: EX->ID forwarding of DIV results).
+ * costs nothing extra (S1 Hazards: EX->ID forwarding of DIV results).
  * Dividend: 0x7fffffff (s1) unless said otherwise (no overflow case).
  */
 #include "timing_harness.inc"   /* TSTART/TEND, MAIN_BEGIN/MAIN_END, timing_report */

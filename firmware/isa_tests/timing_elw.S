@@ -4,10 +4,10 @@
  * TIMING_REQUIRES: event_unit
  *
  * Rule (docs/cluster.md table): `p.elw` / `cv.elw` with the event already there: 4 cycles.
- * Source (../shared/reference/timing.md §1, S1 CV32E40P table): "cv.elw 4 (when the event is
+ * Source (S1, CV32E40P pipeline.rst table): "cv.elw 4 (when the event is
  * already there; otherwise the core sleeps)".
  *
- * Event unit (pulp-runtime archi/eu/eu_v3.h; hardware.md §1): core-private demux alias at
+ * Event unit (pulp-runtime archi/eu/eu_v3.h, archi/chips/pulp/memory_map.h): core-private demux alias at
  * 0x10204000: MASK_OR 0x08, BUFFER 0x1C, BUFFER_CLEAR 0x28, EVENT_WAIT 0x38 (read: the
  * masked events, sleep while none), EVENT_WAIT_CLEAR 0x3C (the same, then clear them);
  * software event n trigger at 0x100 + 4n (write a core mask).

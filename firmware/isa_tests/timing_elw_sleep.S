@@ -7,9 +7,10 @@
  * TIMING_DYNAMIC: elw_sleep_2cores_short
  *
  * Rule (docs/cluster.md table): an event wait that sleeps from cycle ts to the event at te
- * costs (te - ts) + 2.  Sources (../shared/reference/timing.md): §2 "cv.elw / p.elw (cluster
- * mode)... GVSoC ri5ky: a p.elw that sleeps L cycles costs L + 2" (S5, S6 elw calibration:
- * "latency + 2 cycles each"); §5 event unit "single-cycle event trigger and sleep" (S13).
+ * costs (te - ts) + 2.  Sources (ids: timing_harness.inc): cv.elw / p.elw (cluster
+ * mode) sleeps clock-gated (S2 sleep.rst); GVSoC ri5ky: a p.elw that sleeps L cycles costs L + 2
+ * (S5, S6 elw calibration: "latency + 2 cycles each"); event unit "single-cycle event trigger
+ * and sleep" (S13).
  *
  * Both cores run .Ltsleep_entry through the runtime's pi_cl_team_fork(2, ...):
  * Core 1:  T1 = csrr mcycle;  cv.elw EVENT_WAIT_CLEAR (sleeps);  T1' = csrr mcycle
@@ -19,7 +20,7 @@
  *          asleep), then
  *   T0 = csrr mcycle;  sw <core 1 mask>, SW_EVENT(3)   (the trigger store starts at T0 + 4)
  *   te = T0 + 4 + 1             (single-cycle trigger: the event is in core 1's buffer at the
- *                                end of the store's cycle, S13 / timing.md §5)
+ *                                end of the store's cycle, S13)
  *   expected = 4 + (te - ts) + 2
  * te and ts depend on how long crt0 and the fork take, so main computes the expectation from
  * the formula after the fork and prints it with te and ts; tests/test_timing.py also checks

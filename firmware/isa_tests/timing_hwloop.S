@@ -3,12 +3,12 @@
  *
  * Rule (docs/cluster.md table): hardware-loop back-edge: 0 cycles; every instruction of the
  * body costs what it costs in straight-line code; the setup instruction(s) cost 1 (base).
- * Sources (../shared/reference/timing.md): §2 "Hardware loops: zero stall cycles for jumping
+ * Sources (ids: timing_harness.inc): "zero stall cycles for jumping
  * to the first instruction of a loop" (S2 corev_hw_loop.rst; S4 RI5CY manual "zero stall
- * cycles"); §4a "hardware loop back-edge 0" (S7); §7 "HW loop back-edge 0".
+ * cycles"); GVSoC iss v1: hardware-loop back-edge 0 (S7).
  * So a body of N one-cycle instructions run K times after one cv.setupi costs 1 + N x K.
  *
- * Encodings (no assembler support for XCVhwlp; ../shared/reference/xpulpv2.md §4.2, §6.3,
+ * Encodings (no assembler support for XCVhwlp; CV32E40P corev_hw_loop.rst, rtl/cv32e40p_decoder.sv,
  * same as firmware/runtime/include/xpulp.h): start = setup pc + 4, end = first address
  * AFTER the body (exclusive), offsets in words from the setup instruction's pc:
  *   cv.setupi L, count, end   0x0000462b | L<<7 | count<<20 | ((end - pc) >> 2) << 15
@@ -16,7 +16,7 @@
  *   cv.starti L, start        0x0000402b | L<<7 | ((start - pc) >> 2) << 20
  *   cv.endi   L, end          0x0000422b | L<<7 | ((end - pc) >> 2) << 20
  *   cv.counti L, count        0x0000442b | L<<7 | count<<20
- * Body rules (xpulpv2.md §4.2): 32-bit instructions only (the file is .option norvc), word
+ * Body rules (CV32E40P corev_hw_loop.rst): 32-bit instructions only (the file is .option norvc), word
  * aligned, at least 3 instructions, no jumps/branches; nested: loop 1 outer, loop 0 inner,
  * outer end >= inner end + 8.
  */

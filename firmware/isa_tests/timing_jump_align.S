@@ -3,10 +3,10 @@
  * 32-bit instruction at a non-word-aligned address.
  *
  * Rule (docs/cluster.md table): +1 for a jump or taken branch to a 32-bit instruction at a
- * non-word-aligned address.  Sources (../shared/reference/timing.md §1, S1 CV32E40P table):
+ * non-word-aligned address.  Sources (S1, CV32E40P pipeline.rst table):
  *   "Jump whose target is a non-word-aligned 32-bit (non-RVC) instruction: 3" (jal/jalr 2 + 1)
  *   "Branch taken to a non-word-aligned 32-bit target: 4" (taken branch 3 + 1)
- * and §2: the only alignment cost is that +1 -- no penalty for a 16-bit target at any address,
+ * and S1 has no other alignment row: the only alignment cost is that +1 -- no penalty for a 16-bit target at any address,
  * for a 32-bit instruction reached in straight-line code at a non-word-aligned address, or for
  * a branch instruction that itself sits at a non-word-aligned address.
  *

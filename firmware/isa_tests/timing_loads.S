@@ -1,14 +1,14 @@
 /*
  * timing_loads.S -- core timing micro-tests: loads, stores and the load-use hazard.
  *
- * Rules (docs/cluster.md table; sources in ../shared/reference/timing.md):
- *   aligned load / store: 1 cycle                  timing.md §1 "Load/Store, aligned 1" (S1);
- *                                                  §3 "pipelined independent loads 1/cycle" (S6)
+ * Rules (docs/cluster.md table; source ids Sn: timing_harness.inc):
+ *   aligned load / store: 1 cycle                  S1 "Load/Store, aligned 1";
+ *                                                  S6 calibration: pipelined independent loads 1/cycle
  *   load-use: +1 when the NEXT instruction reads the loaded register (as rs1, rs2, or as the
- *   data of a store)                                timing.md §1 Hazards "Load-use: 1-cycle" (S1);
+ *   data of a store)                                S1 Hazards "Load-use: 1-cycle";
  *                                                  S6 calibration: lw + dependent addi = 3 cycles
  *   no stall when an independent instruction sits in between
- *                                                  timing.md §1 Hazards "All penalties disappear..."
+ *                                                  S1 Hazards "All penalties disappear..."
  *   "reads" means the instruction really uses the register: CV32E40P id_stage.sv
  *   (reg_d_ex_is_reg_a_id = waddr_ex == raddr_a && rega_used && raddr_a != x0, same for b/c).
  *   So no stall when the next instruction only WRITES the loaded register, or when an
@@ -16,7 +16,7 @@
  *   positions (lui a1, 0x50 has bits[19:15] = 10 = a0; addi a1, a3, 10 has bits[24:20] = 10).
  *   Post-increment cv.lw: 1 cycle; the updated pointer is forwarded from EX (no stall for a
  *   following load through the same pointer); the loaded rd has the normal load-use stall.
- *                                                  timing.md §2 "Post-increment loads/stores" [I]
+ *                                                  S1/S2 list no extra cycle for them [I]
  * Data: an L1 (TCDM) buffer; aligned accesses only (misaligned: timing_misaligned.S).
  */
 #include "timing_harness.inc"   /* TSTART/TEND, MAIN_BEGIN/MAIN_END, timing_report */
@@ -140,7 +140,7 @@ tbuf:
     TEND subword_load_use_16, 52
 
     /* 12. Post-increment loads through the same pointer: 1 each, no stall (the pointer
-     *     update is forwarded from EX, timing.md §2 [I]): 4 + 16 x 1 = 20 */
+     *     update is forwarded from EX, S1/S2 [I]): 4 + 16 x 1 = 20 */
     la      a2, tbuf
     TSTART
     .rept 16

@@ -3,8 +3,8 @@
  *
  * Rule (docs/cluster.md table and "Timing modes"): a misaligned load/store that needs two
  * bus transactions costs +1, in `--timing accurate` mode only; `--timing fast` charges the
- * static 1 cycle.  Sources (../shared/reference/timing.md): §1 "Misaligned word, or halfword
- * crossing a word boundary: 2 -- two bus transactions" (S1, S2 load_store_unit.rst); §4b S6
+ * static 1 cycle.  Sources (ids: timing_harness.inc): "Misaligned word, or halfword
+ * crossing a word boundary: 2 -- two bus transactions" (S1, S2 load_store_unit.rst); S6
  * calibration "misaligned lw: 2 (fast memory)".  A halfword inside one word (address = 1 mod 4)
  * is a single transaction: 1 cycle in both modes.
  * So TEND name, E_fast, E_accurate.  Every access is to an L1 (TCDM) buffer, one core, so

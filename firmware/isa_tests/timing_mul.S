@@ -1,15 +1,15 @@
 /*
  * timing_mul.S -- core timing micro-tests: multiplier.
  *
- * Rules (docs/cluster.md table; sources in ../shared/reference/timing.md):
- *   mul: 1 cycle                                   timing.md §1 "mul 1" (S1)
+ * Rules (docs/cluster.md table; source ids Sn: timing_harness.inc):
+ *   mul: 1 cycle                                   S1 "mul 1"
  *   mulh, mulhsu, mulhu: 5 cycles, a structural stall whether or not the result is used
- *                                                  timing.md §1 "mulh... 5" (S1, S3 RTL state
+ *                                                  S1 "mulh... 5" (S3 RTL state
  *                                                  machine; S6 calibration 64 MULH = 323 cyc)
  *   MUL results are forwarded: a dependent instruction right after costs nothing extra
- *                                                  timing.md §1 Hazards (S1)
+ *                                                  S1 Hazards
  *   other Xpulp multiplier ops (cv.mac, cv.msu, cv.muls, cv.mulhhs, cv.mulsN, cv.sdotsp.b): 1
- *                                                  timing.md §1 "Other Xpulp multiplier ops 1"
+ *                                                  only MUL_H is multicycle in the multiplier
  *                                                  [I] from S3 RTL; the contract table has no
  *                                                  row for them, so they take the base cost.
  */

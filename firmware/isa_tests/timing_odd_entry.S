@@ -7,7 +7,7 @@
  * second half of a 32-bit instruction for the linear decode, while execution decodes from
  * there.  Each section then runs instructions whose halfwords the linear decode groups
  * differently.  Every instruction counts and costs what the rules say however the code is
- * entered (docs/cluster.md table; timing.md §1, §2 in ../shared/reference/timing.md):
+ * entered (docs/cluster.md table; CV32E40P manual pipeline.rst):
  * 1 per instruction, load-use +1, jal/jalr 2, taken branch 3, +1 for a jump or taken branch
  * to a 32-bit instruction at a non-word-aligned address.
  *

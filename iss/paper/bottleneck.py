@@ -1,4 +1,4 @@
-"""The MobileNetV2 bottleneck block of the paper (Sec. V; hardware.md §4) in its five
+"""The MobileNetV2 bottleneck block of the paper (Sec. V) in its five
 mappings: dimensions, deterministic synthetic data, the numpy golden model, the firmware's
 data header, and building and running the firmware (firmware/bottleneck/bottleneck.c).
 Why these dimensions and these arithmetic rules: docs/bottleneck.md.
@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 
 # ---- dimensions (docs/bottleneck.md "Dimensions") ---------------------------------------
-H = W = 16          # PULP-NN's benchmark layer size (timing.md §6); the block uses ~55 % of L1
+H = W = 16          # PULP-NN's benchmark layer size (pulp-nn layer_parameters); uses ~55 % of L1
 C = 120             # block input = output channels: fixed by the paper's device counts
 CH = 240            # expanded channels (t = 2): the projection's CH inputs fit 256 crossbar rows
 N = H * W
 SEED = 2201_01089   # the paper's arXiv number
 
 MAPPINGS = ("cores", "ima-cjob8", "ima-cjob16", "hybrid", "ima-dw")
-# paper Sec. V (hardware.md §4): speed-up and energy efficiency vs the 8-core software
+# paper Sec. V: speed-up and energy efficiency vs the 8-core software
 PAPER_SPEEDUP = {"cores": 1.0, "ima-cjob8": 1.23, "ima-cjob16": 2.27, "hybrid": 4.6,
                  "ima-dw": 11.5}
 PAPER_ENERGY_RATIO = {"cores": 1.0, "ima-cjob8": 1 / 1.23, "ima-cjob16": 1.0, "hybrid": 3.4,
@@ -35,7 +35,7 @@ PAPER_ENERGY_RATIO = {"cores": 1.0, "ima-cjob8": 1 / 1.23, "ima-cjob16": 1.0, "h
 DW_RULE = {m: "adc" if m.startswith("ima-cjob") else "shift" for m in MAPPINGS}
 IMA_ARRAYS = 3      # expand, project, depth-wise diagonal blocks: one crossbar each
 
-# ---- the IMA's ideal ADC (hardware.md §2, docs/ima.md) --------------------------------------
+# ---- the IMA's ideal ADC (GVSoC ima_v1, docs/ima.md) -----------------------------------------
 DAC_FULL, W_FULL, ADC_FULL = 127, 7, 127
 SCALE = DAC_FULL * W_FULL          # 889: v = acc / 889
 WMAX = 7                           # 4-bit crossbar codes in [-7, 7]
@@ -268,7 +268,7 @@ def header_text(seed: int = SEED) -> str:
     for rule in ("shift", "adc"):
         for layer, t in g[rule].items():
             parts.append(f"#define BN_CK_{rule.upper()}_{layer.upper()} 0x{checksum(t):08x}u\n")
-    parts.append("\n/* all in L1 (hardware.md §4: the block fits 512 kB without tiling) */\n")
+    parts.append("\n/* all in L1 (paper Sec. V: the block fits 512 kB without tiling) */\n")
     a4 = "__attribute__((aligned(4)))"
     parts.append(_c_array(f"L1_DATA static const int8_t bn_x[{N * C}] {a4}", b.x))
     parts.append(_c_array(f"L1_DATA static const int8_t bn_w2[{9 * CH}] {a4}", b.w2))

@@ -1,4 +1,4 @@
-"""MobileNetV2 end to end on the heterogeneous cluster (paper Sec. VI; hardware.md §4):
+"""MobileNetV2 end to end on the heterogeneous cluster (paper Sec. VI):
 network, deterministic synthetic int8 weights, Tile&Pack crossbar placement, numpy golden
 model, L1 memory plan, the firmware's generated tables and data, build, run, checks.
 Why these choices: docs/mobilenetv2.md.
@@ -64,10 +64,10 @@ ALIGN = 16
 L1_MAX = 0x200000          # L1 (at 0x10000000) may grow up to the cluster peripherals
 STACKS = 8 * 0x1000                       # crt0 / link.ld: 4 KiB per core at the top of L1
 
-# paper (hardware.md §4): MobileNetV2 224x224 end to end
+# paper Sec. VI: MobileNetV2 224x224 end to end
 PAPER = {"latency_ms": 10.1, "energy_uj": 482.0, "inf_per_s": 99, "crossbars": 34}
 # the paper's claim against the all-digital Vega SoC (Table I: 10 inf/s, 1.19 mJ): 10x lower
-# latency, 2.5x lower energy (hardware.md §4)
+# latency, 2.5x lower energy (paper Sec. VI)
 PAPER_VS_VEGA = {"vega_latency_ms": 100.0, "vega_energy_uj": 1190.0, "latency_ratio": 10.0,
                  "energy_ratio": 2.5}
 

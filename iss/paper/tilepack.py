@@ -1,4 +1,4 @@
-"""Tile&Pack (paper Sec. VI; hardware.md §2): the crossbar count of a multi-array IMA.
+"""Tile&Pack (paper Sec. VI): the crossbar count of a multi-array IMA.
 
 Tile: each layer's weight matrix (rows = inputs K*K*Cin, columns = outputs Cout) is cut
 into a grid of tiles of at most `size` x `size` cells. Pack: the tiles are bin-packed as

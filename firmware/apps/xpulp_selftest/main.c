@@ -1,6 +1,6 @@
 /*
  * Self-check of firmware/runtime/include/xpulp.h: every helper on LCG-random operands
- * against a plain-C model of the CORE-V v2 semantics (xpulpv2.md sections 3 and 6), plus the
+ * against a plain-C model of the CORE-V v2 semantics (CV32E40P user manual, instruction_set_extensions.rst), plus the
  * hardware-loop helpers (XP_HWLOOP, XP_HWLOOP_SETUPI, a nested pair of loops) and the
  * post-increment load/store helpers.
  *

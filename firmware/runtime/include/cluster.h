@@ -56,7 +56,7 @@
 #define EU_BARRIER_AREA_OFFSET      0x400
 #define EU_SW_EVENTS_AREA_BASE      0x600
 
-/* ---- event lines (hardware.md §1) ---- */
+/* ---- event lines (pulp-runtime archi/chips/pulp/properties.h) ---- */
 #define PULP_NB_SW_EVENTS           8         /* software events 0..7 */
 #define PULP_DMA_EVENT0             8
 #define PULP_DMA_EVENT1             9

@@ -10,7 +10,7 @@
  * build (clang defines __riscv_xcvsimd, __riscv_xcvalu, __riscv_xcvmem, ...).  Hardware loops
  * are emitted as `.word` (LLVM has no +xcvhwlp), see XP_HWLOOP below.
  *
- * Semantics (xpulpv2.md sections 3 and 6): element operations wrap (no saturation);
+ * Semantics (CV32E40P user manual, instruction_set_extensions.rst): element operations wrap (no saturation);
  * element 0 is the least significant byte / half-word; cv.avg(u) truncates the element sum
  * before the shift; dot products: dotup u*u, dotusp (rs1 unsigned) * (rs2 signed), dotsp s*s,
  * the sdot* forms add the accumulator.
@@ -260,7 +260,7 @@ XP_INLINE uint32_t xp_ror(uint32_t a, uint32_t n)      /* rotate right by n & 31
     return r;
 }
 
-/* ---- hardware loops (CV32E40P v2, xpulpv2.md 4.2) ----
+/* ---- hardware loops (CV32E40P v2, manual corev_hw_loop.rst) ----
  *
  * Encodings (no assembler support, so `.word`):
  *   cv.setupi L, count(uimm12), end(uimm5)  0x0000462b | L<<7 | count<<20 | (end_off>>2)<<15
