@@ -21,7 +21,7 @@ import numpy as np
 from .hooks import (CTX_PROFILE, PROF_BRANCH, PROF_CAUSES, PROF_DIV, PROF_JUMP, PROF_LOAD_USE,
                     PROF_MISALIGNED, PROF_PERIPHERAL, PROF_SLEEP, PROF_SYNC, PROF_TCDM)
 
-# the stats' stall causes (simulator._hart_stats), in that order
+# the stats' stall causes (Simulator.hart_stats), in that order
 STALLS = ("load_use", "jump", "branch", "mulh", "div", "csr", "elw", "misaligned", "tcdm",
           "peripheral", "sync")
 COLUMNS = ("instructions", "cycles", "sleep_cycles") + STALLS

@@ -495,13 +495,14 @@ class Simulator:
             "time_seconds": cycles / self.platform.clock_hz,
             "wall_seconds": result.wall_seconds,
             "mips": total / result.wall_seconds / 1e6 if result.wall_seconds > 0 else 0.0,
-            "harts": [self._hart_stats(h) for h in self.harts],
+            "harts": [self.hart_stats(h) for h in self.harts],
             "peripherals": {p.name: p.stats() for p in self.peripherals},
         }
         stats["energy"] = energy(stats, self.platform)    # docs/energy.md
         return stats
 
-    def _hart_stats(self, hart) -> dict:
+    def hart_stats(self, hart) -> dict:
+        """One core's entry of the run's stats (`harts[i]` of `iss run --json`) so far."""
         ctx = hart.ctx
         static = self.timing.stall_totals(hart.executed)
         stalls = {"load_use": static["load_use"] + int(ctx[CTX_STALL_LOAD_USE]),

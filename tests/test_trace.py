@@ -220,3 +220,24 @@ def test_trace_does_not_depend_on_host_speed(firmware_elf, monkeypatch):
         docs.append(traced(firmware_elf("bench_matmul_xpulp"), cores=1)[2])
     assert len([e for e in docs[0]["traceEvents"] if e["name"] == "core 0 IPC"]) > 2
     assert docs[0] == docs[1]
+
+
+def test_trace_marks_reach_a_listener_without_a_trace(firmware_elf):
+    """The trace_marker device offers its marks as the service "trace_marks": a Python
+    program sees each begin/end/instant with its core and cycle, in order, also without
+    --trace (how tools/paper.py times the MobileNetV2 ops)."""
+    sim = Simulator(firmware_elf("trace_demo"), output=io.StringIO(), cores=4)
+    marks = []
+    sim.service("trace_marks").listen(
+        lambda hart, kind, value, cycle: marks.append((hart.index, kind, value, cycle)))
+    result = sim.run()
+    assert result.exit_code == 0 and sim.tracer is None
+    counts = result.stats["peripherals"]["trace_marker"]
+    kinds = collections.Counter(kind for _, kind, _, _ in marks)
+    assert kinds["begin"] + kinds["begin_id"] == counts["begins"] > 0
+    assert kinds["end"] == counts["ends"] and kinds["instant"] == counts["instants"]
+    for core in {c for c, *_ in marks}:
+        cycles = [cycle for c, _, _, cycle in marks if c == core]
+        assert cycles == sorted(cycles)                     # a core's marks in time order
+    names = {value for _, kind, value, _ in marks if kind in ("begin", "instant")}
+    assert names and all(isinstance(n, str) and n for n in names)

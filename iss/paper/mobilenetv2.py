@@ -865,7 +865,7 @@ def _snapshot(sim, hart) -> dict:
     now = hart.now()
     harts = []
     for h in sim.harts:
-        s = sim._hart_stats(h)
+        s = sim.hart_stats(h)
         if h is hart:
             s["active_cycles"] = now - s["sleep_cycles"]
         harts.append(s)
@@ -904,13 +904,13 @@ def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progre
         sim.memory.write(arena + offsets["input"], x.tobytes())
         golden = forward(model, x)
     snaps, mism = [], {}
-    marker = next(p for p in sim.peripherals if type(p).__name__ == "TraceMarker")
-    write = marker.write
 
-    def hook(hart, offset, size, value):
-        if hart.index == 0 and offset == 0x08 and value == 0:           # BEGIN_ID of op 0
+    def on_mark(hart, kind, value, cycle):
+        """Core 0 marks each op (trace.h): a snapshot where op 0 begins and at every end,
+        and, in an ideal run, the op's output compared with the golden model."""
+        if hart.index == 0 and kind == "begin_id" and value == 0:
             snaps.append(_snapshot(sim, hart))
-        elif hart.index == 0 and offset == 0x04:                       # END of an op
+        elif hart.index == 0 and kind == "end":
             i = len(snaps) - 1
             snaps.append(_snapshot(sim, hart))
             op = model.ops[i]
@@ -921,9 +921,8 @@ def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progre
                 mism[op.name] = int((got != want).sum())
             if progress:
                 progress(i + 1, len(model.ops), op.name)
-        write(hart, offset, size, value)
 
-    marker.write = hook
+    sim.service("trace_marks").listen(on_mark)
     res_ = sim.run(max_instructions=2_000_000_000)
     text = out.getvalue()
     cycles = {int(m[1]): int(m[2])
