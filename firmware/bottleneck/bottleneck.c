@@ -135,15 +135,7 @@ static void dw_cores(void *arg)
             int8_t *o = bn_y2 + oy * BN_W * BN_CH + c;
             int32_t t0, t1, t2, acc;
             XP_HWLOOP(BN_W,
-                      "cv.lw %[t0], (%[r0]), 1\n\t"
-                      "cv.lw %[t1], (%[r1]), 1\n\t"
-                      "cv.lw %[t2], (%[r2]), 1\n\t"
-                      "cv.dotsp.b %[acc], %[t0], %[k0]\n\t"
-                      "cv.sdotsp.b %[acc], %[t1], %[k1]\n\t"
-                      "cv.sdotsp.b %[acc], %[t2], %[k2]\n\t"
-                      "sra %[acc], %[acc], %[sh]\n\t"
-                      "cv.clipu %[acc], %[acc], 8\n\t"
-                      "cv.sb %[acc], (%[o]), %[ch]\n\t",
+                      DW3X3_PLANE_STEP("1"),
                       ([r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [o] "+r"(o),
                        [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [acc] "=&r"(acc)),
                       ([k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [sh] "r"(BN_S2),

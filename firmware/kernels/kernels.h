@@ -28,6 +28,22 @@
 #define CONV3X3_IM2COL_BYTES(Cin) (2 * ((9 * (Cin) + 3) & ~3))
 /* scratch for dwconv3x3_int8_hwc: one zero-padded channel plane + 4 bytes of over-read */
 #define DWCONV3X3_BUF_BYTES(H, W) (((H) + 2) * ((W) + 2) + 4)
+/* XpulpV2 assembly of one output of a 3x3 depth-wise row read from a zero-padded plane
+ * (the cores' depth-wise of firmware/bottleneck and firmware/mobilenetv2): 3 word loads
+ * (3 pixels + 1 ignored byte) from the plane rows %[r0..r2], which advance by INC (an
+ * immediate or a register operand), 3 dot products with the rows %[k0..k2] = {w0, w1, w2, 0},
+ * the DW accelerator's rule (arithmetic shift by %[sh], then cv.clipu: ReLU and the int8
+ * top) and a store to %[o], which advances by %[ch]. Scratch: %[t0..t2], %[acc]. */
+#define DW3X3_PLANE_STEP(INC)                                                               \
+    "cv.lw %[t0], (%[r0]), " INC "\n\t"                                                    \
+    "cv.lw %[t1], (%[r1]), " INC "\n\t"                                                    \
+    "cv.lw %[t2], (%[r2]), " INC "\n\t"                                                    \
+    "cv.dotsp.b %[acc], %[t0], %[k0]\n\t"                                                 \
+    "cv.sdotsp.b %[acc], %[t1], %[k1]\n\t"                                                \
+    "cv.sdotsp.b %[acc], %[t2], %[k2]\n\t"                                                \
+    "sra %[acc], %[acc], %[sh]\n\t"                                                       \
+    "cv.clipu %[acc], %[acc], 8\n\t"                                                      \
+    "cv.sb %[acc], (%[o]), %[ch]\n\t"
 
 int8_t requant_int8(int32_t acc, int32_t mult, int shift);
 

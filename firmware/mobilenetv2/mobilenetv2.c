@@ -354,28 +354,19 @@ static void dw_cores(void *arg)
             for (int x = 0; x < w; x++, src += c)
                 d[x] = *src;
         }
-        uint32_t k[3];                          /* row ky: {w[ky][0], w[ky][1], w[ky][2], 0} */
-        for (int ky = 0; ky < 3; ky++) {
-            const uint8_t *wk = (const uint8_t *)l->w + ky * 3 * c + ch;
-            k[ky] = wk[0] | (uint32_t)wk[c] << 8 | (uint32_t)wk[2 * c] << 16;
-        }
+        const uint8_t *wk = (const uint8_t *)l->w + ch;   /* w[ky][kx] at wk[(3 ky + kx) c] */
+        uint32_t k0 = wk[0] | (uint32_t)wk[c] << 8 | (uint32_t)wk[2 * c] << 16;      /* row 0 */
+        uint32_t k1 = wk[3 * c] | (uint32_t)wk[4 * c] << 8 | (uint32_t)wk[5 * c] << 16;
+        uint32_t k2 = wk[6 * c] | (uint32_t)wk[7 * c] << 8 | (uint32_t)wk[8 * c] << 16;
         for (int oy = 0; oy < ho; oy++) {
             const int8_t *r0 = plane + oy * s * wp, *r1 = r0 + wp, *r2 = r1 + wp;
             int8_t *o = (int8_t *)l->out + oy * wo * c + ch;
             int32_t t0, t1, t2, acc;
             XP_HWLOOP(wo,
-                      "cv.lw %[t0], (%[r0]), %[st]\n\t"
-                      "cv.lw %[t1], (%[r1]), %[st]\n\t"
-                      "cv.lw %[t2], (%[r2]), %[st]\n\t"
-                      "cv.dotsp.b %[acc], %[t0], %[k0]\n\t"
-                      "cv.sdotsp.b %[acc], %[t1], %[k1]\n\t"
-                      "cv.sdotsp.b %[acc], %[t2], %[k2]\n\t"
-                      "sra %[acc], %[acc], %[sh]\n\t"
-                      "cv.clipu %[acc], %[acc], 8\n\t"
-                      "cv.sb %[acc], (%[o]), %[ch]\n\t",
+                      DW3X3_PLANE_STEP("%[st]"),
                       ([r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [o] "+r"(o),
                        [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [acc] "=&r"(acc)),
-                      ([k0] "r"(k[0]), [k1] "r"(k[1]), [k2] "r"(k[2]), [sh] "r"(l->shift),
+                      ([k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [sh] "r"(l->shift),
                        [ch] "r"(c), [st] "r"(s)),
                       "memory");
         }
