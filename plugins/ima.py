@@ -289,9 +289,10 @@ class Crossbar(Hwpe):
         if low + high <= 0:
             raise bad(ADC_HIGH, f"the ADC range [-{low}, {high}] is empty "
                                 f"(ADC_LOW + ADC_HIGH must be positive)")
+        accumulating = r.get(ACC_TILES, 0) != 0
         tiles = [Tile(self, x0, y0, line, 0)]
         stage = (0, 128, 127)                 # a plain trigger: the ADC outputs as they are
-        if r.get(ACC_TILES, 0):
+        if accumulating:
             more, stage = self._accumulation(r, bad, w, feat)
             tiles += more
         njobs = r[NUM_JOBS]
@@ -319,7 +320,7 @@ class Crossbar(Hwpe):
         compute = ima.compute_cycles * len(tiles)
         total, i_n, o_n = job_timing([(src + t.offset, t.line) for t in tiles], dst, feat, stride,
                                      w, compute, ima.words_per_cycle, ima.pipelined)
-        table = stream_cycles(r.get(ACC_TABLE, 0), DESCRIPTOR_BYTES * (len(tiles) - 1),
+        table = stream_cycles(r[ACC_TABLE], DESCRIPTOR_BYTES * (len(tiles) - 1),
                               ima.words_per_cycle) if len(tiles) > 1 else 0
         phases = {"idle": IDLE_CYCLES * njobs,
                   "stream_in": table + int(i_n.sum()) - IDLE_CYCLES * njobs,
@@ -342,7 +343,7 @@ class Crossbar(Hwpe):
         return Job(stream_cycles=total + table, total_cycles=total + table, jobs=njobs,
                    phases=phases,
                    run=lambda: self._run(src, dst, geometry, feat, stride, weights, pcm,
-                                         (low, high), stage, phases, r.get(ACC_TILES, 0)))
+                                         (low, high), stage, phases, accumulating))
 
     def _accumulation(self, r, bad, width, feat):
         """Tiles 1..T-1 of an accumulating trigger (its descriptors, read from L1 at
@@ -365,8 +366,7 @@ class Crossbar(Hwpe):
             raise bad(ACC_TABLE, f"{n - 1} descriptor(s) of {DESCRIPTOR_BYTES} B at "
                                  f"0x{table:x}-0x{table + size:x} are not inside L1 "
                                  f"(0x{l1.base:08x}-0x{l1.end:08x}), which the streamer reads")
-        buf = self.sim.memory.buffers[l1.name]
-        words = np.frombuffer(bytes(buf[table - l1.base:table - l1.base + size]), "<u4")
+        words = np.frombuffer(self.sim.memory.read(table, size) if size else b"", "<u4")
         tiles = []
         for i, (array, xy, line, offset) in enumerate(words.reshape(-1, 4).tolist()):
             x, y = xy & 0xFFFF, xy >> 16

@@ -617,7 +617,7 @@ def header_text(model: Model, t: dict, arena: int) -> str:
            "#include <dw.h>\n\n",
            f"#define MN_RES {model.res}\n#define MN_SEED {model.seed}u\n",
            f"#define MN_ARENA_BYTES {arena}\n#define MN_NOPS {len(model.ops)}\n",
-           f"#define MN_NJOBS {len(t['jobs'])}\n#define MN_CLASSES {CLASSES}\n",
+           f"#define MN_CLASSES {CLASSES}\n",
            f"#define MN_CORES {CORES}\n",
            f"#define MN_FC_IN {LAST}\n#define MN_FC_CHUNK {FC_CHUNK}\n",
            f"#define MN_CROSSBARS {model.crossbars}\n",
@@ -628,38 +628,36 @@ def header_text(model: Model, t: dict, arena: int) -> str:
            "extern const int8_t mn_sw_weights[]; /* L2: the cores' conv weights [Cout][rows] */\n",
            "extern const int32_t mn_expected[]; /* L2: the golden logits */\n",
            "#define MN_A(off) ((uint32_t)(mn_arena + (off)))\n\n"]
-    jobs = t["jobs"] or [(0, [0] * 20, -1)]        # C arrays have at least one element
-    out.append(f"static const uint8_t mn_job_array[{len(jobs)}] = {{" +
+    jobs = t["jobs"]                   # any table may be empty (an empty C array, as GNU C)
+    out.append("static const uint8_t mn_job_array[] = {" +
                ", ".join(str(a) for a, _, _ in jobs) + "};\n")
     out.append("/* the IMA's partial-sum accumulation of each job: mn_accs[i], -1 none */\n"
-               f"static const int8_t mn_job_acc[{len(jobs)}] = {{" +
+               "static const int8_t mn_job_acc[] = {" +
                ", ".join(str(i) for _, _, i in jobs) + "};\n")
     descs = [d for tiles, _, _ in t["accs"] for d in tiles]
-    out.append(f"static L1_DATA ima_acc_tile_t mn_acc_tiles[{max(1, len(descs))}] = {{\n")
+    out.append("static L1_DATA ima_acc_tile_t mn_acc_tiles[] = {\n")
     for a, x, y, line, off in descs:
         out.append(f"    {{{a}, {x}, {y}, {line}, {off}}},\n")
     out.append("};\n")
-    out.append(f"static const ima_acc_t mn_accs[{max(1, len(t['accs']))}] = {{\n")
+    out.append("static const ima_acc_t mn_accs[] = {\n")
     k = 0
     for tiles, lo, hi in t["accs"]:
         out.append(f"    {{{len(tiles) + 1}, mn_acc_tiles + {k}, 0, {-lo}, {hi}}},\n")
         k += len(tiles)
     out.append("};\n")
-    out.append(f"static const ima_job_t mn_jobs[{len(jobs)}] = {{\n")
+    out.append("static const ima_job_t mn_jobs[] = {\n")
     for _, j, _ in jobs:
         v = [str(x) for x in j]
         v[4], v[5] = A(j[4]), A(j[5])
         out.append("    {" + ", ".join(v) + "},\n")
     out.append("};\n\nstatic const dw_layer_t mn_dw[] = {\n")
-    for a, w, o, h, wd, c, s, sh in t["dw"] or [(0, 0, 0, 0, 0, 0, 0, 0)]:
+    for a, w, o, h, wd, c, s, sh in t["dw"]:
         out.append(f"    {{(const int8_t *){A(a)}, mn_dw_weights + {w}, 0, (int8_t *){A(o)}, "
                    f"{h}, {wd}, {c}, {s}, DW_PAD_ALL(1), {sh}, 1}},\n")
     out.append("};\n\n/* the cores' conv layers (mapping \"cores\"): in, out, w, cols, w_l2, k, s, "
                "w_in, cin, ho, wo, cout, ld, tiles, r0, n, sym, hi, mul, add, shift, lo, top */\n"
                "static const mn_swconv_t mn_swconv[] = {\n")
-    zero = {"in": 0, "out": 0, "w": 0, "cols": 0, "w_l2": 0, "geometry": [0] * 9,
-            "r0": [0] * 4, "n": [0] * 4, "rule": [0] * 5, "clip": [0, 0]}
-    for c in t["swconv"] or [zero]:
+    for c in t["swconv"]:
         v = ([A(c["in"]), A(c["out"]), A(c["w"]), A(c["cols"]), f"mn_sw_weights + {c['w_l2']}"]
              + [str(x) for x in c["geometry"]] + ["{" + ", ".join(map(str, c["r0"])) + "}",
                                                  "{" + ", ".join(map(str, c["n"])) + "}"]
@@ -667,7 +665,7 @@ def header_text(model: Model, t: dict, arena: int) -> str:
         out.append("    {" + ", ".join(v) + "},\n")
     out.append("};\n\n/* the cores' depth-wise layers: in, out, planes, weights, h, w, c, s, "
                "shift, plane bytes */\nstatic const mn_swdw_t mn_swdw[] = {\n")
-    for a, o, pl, w, h, wd, c, s, sh, pb in t["swdw"] or [(0,) * 10]:
+    for a, o, pl, w, h, wd, c, s, sh, pb in t["swdw"]:
         out.append(f"    {{{A(a)}, {A(o)}, {A(pl)}, mn_dw_weights + {w}, {h}, {wd}, {c}, {s}, "
                    f"{sh}, {pb}}},\n")
     out.append("};\n\n/* kind, first, count, a, b, out, n, lo, hi, d (mobilenetv2.c) */\n"
