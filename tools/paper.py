@@ -94,10 +94,10 @@ def pct(ours: float, paper: float) -> str:
     return f"{100 * (ours / paper - 1):+.0f} %"
 
 
-def psum_variant(r: mn.Result, model: mn.Model) -> dict:
+def psum_variant(r: mn.Result) -> dict:
     """One partial-sum variant's figures: the network, and the layers split over row tiles
     (their IMA ops and, with the cores adding, their `sum` ops)."""
-    split = {op.name for op in model.ops if op.kind == "conv" and op.hi}
+    split = {op.name for op in r.model().ops if op.kind == "conv" and op.hi}
     ops = [o for o in r.ops if o.name in split or o.name.removesuffix(".sum") in split]
     cycles = sum(o.cycles for o in ops)
     clock = r.stats["clock_hz"]
@@ -113,8 +113,7 @@ def software_comparison(net: mn.Result, sw: mn.Result) -> dict:
     clock = net.stats["clock_hz"]
     return {"cycles": sw.total, "latency_ms": sw.total / clock * 1e3,
             "energy_uj": sw.energy.get("total"), "bit_exact": sw.ok,
-            "mac_per_cycle": mn.network_macs(mn.make_model(sw.res, network=sw.network, add=sw.add,
-                                                           mapping=sw.mapping)) / sw.total,
+            "mac_per_cycle": mn.network_macs(sw.model()) / sw.total,
             "latency_ratio": sw.total / net.total,
             "energy_ratio": sw.energy["total"] / net.energy["total"],
             "paper_vs_vega": mn.PAPER_VS_VEGA}
@@ -151,7 +150,7 @@ def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, n
       f"PULP-NN: up to 15.5); simulated {ref.stats['mips']:.1f} MIPS during `cores`")
     # ---- MobileNetV2 ----
     _, _, counts, bound = mn.packing(net.network)
-    model = mn.make_model(net.res, network=net.network, add=net.add, psum=net.psum)
+    model = net.model()
     lat = net.latency_s()
     e = net.energy["total"]
     w("")
@@ -189,9 +188,7 @@ def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, n
       f"{use['mvms'] * mvm_uj:.0f} uJ at a full HERMES MVM per job (docs/energy.md). "
       f"Sensitivity, not used: an MVM costing its share of the 256 columns "
       f"{use['column_mvms'] * mvm_uj:.0f} uJ, of the 65536 cells {use['cell_mvms'] * mvm_uj:.0f} uJ")
-    variants = {r.psum: psum_variant(r, mn.make_model(r.res, network=r.network, add=r.add,
-                                                      psum=r.psum))
-                for r in (net, other)}
+    variants = {r.psum: psum_variant(r) for r in (net, other)}
     vi, vc = variants["ima"], variants["cores"]
     w(f"partial sums of the {vi['split_layers']} layers split over row tiles: added in the IMA "
       f"{vi['split_layers_ms']:.2f} ms, {vi['split_layers_energy_uj']:.1f} uJ (network "

@@ -830,6 +830,11 @@ class Result:
     psum: str = PSUM
     mapping: str = MAPPING
 
+    def model(self) -> Model:
+        """The network this run ran (make_model is cached: the same object)."""
+        return make_model(self.res, network=self.network, add=self.add, psum=self.psum,
+                          mapping=self.mapping)
+
     @property
     def ok(self) -> bool:
         """Every op's output and the logits bit-exact (the firmware checks the logits of
