@@ -24,7 +24,8 @@ from elftools.elf.elffile import ELFFile
 
 from fwbuild import build_c
 
-from iss.debugger.gdbserver import GdbServer, checksum
+from iss.debugger.gdbserver import GdbServer
+from iss.debugger.rsp import checksum
 from iss.debugger.target import DebugTarget
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from iss.debugger.gdbserver import checksum
+from iss.debugger.rsp import checksum
 from test_gdbserver import build_test_firmware, elf_symbols, served
 
 ANY = re.compile(rb"")

@@ -5,10 +5,10 @@
     gdb-multiarch FIRMWARE.elf -ex 'target remote :3333'
 
 Built on DebugTarget (iss/debugger/target.py). What is served:
-  * packet layer: $data#cs, +/- acknowledgements (a '-' retransmits our last packet),
-    QStartNoAckMode, '}' escapes in X data and qXfer replies, Ctrl-C (0x03) while running;
-    bad checksums are NAKed and dropped, unknown commands get an empty reply, malformed
-    ones E01 - nothing a client sends can raise out of the server;
+  * packet layer (rsp.py): $data#cs, +/- acknowledgements (a '-' retransmits our last
+    packet), QStartNoAckMode, '}' escapes in X data and qXfer replies, Ctrl-C (0x03) while
+    running; bad checksums are NAKed and dropped, unknown commands get an empty reply,
+    malformed ones E01 - nothing a client sends can raise out of the server;
   * qSupported, qXfer:features:read:target.xml (rv32, osabi none, org.gnu.gdb.riscv.cpu:
     zero..t6, pc; org.gnu.gdb.riscv.csr: trap CSRs, mcycle, mhartid, hardware-loop
     registers), qXfer:threads:read (thread "core N"), qAttached, qC, qfThreadInfo/
@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import re
 import select
 import socket
@@ -59,13 +58,10 @@ import time
 
 from ..errors import IssError
 from ..log import warnings_on_stderr
+from .rsp import PACKET_SIZE, Connection, Disconnected, escape, hexint, le32, log, unescape
 # nothing here imports the native hooks at module level: `iss` builds its command line from
 # add_arguments before it announces numba's first compile (iss/numba_notice.py)
 
-PACKET_SIZE = 0x4000              # announced in qSupported (bytes of packet data)
-_MAX_FRAME = 2 * PACKET_SIZE + 64 # longest frame we buffer before dropping it (escapes)
-_HEX = re.compile(rb"^[0-9a-fA-F]{2}$")
-_SYNC = re.compile(rb"[$\x03-]")  # bytes that mean something outside a packet
 NUM_GPRS = 32
 PC_REGNUM = 32
 CSR_REGNUM = 65                  # gdb's riscv register number of CSR 0
@@ -113,178 +109,6 @@ monitor commands:
   reset   reload the firmware (breakpoints and watchpoints are kept); the program
           restarts at its entry point
 """
-
-
-def checksum(data: bytes) -> int:
-    return sum(data) & 0xFF
-
-
-def frame(data: bytes) -> bytes:
-    return b"$" + data + b"#" + b"%02x" % checksum(data)
-
-
-def escape(data: bytes) -> bytes:
-    """Binary data in a packet: '#', '$', '}' and '*' become '}' + (byte ^ 0x20)."""
-    out = bytearray()
-    for b in data:
-        if b in (0x23, 0x24, 0x7D, 0x2A):
-            out += bytes((0x7D, b ^ 0x20))
-        else:
-            out.append(b)
-    return bytes(out)
-
-
-def unescape(data: bytes) -> bytes:
-    out = bytearray()
-    it = iter(data)
-    for b in it:
-        if b == 0x7D:
-            nxt = next(it, None)
-            if nxt is None:
-                raise ValueError("escape at end of data")
-            out.append(nxt ^ 0x20)
-        else:
-            out.append(b)
-    return bytes(out)
-
-
-def le32(value: int) -> str:
-    return (value & 0xFFFFFFFF).to_bytes(4, "little").hex()
-
-
-def _hexint(text: str) -> int:
-    if not text or not re.fullmatch(r"[0-9a-fA-F]+", text):
-        raise ValueError(f"not a hex number: {text!r}")
-    return int(text, 16)
-
-
-def _log(message: str) -> None:
-    if os.environ.get("ISS_GDBSERVER_LOG"):
-        print(f"gdbserver: {message}", file=sys.stderr, flush=True)
-
-
-class Disconnected(Exception):
-    """The client went away."""
-
-
-class Connection:
-    """Framing, checksums, acks and the interrupt byte over one client socket."""
-
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
-        self.buf = bytearray()
-        self.ack = True
-        self.closed = False
-        self.last_sent: bytes | None = None
-        sock.settimeout(60.0)         # sends to a client that never reads give up
-
-    # ---- output --------------------------------------------------------------------
-    def _send_raw(self, data: bytes) -> None:
-        if self.closed:
-            raise Disconnected()
-        try:
-            self.sock.sendall(data)
-        except OSError:
-            self.closed = True
-            raise Disconnected() from None
-
-    def send(self, payload: bytes | str) -> None:
-        if isinstance(payload, str):
-            payload = payload.encode("latin-1")
-        data = frame(payload)
-        self.last_sent = data
-        _log(f"-> {payload[:200]!r}")
-        self._send_raw(data)
-
-    # ---- input ---------------------------------------------------------------------
-    def _recv(self, timeout: float | None) -> bool:
-        """Wait up to `timeout` (None: forever) for bytes; False when none came."""
-        if self.closed:
-            raise Disconnected()
-        try:
-            ready, _, _ = select.select([self.sock], [], [], timeout)
-            if not ready:
-                return False
-            data = self.sock.recv(65536)
-        except (OSError, ValueError):
-            data = b""
-        if not data:
-            self.closed = True
-            raise Disconnected()
-        self.buf += data
-        return True
-
-    def next_packet(self) -> bytes:
-        """The next valid packet's data (unescaping is left to the command)."""
-        while True:
-            packet = self._parse()
-            if packet is not None:
-                return packet
-            self._recv(None)
-
-    def poll_interrupt(self, timeout: float = 0) -> bool:
-        """While the target runs: True when the client sent Ctrl-C (0x03); waits up to
-        `timeout` seconds for bytes."""
-        if self._recv(timeout):
-            while self._recv(0):
-                pass
-        i = self.buf.find(b"\x03")
-        if i < 0:
-            return False
-        del self.buf[i]
-        return True
-
-    def _nak(self) -> None:
-        if self.ack:
-            self._send_raw(b"-")
-
-    def _parse(self) -> bytes | None:
-        buf = self.buf
-        while buf:
-            c = buf[0]
-            if c == 0x24:                                   # '$'
-                end = buf.find(b"#", 1)
-                nxt = buf.find(b"$", 1, end if end >= 0 else len(buf))
-                if nxt >= 0:                                # truncated by a new packet
-                    del buf[:nxt]
-                    self._nak()
-                    continue
-                if end < 0:
-                    if len(buf) > _MAX_FRAME:               # too long: drop what we have
-                        del buf[:]
-                        self._nak()
-                    return None
-                if len(buf) < end + 3:
-                    return None
-                data, cs = bytes(buf[1:end]), bytes(buf[end + 1:end + 3])
-                del buf[:end + 3]
-                if not _HEX.match(cs) or int(cs, 16) != checksum(data):
-                    _log(f"bad checksum {data[:80]!r}#{cs!r}")
-                    self._nak()
-                    continue
-                if self.ack:
-                    self._send_raw(b"+")
-                _log(f"<- {data[:200]!r}")
-                return data
-            if c == 0x2D:                                   # '-': resend our last packet
-                del buf[0]
-                if self.ack and self.last_sent is not None:
-                    self._send_raw(self.last_sent)
-                continue
-            if c == 0x03:                                   # Ctrl-C while stopped: ignore
-                del buf[0]
-                continue
-            m = _SYNC.search(buf, 1)                        # '+' and garbage
-            del buf[:m.start() if m else len(buf)]
-        return None
-
-    def close(self) -> None:
-        self.closed = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 class GdbServer:
@@ -347,9 +171,9 @@ class GdbServer:
                 except OSError:
                     continue
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                _log(f"client {peer}")
+                log(f"client {peer}")
                 verdict = self.serve_client(sock)
-                _log(f"client {peer} ended: {verdict}")
+                log(f"client {peer} ended: {verdict}")
                 if self.keep_alive:
                     continue
                 if verdict in ("kill", "detach") or \
@@ -375,7 +199,7 @@ class GdbServer:
                 except Disconnected:
                     raise
                 except Exception as e:      # a bug or odd input: never take the server down
-                    _log(f"error on {packet[:80]!r}: {type(e).__name__}: {e}")
+                    log(f"error on {packet[:80]!r}: {type(e).__name__}: {e}")
                     if not isinstance(e, (ValueError, IssError)):
                         self.internal_errors.append((packet[:200], repr(e)))
                     reply = "E01"
@@ -459,7 +283,7 @@ class GdbServer:
         else:
             document = self.target_xml
         offset, _, length = parts[3].partition(",")
-        offset, length = _hexint(offset), _hexint(length)
+        offset, length = hexint(offset), hexint(length)
         chunk = document[offset:offset + min(length, PACKET_SIZE // 2)]
         more = offset + len(chunk) < len(document)
         return ("m" if more else "l") + escape(chunk).decode("latin-1")
@@ -522,7 +346,7 @@ class GdbServer:
             text = text.partition(".")[2] or "-1"
         if text == "-1":
             return -1
-        tid = _hexint(text)
+        tid = hexint(text)
         if tid == 0:
             return self.target.current
         if 1 <= tid <= len(self.target.harts):
@@ -578,7 +402,7 @@ class GdbServer:
         return "OK"
 
     def _cmd_p(self, text: str) -> str:
-        n = _hexint(text[1:])
+        n = hexint(text[1:])
         self._select(self.g_thread)
         if n >= CSR_REGNUM:
             csr = n - CSR_REGNUM
@@ -593,7 +417,7 @@ class GdbServer:
 
     def _cmd_P(self, text: str) -> str:
         reg, eq, value = text[1:].partition("=")
-        n = _hexint(reg)
+        n = hexint(reg)
         if not eq or len(value) != 8 or PC_REGNUM < n < CSR_REGNUM:
             return "E01"
         self._select(self.g_thread)
@@ -610,7 +434,7 @@ class GdbServer:
         addr, comma, length = text.partition(",")
         if not comma:
             raise ValueError("missing length")
-        return _hexint(addr), _hexint(length)
+        return hexint(addr), hexint(length)
 
     def _cmd_m(self, text: str) -> str:
         addr, length = self._addr_len(text[1:])
@@ -661,7 +485,7 @@ class GdbServer:
         fields = text[1:].split(";")[0].split(",")
         if len(fields) != 3 or fields[0] not in ("0", "1", "2", "3", "4"):
             return ""
-        kind_code, addr, length = fields[0], _hexint(fields[1]), _hexint(fields[2])
+        kind_code, addr, length = fields[0], hexint(fields[1]), hexint(fields[2])
         target = self.target
         if kind_code in ("0", "1"):
             mine, other = (self.sw_breaks, self.hw_breaks) if kind_code == "0" \
@@ -703,11 +527,11 @@ class GdbServer:
         cmd, arg = text[0], text[1:]
         if cmd in "CS":
             sig, _, arg = arg.partition(";")
-            _hexint(sig)                            # signals mean nothing to a bare hart
+            hexint(sig)                            # signals mean nothing to a bare hart
         index = self._resume_hart(self.c_thread)
         if arg:
             self._select(index)
-            self.target.hart.pc = _hexint(arg)
+            self.target.hart.pc = hexint(arg)
         if cmd in "cC":
             return self._resume({i: ("c", None) for i in range(len(self.target.harts))})
         return self._resume({index: ("s", None)})
@@ -735,9 +559,9 @@ class GdbServer:
                 lo, comma, hi = what[1:].partition(",")
                 if not comma:
                     return "E01"
-                span = (_hexint(lo), _hexint(hi))
+                span = (hexint(lo), hexint(hi))
             elif what[0] in "CS":
-                _hexint(what[1:])                   # signals mean nothing to a bare hart
+                hexint(what[1:])                   # signals mean nothing to a bare hart
             index = self._thread_index(thread) if thread else -1
             if index is None:
                 return "E01"
