@@ -479,8 +479,13 @@ def test_info_threads_stats_accel(prog):
     assert re.search(r"^\* 1\s+Thread 1 \(hart 0", out, re.M)
     assert re.search(r"^  8\s+Thread 8 \(hart 7", out, re.M)       # the platform's 8 cores
     assert "[Switching to thread 1 (Thread 1 (hart 0))]" in out
-    assert re.search(r"^Instructions: \d+$", out, re.M)
+    # info stats (the text of monitor stats too: iss/debugger/statstext.py)
+    assert re.search(r"^Instructions: [\d,]+$", out, re.M)
+    assert re.search(r"^Cycles: [\d,]+$", out, re.M)
+    assert re.search(r"^Stop reason: breakpoint in hart \d+$", out, re.M)
     assert "Harts: 8" in out
+    assert re.search(r"^\* hart 0 \(hartid 0x0\): [\d,]+ instructions, [\d,]+ cycles, running, "
+                     r"pc 0x[0-9a-f]{8} <main(\+\d+)?>$", out, re.M)
     assert "Accelerators:" in out and "0x10201000" in out      # the DW accelerator (HWPE slot)
     assert "stdout" in out and "0x1a10f000" in out
     assert "[Switching to thread 2 (Thread 2 (hart 1))]" in out

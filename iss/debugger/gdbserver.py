@@ -59,6 +59,7 @@ import time
 from ..errors import IssError
 from ..log import warnings_on_stderr
 from .rsp import PACKET_SIZE, Connection, Disconnected, escape, hexint, le32, log, unescape
+from .statstext import stats_text
 # nothing here imports the native hooks at module level: `iss` builds its command line from
 # add_arguments before it announces numba's first compile (iss/numba_notice.py)
 
@@ -105,7 +106,9 @@ def target_xml(loop_csrs: dict[str, int] | None = None) -> str:
 MONITOR_HELP = """\
 monitor commands:
   help    this list
-  stats   instructions retired (per hart and total), pc, last stop reason
+  stats   the run so far: instructions and cycles (total and per hart), each hart's
+          state and pc, the last stop reason, the devices' counts (as `info stats`
+          in iss debug)
   reset   reload the firmware (breakpoints and watchpoints are kept); the program
           restarts at its entry point
 """
@@ -305,7 +308,8 @@ class GdbServer:
         if not words or words[0] == "help":
             out = MONITOR_HELP
         elif words[0] == "stats":
-            out = self._stats_text()
+            out = stats_text(self.target.sim, current=self.target.current,
+                             stop=self.last_event, finished=self.target.finished)
         elif words[0] in ("reset", "restart"):
             self.target.restart()
             self.terminated = self.fault_reported = None
@@ -317,26 +321,6 @@ class GdbServer:
         for i in range(0, len(out), 512):
             self.conn.send("O" + out[i:i + 512].encode().hex())
         return "OK"
-
-    def _stats_text(self) -> str:
-        target = self.target
-        lines = []
-        total = 0
-        for hart in target.harts:
-            total += hart.instret
-            lines.append(f"hart {hart.index} (hartid 0x{hart.hartid:x}): "
-                         f"{hart.instret:,} instructions retired, pc 0x{hart.pc:08x}")
-        lines.append(f"instructions retired: {total:,}")
-        pc = target.hart.pc
-        symbol = target.image.symbolize(pc)
-        lines.append(f"pc: 0x{pc:08x}" + (f" <{symbol}>" if symbol else ""))
-        ev = self.last_event
-        if ev is None:
-            lines.append("stop reason: none (not resumed yet)")
-        else:
-            detail = f" ({ev.message})" if ev.message else ""
-            lines.append(f"stop reason: {ev.reason}{detail}")
-        return "\n".join(lines) + "\n"
 
     # ---- threads -------------------------------------------------------------------
     def _thread_index(self, text: str) -> int | None:

@@ -7,10 +7,10 @@ A mixin of Shell (shell.py).
 """
 from __future__ import annotations
 
-import os
 import re
 
 from ..errors import IssError
+from .statstext import stats_text
 from .valueprint import ExprError as ShellError, wrap as _wrap
 
 
@@ -167,21 +167,9 @@ class InfoCommands:
             self.say(f"{number}:   y  {'/' + fmt + ' ' if fmt else ''}{expr}")
 
     def info_stats(self, arg: str) -> None:
-        sim = self.target.sim
-        total = sum(h.instret for h in sim.harts)
-        state = "running (stopped)" if self.running else (
-            "exited" if self.exit_code is not None else "not started")
-        self.say(f"Program: {os.path.abspath(self.firmware)} ({state})")
-        self.say(f"Platform: {sim.platform.name}, ISA flavour {sim.flavour}")
-        self.say(f"Instructions: {total}")
-        self.say(f"Harts: {len(sim.harts)}")
-        for h in sim.harts:
-            self.say(f"  hart {h.index} (hartid 0x{h.hartid:x}): {h.instret} instructions, "
-                     f"{h.cycles} cycles, {h.state}, pc 0x{h.pc:08x}{self.sym_suffix(h.pc, True)}")
-        for p in sim.peripherals:
-            stats = p.stats()
-            if stats:
-                self.say(f"  {p.name}: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
+        self.out.write(stats_text(self.target.sim, current=self.target.current,
+                                  stop=self.last_event, finished=self.target.finished,
+                                  started=self.running))
 
     def info_accel(self, arg: str) -> None:
         sim = self.target.sim

@@ -30,6 +30,7 @@ class RunCommands:
         self.selected = 0
         self.shown_thread = 0
         self.exit_code = None
+        self.last_event = None
         for bp in [b for b in self.breakpoints.values() if b.scope]:
             del self.breakpoints[bp.number]        # their frame is gone
         for bp in self.breakpoints.values():
@@ -110,7 +111,8 @@ class RunCommands:
 
     def _cont(self) -> Event:
         try:
-            return self.target.cont()
+            self.last_event = self.target.cont()
+            return self.last_event
         finally:
             self.unwinder.clear()
             self.selected = 0
@@ -228,7 +230,8 @@ class RunCommands:
     # ---- stepping ----------------------------------------------------------------------------
     def _stepi(self) -> Event:
         try:
-            return self.target.stepi(1)
+            self.last_event = self.target.stepi(1)
+            return self.last_event
         finally:
             self.unwinder.clear()
             self.selected = 0

@@ -39,7 +39,7 @@ from .infocmds import InfoCommands
 from .runcmds import RunCommands
 from .source import SourceCommands
 from .state import ProgramState
-from .target import DebugTarget
+from .target import DebugTarget, Event
 from .valueprint import TypedPrinter
 from .varcmds import FrameVariableCommands
 
@@ -81,6 +81,7 @@ class Shell(ProgramState, SourceCommands, BreakpointCommands, RunCommands, InfoC
         self.selected = 0             # selected frame (up/down/frame N), 0 after every stop
         self.display_scope: dict[int, int] = {}   # display number -> function (low pc)
         self.stop_where: tuple | None = None      # (hart, pc) of the last stop
+        self.last_event: Event | None = None      # the target's last stop (info stats)
         self.shown_thread = 0         # hart of the last stop reported or `thread N` chosen
         self.running = False          # gdb: "The program is not being run."
         self.breakpoints: dict[int, Breakpoint] = {}
