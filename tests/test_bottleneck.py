@@ -1,5 +1,5 @@
 """The MobileNetV2 bottleneck block in the paper's five mappings (firmware/bottleneck,
-iss/paper/bottleneck.py, docs/bottleneck.md): every layer of every mapping bit-exact
+experiments/paper/bottleneck.py, docs/bottleneck.md): every layer of every mapping bit-exact
 against the numpy golden model, the golden model's arithmetic against independent
 references, and the cycle counts for sanity (never against the paper's numbers)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from iss.paper import bottleneck as bn
+from iss_experiments.paper import bottleneck as bn
 
 from ima_golden import adc as adc_fractions
 

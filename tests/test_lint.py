@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LINTED = ["iss", "plugins", "tools", "tests", "firmware"]
+LINTED = ["iss", "plugins", "experiments", "tools", "tests", "firmware"]
 # the public API: what `import iss` exports, the plugin API (docs/plugins.md) and the
 # test helpers plugin authors use
 TYPED = ["iss/__init__.py", "iss/host.py", "iss/testing.py", "iss/plugin.py", "iss/errors.py",

@@ -1,4 +1,4 @@
-"""MobileNetV2 end to end (iss/paper/mobilenetv2.py, iss/paper/tilepack.py,
+"""MobileNetV2 end to end (experiments/paper/mobilenetv2/, experiments/paper/tilepack.py,
 firmware/mobilenetv2, docs/mobilenetv2.md) and the main job (tools/paper.py): Tile&Pack
 properties, the golden model's pieces against direct loops, the L1 plan, the reduced-input
 network (64x64, the same layers) bit-exact on the simulator, the PCM noise run, and the
@@ -13,20 +13,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from iss.paper import mobilenetv2 as mn
-from iss.paper import tilepack as tp
+from iss_experiments.paper import bottleneck as bn
+from iss_experiments.paper import tilepack as tp
+from iss_experiments.paper.mobilenetv2.build import l1_need
+from iss_experiments.paper.mobilenetv2.memory import ALIGN, FC_CHUNK, memory_plan, tensor_bytes
+from iss_experiments.paper.mobilenetv2.model import make_model, weight_scale
+from iss_experiments.paper.mobilenetv2.network import (ADD_KERNEL, CLASSES, CORES, LAST, MAPPING,
+                                                       NETWORK, NETWORKS, PSUM, RES, RES_TEST,
+                                                       conv_matrices, packing, row_tiles,
+                                                       structure)
+from iss_experiments.paper.mobilenetv2.report import dw_timing_models
+from iss_experiments.paper.mobilenetv2.run import Result
+from iss_experiments.paper.mobilenetv2.run import run as run_network
 
 OUT = Path(__file__).resolve().parent / ".fwcache" / "mobilenetv2"
 _runs: dict = {}
 
 
-def run(noise: bool = False, network: str = mn.NETWORK, add: str = mn.ADD_KERNEL,
-        psum: str = mn.PSUM, mapping: str = mn.MAPPING) -> mn.Result:
+def run(noise: bool = False, network: str = NETWORK, add: str = ADD_KERNEL,
+        psum: str = PSUM, mapping: str = MAPPING) -> Result:
     key = (noise, network, add, psum, mapping)
     if key not in _runs:
-        _runs[key] = mn.run(mn.RES_TEST,
-                            OUT / f"{network}-{add}-{psum}-{mapping}" / str(mn.RES_TEST),
-                            noise=noise, network=network, add=add, psum=psum, mapping=mapping)
+        _runs[key] = run_network(RES_TEST,
+                                 OUT / f"{network}-{add}-{psum}-{mapping}" / str(RES_TEST),
+                                 noise=noise, network=network, add=add, psum=psum,
+                                 mapping=mapping)
     return _runs[key]
 
 
@@ -52,14 +63,14 @@ def check_packing(layers: dict, placements: list, size: int = tp.SIZE) -> int:
     return n
 
 
-@pytest.mark.parametrize("network", mn.NETWORKS)
+@pytest.mark.parametrize("network", NETWORKS)
 def test_tilepack_mobilenetv2(network):
-    ops, shapes = mn.structure(mn.RES, network)
-    layers = mn.conv_matrices(ops, shapes)
+    ops, shapes = structure(RES, network)
+    layers = conv_matrices(ops, shapes)
     assert len(layers) == (36 if network == "paper" else 35)
     assert layers["conv0"] == (27, 32) and layers["last"] == (320, 1280)
     assert (layers.get("b1.expand") == (32, 32)) == (network == "paper")
-    policy, placements, counts, bound = mn.packing(network)
+    policy, placements, counts, bound = packing(network)
     n = check_packing(layers, placements)
     assert n == counts[policy] == min(counts.values())
     cells = sum(r * c for r, c in layers.values())
@@ -97,12 +108,12 @@ def test_paper_variant_parameter_count():
     rows = fig12_layers()
     assert len(rows) == 63 and sum(n for _, n in rows) == 2_190_784
     assert sum(1 for k, _ in rows if k == "add") == 10
-    ops, shapes = mn.structure(mn.RES, "paper")
+    ops, shapes = structure(RES, "paper")
     params = [(op.kind, op.k * op.k * shapes[op.ins[0]][2] * shapes[op.out][2] if op.kind == "conv"
                else 9 * shapes[op.out][2] if op.kind == "dw" else 0)
               for op in ops if op.kind in ("conv", "dw", "add")]
     assert params == rows
-    tv = mn.structure(mn.RES, "torchvision")[0]
+    tv = structure(RES, "torchvision")[0]
     assert len([op for op in tv if op.kind in ("conv", "dw", "add")]) == 62
 
 
@@ -128,7 +139,7 @@ def test_split():
 
 # ---- golden model pieces ---------------------------------------------------------------------
 def test_golden_pieces_against_direct_loops():
-    m = mn.make_model(mn.RES_TEST)
+    m = make_model(RES_TEST)
     g = m.golden
     conv0 = m.ops[0]
     x = g["input"].astype(int)
@@ -136,7 +147,7 @@ def test_golden_pieces_against_direct_loops():
     oy, ox, co = 5, 0, 7          # left border: the padded input supplies the zeros
     acc = sum(int(x[2 * oy + ky, 2 * ox + kx, c]) * int(w[(ky * 3 + kx) * 3 + c, co])
               for ky in range(3) for kx in range(3) for c in range(3))
-    assert g["conv0"][oy, ox, co] == mn.bn.adc(acc, 0, conv0.rng)
+    assert g["conv0"][oy, ox, co] == bn.adc(acc, 0, conv0.rng)
     # a stride-2 depth-wise layer, at the bottom-right border
     dw = next(op for op in m.ops if op.kind == "dw" and op.s == 2)
     y = g[dw.ins[0]].astype(int)
@@ -147,13 +158,13 @@ def test_golden_pieces_against_direct_loops():
     assert g[dw.out][oy, ox, 3] == min(max(acc, 0) >> dw.rng, 127)
     # a layer split over row tiles: the tiles' ADC outputs added, in the IMA (the default
     # model: the conv op's own output) or by the cores (a `sum` op over T partial outputs)
-    cores = mn.make_model(mn.RES_TEST, psum="cores")
+    cores = make_model(RES_TEST, psum="cores")
     op = next(op for op in cores.ops if op.kind == "sum" and op.k == 4)
     conv = next(o for o in cores.ops if o.out == op.ins[0])
     xin = g[conv.ins[0]][0, 0].astype(int)
-    tiles = mn.row_tiles(m.placements, conv.name)
+    tiles = row_tiles(m.placements, conv.name)
     assert [n for _, n in tiles] == [256, 256, 256, 192]
-    parts = [mn.bn.adc(xin[r0:r0 + n] @ m.weights[conv.name][r0:r0 + n], conv.rng, conv.rng)
+    parts = [bn.adc(xin[r0:r0 + n] @ m.weights[conv.name][r0:r0 + n], conv.rng, conv.rng)
              for r0, n in tiles]
     want = np.clip(np.sum(parts, axis=0), -64, 64)
     assert np.array_equal(cores.golden[op.out][0, 0], want)
@@ -177,7 +188,7 @@ def test_golden_pieces_against_direct_loops():
         assert abs(op.m1 / 2 ** op.d - s0 / so) <= 2 ** -op.d / 2 + 1e-12
         assert abs(op.m2 / 2 ** op.d - s1 / so) <= 2 ** -op.d / 2 + 1e-12
         assert 0.1 < op.m1 / op.m2 < 10
-    sat = mn.make_model(mn.RES_TEST, add="sat")
+    sat = make_model(RES_TEST, add="sat")
     op = next(op for op in sat.ops if op.kind == "add")
     assert np.array_equal(sat.golden[op.out], np.clip(sat.golden[op.ins[0]].astype(int)
                                                       + sat.golden[op.ins[1]], -128, 127))
@@ -186,10 +197,10 @@ def test_golden_pieces_against_direct_loops():
 def test_weight_scale_preserves_variance():
     """weight_scale: real weights w / (std(w) sqrt(fan-in)) keep a layer's output variance
     at its input's (random unit-variance input, the layer's own codes)."""
-    m = mn.make_model(mn.RES_TEST)
+    m = make_model(RES_TEST)
     w = m.weights["b2.expand"].astype(float)
     x = np.random.default_rng(0).standard_normal((4000, w.shape[0]))
-    y = x @ (w * mn.weight_scale(w))
+    y = x @ (w * weight_scale(w))
     assert 0.9 < y.var() < 1.1
 
 
@@ -205,17 +216,17 @@ def test_cores_sum_clamp_trick_is_exact():
 
 
 def test_memory_plan():
-    for res in (mn.RES_TEST, mn.RES):
-        m = mn.make_model(res)
-        offsets, arena = mn.memory_plan(m)
-        assert offsets["input"] == 0 and all(o % mn.ALIGN == 0 for o in offsets.values())
+    for res in (RES_TEST, RES):
+        m = make_model(res)
+        offsets, arena = memory_plan(m)
+        assert offsets["input"] == 0 and all(o % ALIGN == 0 for o in offsets.values())
         life = {"input": (-1, 0), "fc.buf": (len(m.ops) - 1,) * 2}
         for i, op in enumerate(m.ops):
             life[op.out] = (i, life.get(op.out, (i, i))[1])
             for n in op.ins:
                 life[n] = (life[n][0], i)
         life["logits"] = (life["logits"][0], len(m.ops))
-        size = {n: (2 * mn.FC_CHUNK * mn.LAST if n == "fc.buf" else mn.tensor_bytes(m, n))
+        size = {n: (2 * FC_CHUNK * LAST if n == "fc.buf" else tensor_bytes(m, n))
                 for n in life}
         names = list(life)
         for i, a in enumerate(names):
@@ -224,7 +235,7 @@ def test_memory_plan():
                 if not (life[a][1] < life[b][0] or life[b][1] < life[a][0]):
                     assert (offsets[a] + size[a] <= offsets[b]
                             or offsets[b] + size[b] <= offsets[a]), (a, b)
-    need = mn.l1_need(mn.make_model(mn.RES))
+    need = l1_need(make_model(RES))
     assert need["l1"] == 2 << 20 and need["need"] <= need["l1"]     # 224x224: 2 MiB of L1
 
 
@@ -240,7 +251,7 @@ def test_reduced_network_is_bit_exact(network, add, psum):
     bad = {o.name: o.mismatches for o in r.ops if o.mismatches}
     assert not bad, bad
     assert r.ok and r.crossbars == 34
-    m = mn.make_model(mn.RES_TEST, network=network, add=add, psum=psum)
+    m = make_model(RES_TEST, network=network, add=add, psum=psum)
     split = 11 if psum == "cores" else 0                     # the cores' `sum` ops
     assert len(r.ops) == len(m.ops) == (65 if network == "paper" else 64) + split
     assert np.array_equal(r.logits, m.golden["logits"].ravel())
@@ -284,7 +295,7 @@ def test_reduced_network_is_bit_exact(network, add, psum):
             assert job < o.cycles <= job + 400, (op.name, o.cycles, job)
             sched[op.s] += job
             const[op.s] += -(-9 * ho * wo * c // Fraction("29.7"))
-    models = mn.dw_timing_models(m, r)
+    models = dw_timing_models(m, r)
     for stride in (1, 2):
         got = models["by_stride"][stride]
         assert (got["schedule_cycles"], got["constant_cycles"]) == (sched[stride], const[stride])
@@ -304,8 +315,8 @@ def test_reduced_network_all_software_is_bit_exact():
     r = run(mapping="cores")
     assert r.exit_code == 0 and "mn errors=0" in r.output, r.output[-2000:]
     assert r.ok and not {o.name: o.mismatches for o in r.ops if o.mismatches}
-    m = mn.make_model(mn.RES_TEST, mapping="cores")
-    hetero = mn.make_model(mn.RES_TEST)
+    m = make_model(RES_TEST, mapping="cores")
+    hetero = make_model(RES_TEST)
     assert [op.name for op in m.ops] == [op.name for op in hetero.ops]
     assert all(np.array_equal(m.golden[k], hetero.golden[k]) for k in hetero.golden)
     assert {o.engine for o in r.ops} == {"cores"}
@@ -313,12 +324,12 @@ def test_reduced_network_all_software_is_bit_exact():
     assert st["ima"]["mvms"] == 0 and st["dw"]["jobs"] == 0
     weights = sum(m.shapes[op.out][2] * ((op.k * op.k * m.shapes[op.ins[0]][2] + 3) & ~3)
                   for op in m.ops if op.kind == "conv")
-    assert st["cluster_dma"]["bytes"] == weights + mn.CLASSES * mn.LAST
+    assert st["cluster_dma"]["bytes"] == weights + CLASSES * LAST
     for o, op in zip(r.ops, m.ops, strict=True):
         if op.kind == "conv":
             ho, wo, _ = m.shapes[op.out]
             macs = ho * wo * m.weights[op.name].size
-            assert o.cycles >= macs * 14 / (32 * mn.CORES), op.name
+            assert o.cycles >= macs * 14 / (32 * CORES), op.name
 
 
 def test_reduced_network_with_pcm_noise():
@@ -327,7 +338,7 @@ def test_reduced_network_with_pcm_noise():
     m = r.noise_metrics()
     assert m["logits_snr_db"] is not None and 5 < m["logits_snr_db"] < 60
     assert m["ima"]["output_mismatch_fraction"] > 0
-    print(f"\nPCM noise, {mn.RES_TEST}x{mn.RES_TEST}: {m}")
+    print(f"\nPCM noise, {RES_TEST}x{RES_TEST}: {m}")
 
 
 def test_main_job_quick(tmp_path, capsys):
@@ -346,11 +357,11 @@ def test_main_job_quick(tmp_path, capsys):
                  "DW accelerator: our Fig. 5 schedule"):
         assert text in out, text
     doc = json.loads(js.read_text())
-    assert set(doc["bottleneck"]["mappings"]) == set(mn.bn.MAPPINGS)
+    assert set(doc["bottleneck"]["mappings"]) == set(bn.MAPPINGS)
     assert all(v["ok"] for v in doc["bottleneck"]["mappings"].values())
     net = doc["mobilenetv2"]
-    assert net["bit_exact"] and net["crossbars"] == 34 and net["resolution"] == mn.RES_TEST
-    assert len(net["layers"]) == len(mn.make_model(mn.RES_TEST).ops) and len(net["noise"]) == 1
+    assert net["bit_exact"] and net["crossbars"] == 34 and net["resolution"] == RES_TEST
+    assert len(net["layers"]) == len(make_model(RES_TEST).ops) and len(net["noise"]) == 1
     assert png.stat().st_size > 10_000
     # the Fig. 12 table: the paper's 63 rows with their #params (computed here from shapes)
     assert net["network"] == "paper" and net["add_kernel"] == "requant"
@@ -368,7 +379,7 @@ def test_main_job_quick(tmp_path, capsys):
     assert soft["bit_exact"] and soft["latency_ratio"] > 1 and soft["energy_ratio"] > 1
     assert soft["latency_ratio"] == soft["cycles"] / net["cycles"]
     assert soft["paper_vs_vega"]["latency_ratio"] == 10
-    m = mn.make_model(mn.RES_TEST)
+    m = make_model(RES_TEST)
     mvm = sum(66 * m.shapes[p.tile.layer][0] * m.shapes[p.tile.layer][1] for p in m.placements
               if next(op for op in m.ops if op.name == p.tile.layer).hi)
     assert mvm <= v["ima"]["split_layers_cycles"] < v["cores"]["split_layers_cycles"]
@@ -382,6 +393,6 @@ def test_main_job_quick(tmp_path, capsys):
     assert abs(tot["whole"]["energy_uj"] - net["energy_uj"]) < 1e-6
     assert sum(r["cycles"] for r in fig["rows"]) == tot["table"]["cycles"]
     r = fig["rows"][0]
-    assert r["layer"] == "2D_0" and r["input"] == f"{mn.RES_TEST}x3"
-    assert r["macs"] == (mn.RES_TEST // 2) ** 2 * 27 * 32
+    assert r["layer"] == "2D_0" and r["input"] == f"{RES_TEST}x3"
+    assert r["macs"] == (RES_TEST // 2) ** 2 * 27 * 32
     assert abs(r["gmac_s_w"] - r["mmac"] / r["energy_mj"]) < 1e-9

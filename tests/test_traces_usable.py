@@ -204,8 +204,9 @@ def test_multi_array_ima_jobs_are_traced_and_priced(tmp_path):
     """A multi-array IMA (MobileNetV2 at 64x64: 34 crossbars, tracks `ima[0]`..): the
     arrays' jobs count in the IMA's energy over time as in its stats (the power counter
     integrates to the stats' IMA energy) and `--trace-filter ima` keeps their tracks."""
-    from iss.paper import mobilenetv2 as mn
-    b = mn.build(mn.RES_TEST, tmp_path / "mn")
+    from iss_experiments.paper.mobilenetv2.build import build
+    from iss_experiments.paper.mobilenetv2.network import RES_TEST
+    b = build(RES_TEST, tmp_path / "mn")
     _, doc, stats = trace_run(b["elf"], tmp_path, "--platform", str(b["platform"]),
                               "--trace-filter", "ima,power")
     power = power_counters(doc)

@@ -5,10 +5,10 @@ usage: python tools/bottleneck.py [--mapping M ...] [--no-energy] [--timing fast
                                   [--json PATH|-]
 
 Builds firmware/bottleneck/bottleneck.c once per mapping (data header from
-iss/paper/bottleneck.py, cached in firmware/build/bottleneck/), runs each on the simulator with
-a 3-crossbar IMA, checks every layer bit-exact against the numpy golden model, and prints per
-mapping the per-layer cycles, the time at the platform clock, the speed-up and the energy
-ratio vs `cores`, next to the paper's (Sec. V). Exit status 1 if a check fails.
+experiments/paper/bottleneck.py, cached in firmware/build/bottleneck/), runs each on the
+simulator with a 3-crossbar IMA, checks every layer bit-exact against the numpy golden model,
+and prints per mapping the per-layer cycles, the time at the platform clock, the speed-up and
+the energy ratio vs `cores`, next to the paper's (Sec. V). Exit status 1 if a check fails.
 Details: docs/bottleneck.md.
 """
 from __future__ import annotations
@@ -16,15 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 try:
     from iss.jsonout import write_json
-    from iss.paper import bottleneck as bn
-except ImportError:  # not installed: run from a checkout
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from iss.jsonout import write_json
-    from iss.paper import bottleneck as bn
+    from iss_experiments.paper import bottleneck as bn
+except ModuleNotFoundError as e:  # iss_experiments is experiments/, mapped by the install
+    if e.name not in ("iss", "iss_experiments"):
+        raise
+    sys.exit(f"{e}: install the checkout first: python -m pip install -e '.[test]' (README)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,10 +6,10 @@ usage: python tools/paper.py [--json PATH|-] [--plot PNG] [--quick] [--noise-ima
                              [--psum ima|cores] [--no-software]
 
 Builds the firmware (firmware/bottleneck, firmware/mobilenetv2), runs the bottleneck block in
-the paper's five mappings (iss/paper/bottleneck.py) and MobileNetV2 on the simulated cluster
-(iss/paper/mobilenetv2.py: ideal IMA, every layer checked bit-exact against the numpy golden
-model, then the PCM noise model on N inputs), and prints the results next to the paper's
-(Sec. V, VI). --quick: no bottleneck energy runs, MobileNetV2 at 64x64 instead of
+the paper's five mappings (experiments/paper/bottleneck.py) and MobileNetV2 on the simulated
+cluster (experiments/paper/mobilenetv2/: ideal IMA, every layer checked bit-exact against the
+numpy golden model, then the PCM noise model on N inputs), and prints the results next to the
+paper's (Sec. V, VI). --quick: no bottleneck energy runs, MobileNetV2 at 64x64 instead of
 224x224, one noisy input (for the tests). --network: the paper's MobileNetV2 variant (Fig. 12:
 a 32 -> 32 pointwise layer before the first depth-wise; the default) or torchvision's;
 --add: the residual kernel, PULP-NN's requantizing add (default) or the saturating SIMD add.
@@ -26,17 +26,19 @@ import argparse
 import collections
 import sys
 import time
-from pathlib import Path
 
 try:
     from iss.energy import DEFAULTS
     from iss.jsonout import write_json
-    from iss.paper import bottleneck as bn, mobilenetv2 as mn
-except ImportError:  # not installed: run from a checkout
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from iss.energy import DEFAULTS
-    from iss.jsonout import write_json
-    from iss.paper import bottleneck as bn, mobilenetv2 as mn
+    from iss_experiments.paper import bottleneck as bn
+    from iss_experiments.paper.mobilenetv2 import build as mn_build
+    from iss_experiments.paper.mobilenetv2 import network as mn_net
+    from iss_experiments.paper.mobilenetv2 import report as mn_report
+    from iss_experiments.paper.mobilenetv2 import run as mn_run
+except ModuleNotFoundError as e:  # iss_experiments is experiments/, mapped by the install
+    if e.name not in ("iss", "iss_experiments"):
+        raise
+    sys.exit(f"{e}: install the checkout first: python -m pip install -e '.[test]' (README)")
 
 TTY = sys.stderr.isatty()
 NETWORK_DESC = {"paper": "the paper's Fig. 12 variant: 63 layers, a 32 -> 32 pointwise layer "
@@ -66,10 +68,11 @@ def run_bottleneck(energy: bool) -> dict:
     return out
 
 
-def run_mobilenet(res: int, noise: bool = False, index: int = 0, network: str = mn.NETWORK,
-                  add: str = mn.ADD_KERNEL, psum: str = mn.PSUM,
-                  mapping: str = mn.MAPPING) -> mn.Result:
-    label = (f"MobileNetV2 ({network}{'' if psum == mn.PSUM else ', partial sums: ' + psum}"
+def run_mobilenet(res: int, noise: bool = False, index: int = 0,
+                  network: str = mn_net.NETWORK, add: str = mn_net.ADD_KERNEL,
+                  psum: str = mn_net.PSUM, mapping: str = mn_net.MAPPING) -> mn_run.Result:
+    label = (f"MobileNetV2 ({network}"
+             f"{'' if psum == mn_net.PSUM else ', partial sums: ' + psum}"
              f"{', all software' if mapping == 'cores' else ''}) {res}x{res} "
              f"{'PCM noise, input ' + str(index) if noise else 'ideal'}")
     last = [0.0]
@@ -82,8 +85,8 @@ def run_mobilenet(res: int, noise: bool = False, index: int = 0, network: str = 
 
     t = time.perf_counter()
     say(f"[{label}] running ...")
-    r = mn.run(res, noise=noise, progress=progress, index=index, network=network, add=add,
-               psum=psum, mapping=mapping)
+    r = mn_run.run(res, noise=noise, progress=progress, index=index, network=network,
+                   add=add, psum=psum, mapping=mapping)
     say(f"[{label}] {r.total} cycles, " + (f"{'bit-exact' if r.ok else 'NOT bit-exact'}"
         if not noise else f"logits SNR {r.noise_metrics()['logits_snr_db']:.1f} dB")
         + f" ({time.perf_counter() - t:.1f} s)")
@@ -94,7 +97,7 @@ def pct(ours: float, paper: float) -> str:
     return f"{100 * (ours / paper - 1):+.0f} %"
 
 
-def psum_variant(r: mn.Result) -> dict:
+def psum_variant(r: mn_run.Result) -> dict:
     """One partial-sum variant's figures: the network, and the layers split over row tiles
     (their IMA ops and, with the cores adding, their `sum` ops)."""
     split = {op.name for op in r.model().ops if op.kind == "conv" and op.hi}
@@ -107,20 +110,20 @@ def psum_variant(r: mn.Result) -> dict:
             "split_layers_energy_uj": sum(o.energy.get("total", 0.0) for o in ops)}
 
 
-def software_comparison(net: mn.Result, sw: mn.Result) -> dict:
+def software_comparison(net: mn_run.Result, sw: mn_run.Result) -> dict:
     """The heterogeneous run against the all-software one (same network, same outputs), and
     the paper's claim against Vega beside it."""
     clock = net.stats["clock_hz"]
     return {"cycles": sw.total, "latency_ms": sw.total / clock * 1e3,
             "energy_uj": sw.energy.get("total"), "bit_exact": sw.ok,
-            "mac_per_cycle": mn.network_macs(sw.model()) / sw.total,
+            "mac_per_cycle": mn_report.network_macs(sw.model()) / sw.total,
             "latency_ratio": sw.total / net.total,
             "energy_ratio": sw.energy["total"] / net.energy["total"],
-            "paper_vs_vega": mn.PAPER_VS_VEGA}
+            "paper_vs_vega": mn_report.PAPER_VS_VEGA}
 
 
-def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, noisy: list,
-           wall: float, quick: bool) -> tuple[str, dict]:
+def report(bres: dict, net: mn_run.Result, other: mn_run.Result, sw: mn_run.Result | None,
+           noisy: list, wall: float, quick: bool) -> tuple[str, dict]:
     lines = []
     w = lines.append
     ref = bres["cores"]
@@ -149,7 +152,7 @@ def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, n
     w(f"software pointwise on 8 cores: {pw[0]:.1f} / {pw[1]:.1f} MAC/cycle (expand / project; "
       f"PULP-NN: up to 15.5); simulated {ref.stats['mips']:.1f} MIPS during `cores`")
     # ---- MobileNetV2 ----
-    _, _, counts, bound = mn.packing(net.network)
+    _, _, counts, bound = mn_net.packing(net.network)
     model = net.model()
     lat = net.latency_s()
     e = net.energy["total"]
@@ -163,7 +166,7 @@ def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, n
             ("inferences/s", f"{1 / lat:.1f}", "99", 1 / lat, 99.0),
             ("crossbars (Tile&Pack)", f"{net.crossbars}", "34", net.crossbars, 34)]
     for name, ours, paper, a, p in rows:
-        diff = pct(a, p) if net.res == mn.RES else "(reduced input)"
+        diff = pct(a, p) if net.res == mn_net.RES else "(reduced input)"
         w(f"{name:24s} {ours:>10s} {paper:>10s}   {diff}")
     w(f"Tile&Pack: {counts['greedy']} crossbars with full 256-row/column tiles, {counts['even']} "
       f"with even splits; lower bound (cells / 65536) {bound}")
@@ -181,7 +184,7 @@ def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, n
     w("by engine: " + ", ".join(f"{k} {c / clock * 1e3:.2f} ms ({100 * c / net.total:.0f} %) "
                                 f"{u:.1f} uJ" for k, (c, u) in by.items()))
     ima = net.stats["peripherals"]["ima"]
-    use = mn.ima_usage(model)
+    use = mn_report.ima_usage(model)
     mvm_uj = DEFAULTS["ima_mvm_pj"].value * 1e-6
     busy = ima["phase_cycles"]["compute"] / net.total
     w(f"IMA: {ima['mvms']} MVMs, computing {100 * busy:.0f} % of the time; energy "
@@ -206,7 +209,7 @@ def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, n
           f"{soft['latency_ratio']:.1f}x lower latency, {soft['energy_ratio']:.1f}x lower energy "
           f"(paper vs Vega's {v['vega_latency_ms']:.0f} ms, {v['vega_energy_uj']:.0f} uJ: "
           f"{v['latency_ratio']:.0f}x, {v['energy_ratio']}x; docs/paper.md)")
-    dwm = mn.dw_timing_models(model, net)
+    dwm = mn_report.dw_timing_models(model, net)
     w("DW accelerator: our Fig. 5 schedule " + ", ".join(
         f"stride {k} {v['schedule_mac_per_cycle']:.1f} MAC/cycle ({v['layers']} layers)"
         for k, v in sorted(dwm["by_stride"].items()))
@@ -222,7 +225,7 @@ def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, n
         w(f"{i:3d} {o.name:18s} {o.engine:6s} {o.cycles:9d} {o.cycles / clock * 1e6:8.1f} "
           f"{100 * o.cycles / net.total:6.2f} {u:7.2f} {100 * u / e:5.1f}  "
           f"{'yes' if not o.mismatches else o.mismatches}")
-    fig = mn.fig12(model, net)
+    fig = mn_report.fig12(model, net)
     w("")
     w("Per layer in the form of the paper's Fig. 12 (a layer split over row tiles with the "
       "cores' sum of its partial outputs when the cores add them; pool and classifier not in "
@@ -267,7 +270,7 @@ def report(bres: dict, net: mn.Result, other: mn.Result, sw: mn.Result | None, n
                "resolution": net.res, "cycles": net.total, "latency_ms": lat * 1e3,
                "energy_uj": e, "energy_components_uj": net.energy, "inferences_per_s": 1 / lat,
                "crossbars": net.crossbars, "tilepack": {"counts": counts, "lower_bound": bound},
-               "l1": net.l1, "bit_exact": net.ok, "paper": mn.PAPER,
+               "l1": net.l1, "bit_exact": net.ok, "paper": mn_report.PAPER,
                "mvms": ima["mvms"], "ima_usage": use, "wall_seconds": net.stats["wall_seconds"],
                "mips": net.stats["mips"],
                "by_engine": {k: {"cycles": c, "energy_uj": u} for k, (c, u) in by.items()},
@@ -335,19 +338,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="reduced MobileNetV2 (64x64), no bottleneck energy runs, one noisy input")
     ap.add_argument("--noise-images", type=int, metavar="N",
                     help="inputs run with the PCM noise model (default 3, --quick 1)")
-    ap.add_argument("--network", choices=mn.NETWORKS, default=mn.NETWORK,
+    ap.add_argument("--network", choices=mn_net.NETWORKS, default=mn_net.NETWORK,
                     help="MobileNetV2 variant: the paper's Fig. 12 (default) or torchvision's")
-    ap.add_argument("--add", choices=mn.ADD_KERNELS, default=mn.ADD_KERNEL,
+    ap.add_argument("--add", choices=mn_net.ADD_KERNELS, default=mn_net.ADD_KERNEL,
                     help="residual kernel: PULP-NN's requantizing add (default) or the "
                          "saturating SIMD add")
-    ap.add_argument("--psum", choices=mn.PSUMS, default=mn.PSUM,
+    ap.add_argument("--psum", choices=mn_net.PSUMS, default=mn_net.PSUM,
                     help="partial sums of the layers split over row tiles: added in the IMA "
                          "(default) or by the cores; the other variant is reported beside it")
     ap.add_argument("--no-software", action="store_true",
                     help="skip the all-software MobileNetV2 run (the heterogeneous vs "
                          "all-software ratios)")
     args = ap.parse_args(argv)
-    res = mn.RES_TEST if args.quick else mn.RES
+    res = mn_net.RES_TEST if args.quick else mn_net.RES
     n_noise = args.noise_images if args.noise_images is not None else 1 if args.quick else 3
     log = sys.stderr if args.json == "-" else sys.stdout
     t0 = time.perf_counter()
@@ -355,11 +358,11 @@ def main(argv: list[str] | None = None) -> int:
     for m in bn.MAPPINGS:
         bn.build(m)
     bn.write_platform()
-    other = next(p for p in mn.PSUMS if p != args.psum)
-    b = mn.build(res, network=args.network, add=args.add, psum=args.psum)
-    mn.build(res, network=args.network, add=args.add, psum=other)
+    other = next(p for p in mn_net.PSUMS if p != args.psum)
+    b = mn_build.build(res, network=args.network, add=args.add, psum=args.psum)
+    mn_build.build(res, network=args.network, add=args.add, psum=other)
     if not args.no_software:
-        mn.build(res, network=args.network, add=args.add, mapping="cores")
+        mn_build.build(res, network=args.network, add=args.add, mapping="cores")
     say(f"[build] done ({time.perf_counter() - t0:.1f} s); MobileNetV2 platform {b['platform']}")
     bres = run_bottleneck(energy=not args.quick)
     net = run_mobilenet(res, network=args.network, add=args.add, psum=args.psum)
