@@ -254,7 +254,8 @@ def _non_negative_float(text: str) -> float:
 
 
 def _cmd_run(args) -> int:
-    from .simulator import SLICE_SECONDS, Simulator
+    from .scheduler import SLICE_SECONDS
+    from .simulator import Simulator
     # with --json -, stdout carries only the JSON: the firmware's output goes to stderr
     output = sys.stderr if args.json == "-" else None
     itrace = _open_itrace(args)
@@ -267,10 +268,10 @@ def _cmd_run(args) -> int:
         if profile:
             from .profile import enable
             enable(sim)
+        tracer = None
         if args.trace:
             from .trace import Tracer
-            sim.tracer = Tracer(sim, filters=args.trace_filter,
-                                power_period=args.trace_power_period)
+            tracer = Tracer(sim, filters=args.trace_filter, power_period=args.trace_power_period)
         elif args.trace_filter is not None or args.trace_power_period is not None:
             raise IssError("--trace-filter / --trace-power-period need --trace FILE.json")
         progress = (_ProgressLine(args.progress) if sys.stderr.isatty() and not args.quiet
@@ -291,9 +292,9 @@ def _cmd_run(args) -> int:
         from .profile import collect, render
         stats["profile"] = collect(sim, args.profile_lines)
         render(stats["profile"], stats)
-    if args.trace:
+    if tracer is not None:
         try:
-            sim.tracer.write(args.trace)
+            tracer.write(args.trace)
         except OSError as e:
             raise IssError(f"cannot write {args.trace}: {e.strerror}") from None
     if args.json:

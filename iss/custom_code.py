@@ -3,56 +3,32 @@ and the rare cases executed in Python (MMIO accesses, event loads, dynamic sites
 from __future__ import annotations
 
 import numpy as np
-
 from unicorn import UC_PROT_EXEC
 
-from .hooks import (CTX_ACTIONS, CTX_END_INCLUSIVE, CTX_FN_REG_READ, CTX_FN_REG_WRITE,
-                    CTX_GPR, CTX_HARTID, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_HOOKED, CTX_SITES,
-                    CTX_REDIRECT_ICOUNT, CTX_REDIRECT_PC, CTX_REDIRECT_SKIP, CTX_SHADOW_BASE,
-                    CTX_SHADOW_END, CTX_SHADOW_MAP, CTX_SLOW_PC, account)
+from .hart_state import (CTX_ACTIONS, CTX_END_INCLUSIVE, CTX_FN_REG_READ, CTX_FN_REG_WRITE,
+                         CTX_GPR, CTX_HARTID, CTX_HOOKED, CTX_REDIRECT_ICOUNT, CTX_REDIRECT_PC,
+                         CTX_REDIRECT_SKIP, CTX_SHADOW_BASE, CTX_SHADOW_END, CTX_SHADOW_MAP,
+                         CTX_SITES)
+from .hook_layout import cheapest_layout, span_layout, split_layout
+from .hooks import account
 from .hwloop_engine import LoopEngine
 from .interrupts import INTERRUPT_CSRS, MRET, WFI
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
-from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND_LOAD,
-                       KIND_STORE, MEM_POSTINC_IMM, MEM_REGREG)
+from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND_LOAD, KIND_STORE,
+                       MEM_POSTINC_IMM, MEM_REGREG)
 from .native import c_function_address
 from .perf import perf_csrs
 from .regfile import locate_gpr, redirect_layout
 from .shadow import ShadowCode, translate
 from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_MCYCLE,
                          CSR_MCYCLEH, CSR_MHARTID, CSR_MINSTRET, CSR_MINSTRETH, CSR_UHARTID,
-                         HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_BRANCH_NEXT, KIND_CSR, KIND_DIV,
-                         KIND_PYTHON, KIND_SYSTEM, S_IMM,
-                         S_IMM2, S_KIND, S_LEN, S_MODE, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_SIGNED,
-                         S_SIZE, SITE_FIELDS, code_hook)
+                         HWLOOP_CSR_BASE, HWLOOP_CSR_WRITABLE, KIND_BRANCH_NEXT, KIND_CSR,
+                         KIND_DIV, KIND_PYTHON, KIND_SYSTEM, S_IMM, S_IMM2, S_KIND, S_LEN, S_MODE,
+                         S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_SIGNED, S_SIZE, SITE_FIELDS, code_hook)
 
 NOP = 0x00000013
 TRAP = 0x0000000B       # a 32-bit word Unicorn rejects (custom-0): makes emulated CSR accesses trap
                         # (a 16-bit illegal word starting a block gets no block hook: miscounted)
-# Placement (measured on this machine, Unicorn 2.1.4, tools/bench_xpulp.py). A trapped
-# custom instruction costs ~60 ns and nothing to the code around it. Behind a code hook
-# it costs what the hook does (~15-25 ns) plus Unicorn's dispatch: with exactly ONE code
-# hook registered, Unicorn calls it inline (~7 ns, also paid by every ordinary
-# instruction in its range); with several, every hooked instruction goes through a
-# helper that walks the list (~25 ns more). Runs of at least DENSE_MIN sites no more
-# than DENSE_GAP bytes apart (SIMD inner loops) and the hardware-loop exits must be
-# hooked; the other sites trap. Layouts (HOOK_LAYOUTS, `iss run --code-hooks`):
-#   span  -- one hook from the first to the last of them: XpulpV2 kernels run ~2x
-#            faster, ordinary instructions inside the span ~4x slower;
-#   split -- one hook per run (at most MAX_DENSE_HOOKS runs) and per loop exit: best
-#            for firmware whose hot loops are ordinary instructions;
-#   auto  -- span, then, once AUTO_SAMPLE instructions have run, whichever of span,
-#            split or a span widened to every custom instruction run so far would have
-#            cost least for the instructions executed so far (default).
-DENSE_GAP = 8
-DENSE_MIN = 3
-MAX_DENSE_HOOKS = 6
-HOOK_LAYOUTS = ("auto", "span", "split")
-AUTO_SAMPLE = 5_000_000
-# ns per executed instruction (tools/bench_xpulp.py, docs/unicorn-notes.md): inside the
-# only code hook's range, inside one of several hooks' ranges, a trapped custom instruction
-INLINE_HOOK_NS, LISTED_HOOK_NS, TRAP_NS = 7, 30, 60
-
 
 class CustomCode:
     def __init__(self, sim, layout: str = "auto", translate: bool = False):
@@ -86,9 +62,8 @@ class CustomCode:
         self.translation = "off"         # or "on", or why it could not be used
         if translate:
             self._translate(sim)
-        dense = _dense_runs(sorted(self.originals))[:MAX_DENSE_HOOKS]
-        self.split_ranges = _merge(dense + [(a, a) for a in sorted(exits)])
-        span = self.split_ranges[:1] and [(self.split_ranges[0][0], self.split_ranges[-1][1])]
+        self.split_ranges = split_layout(sorted(self.originals), sorted(exits))
+        span = span_layout(self.split_ranges)
         self.auto_pending = layout == "auto" and bool(span)
         self.layout = "split" if layout == "split" else "span"      # in use now
         self.layout_ranges = self.split_ranges if layout == "split" else span
@@ -271,31 +246,18 @@ class CustomCode:
         self.harts.append(hart)
         self.handles[hart.index] = [hart.add_code_hook(code_hook, lo, hi) for lo, hi in self.ranges]
 
-    # ---- --code-hooks auto ---------------------------------------------------------
+    # ---- --code-hooks auto (iss/hook_layout.py) --------------------------------------------
     def settle_layout(self) -> None:
         """Keep the span hook, widen it to every custom instruction run so far, or move to
         the split layout: whichever the instructions executed so far (all harts) would
         have made cheapest. Called once, between quanta."""
         self.auto_pending = False
         counts = sum(self.sim.timing.execution_counts(h.executed) for h in self.harts)
-        run = [pc for pc in self.originals if counts[(pc - self.base) >> 1]]
         # the layout's own range: self.ranges also holds hook_also's (breakpoints, traces)
-        (lo, hi), = self.layout_ranges
-        candidates = {"span": self.layout_ranges, "split": self.split_ranges}
-        if run:
-            candidates["wide span"] = [(min(lo, min(run)), max(hi, max(run)))]
-        self.layout = min(candidates, key=lambda name: self._cost(candidates[name], counts))
-        if candidates[self.layout] != self.layout_ranges:
-            self._rehook(candidates[self.layout])
-
-    def _cost(self, ranges, counts) -> int:
-        """Estimated ns the hooks and traps of `ranges` would have cost for `counts`."""
-        per_hooked = INLINE_HOOK_NS if len(ranges) == 1 else LISTED_HOOK_NS
-        hooked = sum(int(counts[(a - self.base) >> 1:((b - self.base) >> 1) + 1].sum())
-                     for a, b in ranges)
-        trapped = sum(int(counts[(pc - self.base) >> 1]) for pc in self.originals
-                      if not any(a <= pc <= b for a, b in ranges))
-        return per_hooked * hooked + TRAP_NS * trapped
+        self.layout, ranges = cheapest_layout(self.layout_ranges, self.split_ranges,
+                                              sorted(self.originals), counts, self.base)
+        if ranges != self.layout_ranges:
+            self._rehook(ranges)
 
     def _rehook(self, ranges) -> None:
         """Replace the code hooks by hooks over `ranges` (all harts are stopped)."""
@@ -335,11 +297,11 @@ class CustomCode:
 
     def resume_slow(self, hart):
         """The hook stopped for Python. Returns a fault message or None to continue."""
-        slow_pc = int(hart.ctx[CTX_SLOW_PC])
+        slow_pc = hart.native.slow_pc
         for loop in range(2):   # loop ends the code hook does not cover yet
-            exit_address = int(hart.ctx[CTX_LP_EXIT0 + 4 * loop])
-            if hart.ctx[CTX_LP_COUNT0 + 4 * loop] > 0 and not self._covered(exit_address):
-                self.hook_also(exit_address, exit_address + 1)
+            registers = hart.native.loop(loop)
+            if registers.count > 0 and not self._covered(registers.exit):
+                self.hook_also(registers.exit, registers.exit + 1)
         if slow_pc < 0:
             return None
         row = self.sites[self.actions[(slow_pc - self.base) >> 1] - 1]
@@ -395,8 +357,7 @@ class CustomCode:
                     return err
                 if mode != MEM_REGREG:
                     hart.set_reg(int(row[S_RS1]), new_base)
-            if self.sim.watch is not None:
-                self.sim.watch(hart, address, size, kind == KIND_STORE, old, new)
+            self.sim.observers.notify("access", hart, address, size, kind == KIND_STORE, old, new)
             return None
         return "instruction cannot be executed"
 
@@ -424,29 +385,3 @@ class CustomCode:
 def _asleep(hart) -> bool:
     """The access just executed put the hart to sleep (it will run again when woken)."""
     return hart.pending is not None and hart.pending.reason == "sleep"
-
-
-def _dense_runs(addresses: list[int]) -> list[tuple[int, int]]:
-    """[lo, hi] runs of >= DENSE_MIN sites spaced <= DENSE_GAP, largest first."""
-    runs, current = [], []
-    for a in addresses:
-        if current and a - current[-1] > DENSE_GAP:
-            runs.append(current)
-            current = []
-        current.append(a)
-    if current:
-        runs.append(current)
-    runs = [r for r in runs if len(r) >= DENSE_MIN]
-    runs.sort(key=len, reverse=True)
-    return [(r[0], r[-1] + 3) for r in runs]
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Merge touching ranges (a loop exit right after a dense body shares its hook)."""
-    merged = []
-    for lo, hi in sorted(ranges):
-        if merged and lo - merged[-1][1] <= DENSE_GAP:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    return merged

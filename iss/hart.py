@@ -9,21 +9,19 @@ from unicorn import Uc, UcError
 from unicorn import unicorn_const as UC
 from unicorn.riscv_const import (UC_RISCV_REG_MCAUSE, UC_RISCV_REG_MEPC, UC_RISCV_REG_MTVEC,
                                  UC_RISCV_REG_PC, UC_RISCV_REG_X0)
-from unicorn.unicorn_py3.unicorn import uclib, uc_hook_h
+from unicorn.unicorn_py3.unicorn import uc_hook_h, uclib
 
 from . import hooks, regfile
-from .hooks import (CTX_STALL_PERIPHERAL, CTX_BANKS, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END, CTX_READS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES,
-                    CTX_EXEC, CTX_FLAGS, CTX_FN_EMU_STOP, CTX_INSTRET, CTX_LAST_BLOCK,
-                    CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_NREGIONS, CTX_PREFIX, CTX_REGIONS, CTX_SIZE,
-                    CTX_SLOW_PC, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, PROF_PERIPHERAL, STOP_BREAK,
-                    STOP_LIMIT, STOP_SLOW, STOP_SPIN, STOP_TRAP, CTX_WRITES, CTX_HART,
-                    CTX_SPIN_LOOPS, CTX_SPUN, CTX_YIELD_AFTER, CTX_STALL_JUMP, CTX_BREAKS)
 from .errors import PeripheralError
+from .hart_state import (CTX_BANKS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CTX_EXEC, CTX_FLAGS,
+                         CTX_FN_EMU_STOP, CTX_HART, CTX_L1_BASE, CTX_L1_END, CTX_LOAD_END,
+                         CTX_NREGIONS, CTX_PREFIX, CTX_READS, CTX_REGIONS, CTX_SPIN_LOOPS, CTX_UC,
+                         CTX_WRITES, NO_LIMIT, PROF_PERIPHERAL, STOP_BREAK, STOP_LIMIT, STOP_SLOW,
+                         STOP_SPIN, STOP_TRAP, HartState)
 from .interrupts import Interrupts, trap_entry
+from .latency import BASE_CYCLES, TRAP_ENTRY_CYCLES
 from .native import c_function_address
 from .xpulp_exec import trap_hook
-
-NO_LIMIT = (1 << 62)
 
 # RISC-V exception causes delivered to UC_HOOK_INTR (Unicorn does not enter mtvec itself:
 # our hook catches the exception, so QEMU's own trap entry never runs; Hart._enter_trap does it)
@@ -34,9 +32,6 @@ EXC_ECALL_U = 8          # QEMU raises U_ECALL and adds the privilege level: fro
 EXC_ECALL_M = 11
 # synchronous exceptions a handler installed in mtvec receives (Hart._enter_trap)
 TRAP_CAUSES = (EXC_MISALIGNED_FETCH, EXC_ILLEGAL, EXC_BREAKPOINT, EXC_ECALL_M)
-# trap entry costs what a taken jump costs (1 cycle + 1 jump stall, timing.py): the
-# faulting instruction does not retire, its slot and the refetch at the handler do
-TRAP_ENTRY_CYCLES = 2
 _EXC_NAMES = {0: "misaligned instruction fetch", 1: "instruction access fault",
               EXC_ILLEGAL: "illegal instruction", EXC_BREAKPOINT: "ebreak without handler",
               4: "misaligned load", 5: "load access fault", 6: "misaligned store",
@@ -88,15 +83,16 @@ class Hart:
             self.uc.mem_map_ptr(spec.base, spec.size, UC.UC_PROT_ALL,
                                 mem.buffers[spec.name].ctypes.data)
         sim.bus.map_into(self)
-        self.ctx = np.zeros(CTX_SIZE, dtype=np.int64)
+        self.native = HartState()          # the slots the native hooks share, by name
+        self.ctx = self.native.ctx         # the array itself, passed to the jitted code
         self.ctx[CTX_UC] = self.uc._uch.value
         self.ctx[CTX_FN_EMU_STOP] = c_function_address("uc_emu_stop")
-        self.ctx[CTX_LIMIT] = NO_LIMIT
+        self.native.limit = NO_LIMIT
         self.ctx[CTX_CODE_BASE] = mem.code_base
         self.ctx[CTX_CODE_END] = mem.code_end
         self.ctx[CTX_PREFIX] = mem.prefix.ctypes.data
-        self.ctx[CTX_CYCLE_LIMIT] = NO_LIMIT
-        self.ctx[CTX_YIELD_AFTER] = NO_LIMIT
+        self.native.cycle_limit = NO_LIMIT
+        self.native.yield_after = NO_LIMIT
         self.ctx[CTX_SPIN_LOOPS] = sim.spin_loops.ctypes.data
         timing = sim.timing
         self.ctx[CTX_CPREFIX] = timing.prefix.ctypes.data
@@ -178,7 +174,7 @@ class Hart:
 
     @property
     def instret(self) -> int:
-        return int(self.ctx[CTX_INSTRET])
+        return self.native.instret
 
     @property
     def core_id(self) -> int:
@@ -186,19 +182,18 @@ class Hart:
 
     @property
     def cycles(self) -> int:
-        return int(self.ctx[CTX_CYCLES])
+        return self.native.cycles
 
     @cycles.setter
     def cycles(self, value: int) -> None:
-        self.ctx[CTX_CYCLES] = value
+        self.native.cycles = value
 
     def stall(self, cycles: int) -> None:
         """A peripheral holds the accessing core for `cycles` more cycles."""
-        self.ctx[CTX_CYCLES] += cycles
-        self.ctx[CTX_STALL_PERIPHERAL] += cycles
+        self.native.stall("peripheral", cycles)
         if self.dynamic is not None:
             self.charge(PROF_PERIPHERAL, cycles, self._original(
-                self._read_pc() if self.running else int(self.ctx[CTX_SLOW_PC])))
+                self._read_pc() if self.running else self.native.slow_pc))
 
     def charge(self, cause: int, cycles: int, pc: int) -> None:
         """--profile: dynamic cycles of `cause` (hooks.PROF_*) charged from Python to the
@@ -217,7 +212,7 @@ class Hart:
         restored PC to that instruction, sync_io_pc)."""
         if self.running:
             pc = self._original(self._read_pc())
-            last, end = int(self.ctx[CTX_LAST_BLOCK]), int(self.ctx[CTX_LAST_BLOCK_END])
+            last, end = self.native.last_block, self.native.last_block_end
             if last <= pc < end:
                 return self.cycles - int(hooks.static_cycles(self.ctx, pc, end))
         return self.cycles
@@ -240,23 +235,23 @@ class Hart:
         The block hook stops the engine before a block that would pass CTX_LIMIT; when
         that block would pass `limit` itself, its first instructions are run in
         Unicorn's exact counting mode so the run stops on the exact count."""
-        self.ctx[CTX_LIMIT] = min(self.instret + budget, limit)
-        self.ctx[CTX_CYCLE_LIMIT] = cycle_limit
-        self.ctx[CTX_YIELD_AFTER] = yield_after
-        self.ctx[CTX_SPUN] = 0
+        self.native.limit = min(self.instret + budget, limit)
+        self.native.cycle_limit = cycle_limit
+        self.native.yield_after = yield_after
+        self.native.spun = 0
         instret = self.instret
         stop = self._emulate(0)
         # the limit may have been lowered while running (an event scheduled, a hart woken)
-        cycle_limit = int(self.ctx[CTX_CYCLE_LIMIT])
-        self.ctx[CTX_CYCLE_LIMIT] = NO_LIMIT
-        self.ctx[CTX_YIELD_AFTER] = NO_LIMIT
+        cycle_limit = self.native.cycle_limit
+        self.native.cycle_limit = NO_LIMIT
+        self.native.yield_after = NO_LIMIT
         if stop is not None:
             return stop
-        if self.ctx[CTX_STOP] == STOP_SPIN:
+        if self.native.stop_reason == STOP_SPIN:
             # "spin": it only went round its poll loop; "spin after work": it did more
-            only_spun = self.instret - instret == self.ctx[CTX_SPUN]
+            only_spun = self.instret - instret == self.native.spun
             return Stop("slice", self.pc, "spin" if only_spun else "spin after work")
-        if self.ctx[CTX_LIMIT] == limit and self.ctx[CTX_STOP] == STOP_LIMIT \
+        if self.native.limit == limit and self.native.stop_reason == STOP_LIMIT \
                 and self.cycles < cycle_limit:
             return self._step_exactly(limit)
         return Stop("slice", self.pc)
@@ -270,7 +265,7 @@ class Hart:
             remaining = limit - self.instret
             if remaining <= 0:
                 break
-            self.ctx[CTX_LIMIT] = NO_LIMIT
+            self.native.limit = NO_LIMIT
             # Unicorn's exact count is a code hook compiled into new blocks only:
             # blocks translated earlier would ignore it
             self.uc.ctl_flush_tb()
@@ -288,9 +283,9 @@ class Hart:
         them when the next block starts, which Unicorn's count may stop before (or not,
         after a custom branch run by a hook): charge them here when it has not."""
         pc = self.pc
-        if pc != self.ctx[CTX_LAST_BLOCK_END]:
+        if pc != self.native.last_block_end:
             hooks.transfer_penalty(self.ctx, pc)
-            self.ctx[CTX_LAST_BLOCK] = self.ctx[CTX_LAST_BLOCK_END] = pc
+            self.native.last_block = self.native.last_block_end = pc
 
     def _restart_unfinished(self) -> bool:
         """Stopped inside a translated instruction before its commit (iss/shadow.py):
@@ -320,7 +315,7 @@ class Hart:
         for _ in range(8):
             if shadow is None or shadow.at_start(self._pc) or self._restart_unfinished():
                 return
-            self.ctx[CTX_LIMIT] = NO_LIMIT
+            self.native.limit = NO_LIMIT
             self.uc.ctl_flush_tb()
             if self._emulate(1) is not None:
                 return
@@ -330,7 +325,7 @@ class Hart:
         """Run the engine; returns the Stop of an event, None when only the limit hit.
         Stops for Python-side work (rare custom-instruction cases) resume here."""
         while True:
-            self.ctx[CTX_STOP] = 0
+            self.native.stop_reason = 0
             self.pending = None
             before = self.instret
             self.running = True
@@ -352,12 +347,12 @@ class Hart:
                     return stop
                 if "exception" in self.sim.catch:
                     return self.caught()
-            elif self.ctx[CTX_STOP] == STOP_BREAK:
-                self.pc = int(self.ctx[CTX_SLOW_PC])
+            elif self.native.stop_reason == STOP_BREAK:
+                self.pc = self.native.slow_pc
                 return Stop("breakpoint", self.pc, "breakpoint")
-            elif self.ctx[CTX_STOP] == STOP_TRAP:
-                pc = self._original(int(self.ctx[CTX_SLOW_PC]))
-                cause = int(self.ctx[CTX_TRAP_CAUSE])
+            elif self.native.stop_reason == STOP_TRAP:
+                pc = self._original(self.native.slow_pc)
+                cause = self.native.trap_cause
                 self.pc = pc
                 if not (cause == EXC_ILLEGAL and self.sim.custom.on_illegal(self, pc)):
                     if cause == EXC_ECALL_U:
@@ -366,9 +361,9 @@ class Hart:
                         return Stop("fault", pc, self._trap_message(cause, pc))
                     if "exception" in self.sim.catch:
                         return self.caught()
-            elif self.ctx[CTX_STOP] == STOP_SLOW:
+            elif self.native.stop_reason == STOP_SLOW:
                 self.pc = pc
-                slow_pc = int(self.ctx[CTX_SLOW_PC])
+                slow_pc = self.native.slow_pc
                 try:
                     message = self.sim.custom.resume_slow(self)
                 except PeripheralError as e:
@@ -412,8 +407,8 @@ class Hart:
         else:
             tval = 0
         trap_entry(self.uc, pc, cause, tval)
-        self.ctx[CTX_CYCLES] += TRAP_ENTRY_CYCLES
-        self.ctx[CTX_STALL_JUMP] += TRAP_ENTRY_CYCLES - 1
+        self.native.cycles += BASE_CYCLES           # the trapping instruction's slot
+        self.native.stall("jump", TRAP_ENTRY_CYCLES - BASE_CYCLES)
         self.traps += 1
         self._trap_instret = self.instret
         self.pc = base
@@ -439,8 +434,8 @@ class Hart:
 
     def _debugger_breakpoint(self, pc: int) -> bool:
         """A debugger (iss debug, gdbserver) has a breakpoint at pc (its per-halfword table)."""
-        table = int(self.ctx[CTX_BREAKS])
-        base, end = int(self.ctx[CTX_CODE_BASE]), int(self.ctx[CTX_CODE_END])
+        table = self.native.breakpoints
+        base, end = self.native.code_base, self.native.code_end
         if table == 0 or not base <= pc < end:
             return False
         return ctypes.c_uint8.from_address(table + ((pc - base) >> 1)).value != 0
@@ -514,10 +509,10 @@ class Hart:
 
     def _uncount_from(self, pc: int) -> None:
         """The last block was counted whole but stopped before pc: remove its tail."""
-        last, end = int(self.ctx[CTX_LAST_BLOCK]), int(self.ctx[CTX_LAST_BLOCK_END])
+        last, end = self.native.last_block, self.native.last_block_end
         if last <= pc < end:
             hooks.account(self.ctx, pc, end, -1)
-            self.ctx[CTX_LAST_BLOCK_END] = pc
+            self.native.last_block_end = pc
 
     def _settle(self, stop: Stop, pc: int) -> Stop:
         """Make the instruction count exact for a stop in the middle of a block.

@@ -31,6 +31,18 @@ import ctypes
 import numpy as np
 from numba import carray, cfunc, njit, types
 
+from .hart_state import (CTX_ACCESS_SEQ, CTX_BANKS, CTX_BLOCK_CYCLE, CTX_CODE_BASE, CTX_CODE_END,
+                         CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES, CTX_EXEC, CTX_FLAGS,
+                         CTX_FN_EMU_STOP, CTX_HART, CTX_INSTRET, CTX_L1_BASE, CTX_L1_END,
+                         CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LIMIT, CTX_LOAD_END,
+                         CTX_NREGIONS, CTX_PREFIX, CTX_PROFILE, CTX_READS, CTX_REGIONS,
+                         CTX_SHADOW_BASE, CTX_SHADOW_END, CTX_SHADOW_MAP, CTX_SIZE,
+                         CTX_SPIN_LOOPS, CTX_SPUN, CTX_STALL_BRANCH, CTX_STALL_JUMP,
+                         CTX_STALL_LOAD_USE, CTX_STALL_MISALIGNED, CTX_STALL_SYNC, CTX_STALL_TCDM,
+                         CTX_STOP, CTX_TAKEN, CTX_UC, CTX_WRITES, CTX_YIELD_AFTER, PROF_BRANCH,
+                         PROF_CAUSES, PROF_JUMP, PROF_LOAD_USE, PROF_MISALIGNED, PROF_SYNC,
+                         PROF_TCDM, STOP_LIMIT, STOP_SPIN)
+from .latency import BANK_WINDOW, MISALIGNED_TARGET_STALL, TAKEN_BRANCH_PENALTY, TCDM_BANKS
 from .native import call_uc, load16, ptr_from_int, ptr_to_int
 
 PAGE_BITS = 12
@@ -41,94 +53,6 @@ UC_MEM_FETCH = 18
 UC_PROT_RW = 3
 UC_PROT_ALL = 7
 
-
-# Slots of the per-hart context array shared with the native hooks (numba needs
-# plain module-level integers).
-CTX_UC = 0              # uc_engine*
-CTX_FN_EMU_STOP = 1     # address of uc_emu_stop
-CTX_INSTRET = 2         # retired instructions
-CTX_LAST_BLOCK = 3      # start of the last block counted
-CTX_LAST_BLOCK_END = 4
-CTX_LIMIT = 5           # stop the engine before a block that would pass this count
-CTX_STOP = 6            # why a hook stopped the engine (STOP_* below)
-CTX_CODE_BASE = 7       # prefix table covers [CTX_CODE_BASE, CTX_CODE_END)
-CTX_CODE_END = 8
-CTX_PREFIX = 9          # address of the uint32 prefix table
-CTX_REGIONS = 10        # address of the int64 [n, 3] (base, size, host pointer) table
-CTX_NREGIONS = 11
-CTX_FN_REG_READ = 12    # addresses of uc_reg_read / uc_reg_write
-CTX_FN_REG_WRITE = 13
-CTX_SITES = 14          # address of the int64 [n, SITE_FIELDS] custom-instruction table
-CTX_ACTIONS = 15        # address of the int32 per-halfword site index (+1) table
-CTX_SCRATCH = 16        # 8-byte buffer for register transfers
-CTX_LP_START0 = 17      # hardware loop 0/1: start, end as written, exit (first address
-CTX_LP_END0 = 18        # after the body: the back-edge is taken when reaching it),
-CTX_LP_EXIT0 = 19       # count
-CTX_LP_COUNT0 = 20
-CTX_LP_START1 = 21
-CTX_LP_END1 = 22
-CTX_LP_EXIT1 = 23
-CTX_LP_COUNT1 = 24
-CTX_END_INCLUSIVE = 25  # 1: lpend is the last body instruction (RI5CY); 0: after it (CV32E40P)
-CTX_HARTID = 26
-CTX_SLOW_PC = 27        # STOP_SLOW: the site Python must execute (MMIO, unknown CSR)
-CTX_HOOKED = 28         # address of the int8 per-halfword "inside a code hook range" table
-CTX_GPR = 29            # host address of Unicorn's env->gpr[0], 0 if unknown (use the C API)
-CTX_TRAP_CAUSE = 30     # STOP_TRAP: the exception number (UC_HOOK_INTR intno)
-CTX_BREAKS = 31         # address of the uint8 per-halfword breakpoint table (0: none)
-CTX_BREAK_SKIP = 32     # resume over the breakpoint at this address once (-1: none)
-CTX_WATCHING = 33       # 1: debugger watchpoints exist, custom loads/stores go through Python
-CTX_CYCLES = 34         # the hart's cycle counter (timing model, docs/cluster.md)
-CTX_CYCLE_LIMIT = 35    # stop the engine before a block that starts at or after this cycle
-CTX_CPREFIX = 36        # address of the uint32 static-cycle prefix table (timing.StaticTiming)
-CTX_FLAGS = 37          # address of the uint8 per-halfword timing flags (F_*)
-CTX_EXEC = 38           # address of the int64 execution-count difference array
-CTX_TAKEN = 39          # taken conditional branches
-CTX_STALL_BRANCH = 40   # dynamic stall cycles: taken branches (+2) and misaligned branch targets
-CTX_STALL_JUMP = 41     # jumps to a misaligned 32-bit target (+1)
-CTX_STALL_DIV = 42      # divider cycles beyond the first
-CTX_STALL_MISALIGNED = 43   # second transaction of misaligned accesses (accurate timing)
-CTX_STALL_TCDM = 44     # lost TCDM bank arbitrations (accurate timing)
-CTX_SLEEP = 45          # cycles asleep in event waits (including the wake-up)
-CTX_ACCESS_SEQ = 46     # loads/stores seen in the current block (accurate timing)
-CTX_BANKS = 47          # address of the shared int64 [banks, window] occupancy table (0: fast)
-CTX_BLOCK_CYCLE = 48    # the cycle the current block started at
-CTX_L1_BASE = 49        # the banked TCDM range [base, end)
-CTX_L1_END = 50
-CTX_READS = 51          # address of the uint32 per-halfword "registers read" masks
-CTX_LOAD_END = 52       # address of the uint8 per-halfword load info (timing.StaticTiming)
-CTX_STALL_LOAD_USE = 53 # load-use stalls beyond the static ones (hardware-loop back-edges)
-CTX_STALL_PERIPHERAL = 54   # cycles a peripheral held the core (e.g. IMA weight programming)
-CTX_PROFILE = 55        # --profile: address of the int64 [halfwords, PROF_CAUSES] table of
-                        # dynamic cycles per instruction (iss/profile.py); 0: off
-CTX_REDIRECT_PC = 56    # host addresses of env->pc, icount_decr.u16.high and
-CTX_REDIRECT_ICOUNT = 57    # uc->skip_sync_pc_on_exit (regfile.redirect_layout): jumps
-CTX_REDIRECT_SKIP = 58  # from a code hook without leaving the CPU loop; 0: uc_reg_write
-CTX_WRITES = 59         # accurate timing: address of the shared int64 per-L1-word last-write
-                        # table (cycle << 5 | hart + 1; 0: not written by a core)
-CTX_HART = 60           # this hart's index (writes are tagged with it)
-CTX_STALL_SYNC = 61     # cycles waiting for a value another core writes at a later cycle
-CTX_SPIN_LOOPS = 70     # address of the uint8 per-halfword spin-loop starts (iss/spin.py), 0: none
-CTX_YIELD_AFTER = 71    # a spin loop stops the engine once the hart's cycle passes this
-                        # (the next runnable hart's; NO_LIMIT: never)
-CTX_SPUN = 72           # instructions of poll loops going round (Hart.run: did it only spin?)
-CTX_SHADOW_BASE = 73    # translated code (iss/shadow.py) occupies [CTX_SHADOW_BASE, CTX_SHADOW_END);
-CTX_SHADOW_END = 74     # CTX_SHADOW_MAP: address of its int64 [halfwords + 1, 2] table of the
-CTX_SHADOW_MAP = 75     # original addresses a block starting / ending there stands for
-CTX_SIZE = 80
-
-# columns of the CTX_PROFILE table: dynamic cycles by cause, at the instruction that caused them
-PROF_LOAD_USE, PROF_JUMP, PROF_BRANCH, PROF_DIV, PROF_MISALIGNED, PROF_TCDM, PROF_PERIPHERAL, \
-    PROF_SLEEP, PROF_SYNC = range(9)
-PROF_CAUSES = 9
-
-
-STOP_NONE = 0
-STOP_LIMIT = 1
-STOP_SLOW = 2           # a custom instruction needs Python (MMIO access, loop end not hooked)
-STOP_TRAP = 3           # an exception that is not a known custom instruction (CTX_SLOW_PC, cause)
-STOP_BREAK = 4          # a debugger breakpoint (CTX_SLOW_PC), before the instruction runs
-STOP_SPIN = 5           # a spin loop ran ahead of the other harts (CTX_YIELD_AFTER)
 
 # per-halfword timing flags (timing.StaticTiming). Of the instruction that STARTS at the
 # halfword (every halfword starts one: the linear decode's or a mid-entry decode's):
@@ -141,9 +65,6 @@ F_ENDS_JUMP = 4
 F_AMBIG = 8             # a mid-entry branch or jump ends here too (other F_ENDS_* bits)
 # of the halfword itself:
 F_MID = 16              # not an instruction start of the linear decode
-TAKEN_BRANCH_PENALTY = 2    # CV32E40P manual: taken branch 3 cycles = 1 + 2 (resolved in EX)
-TCDM_BANKS = 32             # paper Sec. III-B: 512 kB L1 in 32 word-interleaved banks
-BANK_WINDOW = 1 << 15       # cycles remembered per bank; > the scheduler's quantum
 
 
 @njit(cache=True, inline="always")
@@ -266,10 +187,10 @@ def transfer_penalty(ctx, start):
     if ends & F_ENDS_BRANCH:
         taken_branch(ctx, ctx[CTX_LAST_BLOCK_END] - 2)
     if ends & (F_ENDS_BRANCH | F_ENDS_JUMP) and start & 2 and _flags_at(ctx, start) & F_IS32:
-        ctx[CTX_CYCLES] += 1
-        ctx[CTX_STALL_BRANCH if ends & F_ENDS_BRANCH else CTX_STALL_JUMP] += 1
+        ctx[CTX_CYCLES] += MISALIGNED_TARGET_STALL
+        ctx[CTX_STALL_BRANCH if ends & F_ENDS_BRANCH else CTX_STALL_JUMP] += MISALIGNED_TARGET_STALL
         profile_charge(ctx, ctx[CTX_LAST_BLOCK_END] - 2,
-                       PROF_BRANCH if ends & F_ENDS_BRANCH else PROF_JUMP, 1)
+                       PROF_BRANCH if ends & F_ENDS_BRANCH else PROF_JUMP, MISALIGNED_TARGET_STALL)
 
 
 @njit(cache=True)

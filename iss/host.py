@@ -88,5 +88,11 @@ class PeripheralHost(Protocol):
         ...
 
     def service(self, name: str) -> object | None:
-        """The service provided under `name`, None if no plugin provides it."""
+        """The service provided under `name`, None if no plugin provides it (the timeline
+        trace of `iss run --trace`, when it runs, is "timeline": iss/trace.py)."""
+        ...
+
+    def notify(self, event: str, *args: object) -> None:
+        """Tell the run's observers (`sim.observe`, iss/observe.py) that `event` happened;
+        a plugin documents the events it notifies and their arguments."""
         ...

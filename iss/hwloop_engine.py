@@ -38,22 +38,19 @@ from pathlib import Path
 import numpy as np
 from numba import carray, njit
 
-from .hooks import (CTX_BANKS, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX_CYCLE_LIMIT,
-                    CTX_CYCLES, CTX_EXEC, CTX_GPR, CTX_INSTRET, CTX_LAST_BLOCK, CTX_LIMIT,
-                    CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_LP_START0, CTX_NREGIONS, CTX_PROFILE,
-                    CTX_REGIONS, CTX_SPIN_LOOPS, CTX_STALL_LOAD_USE,
-                    CTX_WATCHING, F_AMBIG, F_ENDS_BRANCH, F_ENDS_JUMP, PAGE_BITS, PAGE_CODE,
-                    count_instructions, loop_back_edge_timing, static_cycles)
+from .hart_state import (CTX_BANKS, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX_CYCLE_LIMIT,
+                         CTX_CYCLES, CTX_EXEC, CTX_GPR, CTX_HWLOOP, CTX_HWLOOP_RUN, CTX_INSTRET,
+                         CTX_LAST_BLOCK, CTX_LIMIT, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_LP_START0,
+                         CTX_NREGIONS, CTX_PROFILE, CTX_REGIONS, CTX_SPIN_LOOPS,
+                         CTX_STALL_LOAD_USE, CTX_WATCHING, NO_LIMIT)
+from .hooks import (F_AMBIG, F_ENDS_BRANCH, F_ENDS_JUMP, PAGE_BITS, PAGE_CODE, count_instructions,
+                    loop_back_edge_timing, static_cycles)
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
 from .isa.semantics import alu_execute, op_id, v_dot
-from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, HW_STARTI, KIND_ALU, KIND_HWLOOP,
-                       KIND_LOAD, KIND_STORE, MEM_NONE, MEM_POSTINC_IMM, MEM_POSTINC_REG,
-                       MEM_REGREG)
+from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, HW_STARTI, KIND_ALU, KIND_HWLOOP, KIND_LOAD,
+                       KIND_STORE, MEM_NONE, MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG)
 from .native import load8, load16, load32, ptr_from_int, store8, store16, store32
 
-CTX_HWLOOP = 62        # address of this hart's engine descriptor (D_*), 0: engine off
-CTX_HWLOOP_RUN = 63    # iterations the engine ran (statistics, tests)
-NO_LIMIT = 1 << 62     # CTX_LIMIT outside Hart.run (Unicorn's exact counting mode)
 TB_MAX = 512           # QEMU's TCG_MAX_INSNS: no translation block is longer
 STARTI_WINDOW = 64     # bytes between a starti and the endi it is paired with
 
@@ -546,7 +543,7 @@ def _source_tag() -> str:
     here = Path(__file__).parent
     digest = hashlib.sha1()
     for name in ("hwloop_engine.py", "hooks.py", "native.py", "xpulp_exec.py",
-                 "isa/semantics.py"):
+                 "isa/semantics.py", "hart_state.py", "latency.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:10]
 

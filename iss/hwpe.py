@@ -172,7 +172,7 @@ class Hwpe(Peripheral):
             self.phase_cycles[phase] = self.phase_cycles.get(phase, 0) + cycles
         generation = self._generation
         self.sim.schedule(end, lambda: self._done(job, end, generation))
-        tracer = getattr(self.sim, "tracer", None)
+        tracer = self.sim.service("timeline")
         if tracer is not None:                   # iss/trace.py: job span and its phases
             tracer.job(self.name, job, now + 1, start, end, hart.core_id, self.accounted_by())
 

@@ -27,20 +27,19 @@ path: nothing is checked while no enabled line is pending.
 from __future__ import annotations
 
 from unicorn.riscv_const import (UC_RISCV_REG_MCAUSE, UC_RISCV_REG_MEPC, UC_RISCV_REG_MISA,
-                                 UC_RISCV_REG_MSCRATCH, UC_RISCV_REG_MSTATUS,
-                                 UC_RISCV_REG_MTVAL, UC_RISCV_REG_MTVEC)
+                                 UC_RISCV_REG_MSCRATCH, UC_RISCV_REG_MSTATUS, UC_RISCV_REG_MTVAL,
+                                 UC_RISCV_REG_MTVEC)
 
-from .hooks import CTX_CYCLE_LIMIT, CTX_CYCLES, CTX_STALL_JUMP, account
+from .hart_state import NO_LIMIT
+from .hooks import account
+from .latency import IRQ_ENTRY_CYCLES, MRET_CYCLES
 
-NO_LIMIT = 1 << 62
 CSR_MSTATUS, CSR_MIE, CSR_MIP = 0x300, 0x304, 0x344
 INTERRUPT_CSRS = frozenset((CSR_MSTATUS, CSR_MIE, CSR_MIP))
 MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP = 1 << 3, 1 << 7, 3 << 11
 MCAUSE_INTERRUPT = 1 << 31
 MTVEC_VECTORED = 1
 MRET, WFI = 0x30200073, 0x10500073
-IRQ_ENTRY_CYCLES = 4        # gvsoc-core irq_external.cpp: interrupt entry +3 (latency 4)
-MRET_CYCLES = 5             # gvsoc-core isa/priv.hpp: mret +4 (latency 5)
 MIE_RESET = 0xFFFFFFFF      # chosen: every event-unit line enabled at the core (see above)
 
 
@@ -138,8 +137,8 @@ class Interrupts:
             # through the event queue: the sleep may not be processed yet, and the
             # request must not wake the hart before the cluster reaches its cycle
             hart.sim.schedule(first, self._wake_if_requested)
-        elif hart.sim.running_hart() is hart and self.at < hart.ctx[CTX_CYCLE_LIMIT]:
-            hart.ctx[CTX_CYCLE_LIMIT] = max(self.at, hart.cycles)
+        elif hart.sim.running_hart() is hart and self.at < hart.native.cycle_limit:
+            hart.native.cycle_limit = max(self.at, hart.cycles)
 
     def _wake_if_requested(self) -> None:
         hart = self.hart
@@ -169,8 +168,7 @@ class Interrupts:
         mtvec = hart.uc.reg_read(UC_RISCV_REG_MTVEC) & 0xFFFFFFFF
         base = mtvec & ~3
         hart.pc = base + 4 * line if mtvec & 3 == MTVEC_VECTORED else base
-        hart.ctx[CTX_CYCLES] += IRQ_ENTRY_CYCLES
-        hart.ctx[CTX_STALL_JUMP] += IRQ_ENTRY_CYCLES
+        hart.native.stall("jump", IRQ_ENTRY_CYCLES)
         self.taken += 1
         self.by_line[line] = self.by_line.get(line, 0) + 1
         self.entered(f"irq {line}", IRQ_ENTRY_CYCLES, int(hart.uc.reg_read(UC_RISCV_REG_MEPC)))
@@ -178,15 +176,11 @@ class Interrupts:
 
     def entered(self, name: str, cycles: int, mepc: int) -> None:
         """After any trap entry (exception or interrupt): count its `cycles` as trap
-        overhead, mark it in the trace (an instant, and a span from the entry to its mret),
+        overhead, tell the observers (the trace marks it: an instant, and a span to its mret),
         and recompute the request (MIE is clear now)."""
         hart = self.hart
         self.overhead_cycles += cycles
-        tracer = getattr(hart.sim, "tracer", None)
-        if tracer is not None:
-            track, args = f"core {hart.index}", {"mepc": f"0x{mepc:08x}"}
-            tracer.instant(track, name, hart.cycles, args)
-            tracer.begin(track, name, hart.cycles - cycles, args)
+        hart.sim.observers.notify("trap", hart, name, cycles, mepc)
         self.update()
 
     # ---- instructions and CSRs the simulator emulates ---------------------------------
@@ -197,13 +191,10 @@ class Interrupts:
         mie = MSTATUS_MIE if mstatus & MSTATUS_MPIE else 0
         uc.reg_write(UC_RISCV_REG_MSTATUS, (mstatus & ~MSTATUS_MIE) | mie | MSTATUS_MPIE | MSTATUS_MPP)
         account(hart.ctx, pc, pc + 4, 1)
-        hart.ctx[CTX_CYCLES] += MRET_CYCLES - 1
-        hart.ctx[CTX_STALL_JUMP] += MRET_CYCLES - 1
+        hart.native.stall("jump", MRET_CYCLES - 1)
         self.overhead_cycles += MRET_CYCLES
         hart.pc = uc.reg_read(UC_RISCV_REG_MEPC) & 0xFFFFFFFE
-        tracer = getattr(hart.sim, "tracer", None)
-        if tracer is not None:                # the handler's span (entered) ends here
-            tracer.end(f"core {hart.index}", hart.cycles)
+        hart.sim.observers.notify("trap_return", hart)
         self.update()
 
     def wfi(self, pc: int) -> None:

@@ -49,8 +49,6 @@ from .errors import IssError
 from .isa import fields as F
 from .isa.decoder import decode
 from .isa.spec import KIND_ELW, KIND_LOAD, KIND_STORE, MEM_REGREG
-from .hooks import CTX_CYCLES, CTX_GPR, CTX_LAST_BLOCK, CTX_LAST_BLOCK_END, CTX_LP_COUNT0, \
-    CTX_LP_EXIT0, CTX_SLEEP
 from .timing import classify
 
 ABI = ("zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
@@ -189,34 +187,34 @@ class InstructionTrace:
     # ---- per instruction ------------------------------------------------------------------
     def _registers(self, state) -> bytes:
         if state.gpr == 0:
-            state.gpr = int(state.hart.ctx[CTX_GPR])
+            state.gpr = state.hart.native.gpr_address
         if state.gpr:
             return ctypes.string_at(state.gpr, 128)
         uc = state.hart.uc
         return _REGS.pack(*(uc.reg_read(UC_RISCV_REG_X0 + i) & 0xFFFFFFFF for i in range(32)))
 
     def _hook(self, uc, address, size, state) -> None:
-        ctx = state.hart.ctx
+        native = state.hart.native
         timing = self.sim.timing
-        cycle = int(ctx[CTX_CYCLES])
-        last, end = int(ctx[CTX_LAST_BLOCK]), int(ctx[CTX_LAST_BLOCK_END])
+        cycle = native.cycles
+        last, end = native.last_block, native.last_block_end
         if last <= address < end:
             cycle -= int(timing.prefix[(end - timing.base) >> 1]) - \
                 int(timing.prefix[(address - timing.base) >> 1])
         if state.pending is not None:
             # it slept: time passed asleep, or it runs again at once (woken in no time)
-            slept = int(ctx[CTX_SLEEP]) != state.sleep or (address == state.pending
+            slept = native.sleep_cycles != state.sleep or (address == state.pending
                                                            and cycle == state.cycle)
             self._emit(state, self._registers(state), slept)
         # a hardware-loop back-edge at this address: the instruction here does not run
         for loop in range(2):
-            if address == ctx[CTX_LP_EXIT0 + 4 * loop] and ctx[CTX_LP_COUNT0 + 4 * loop] > 0:
-                if ctx[CTX_LP_COUNT0 + 4 * loop] > 1:
-                    return
+            registers = native.loop(loop)
+            if address == registers.exit and registers.count > 1:
+                return
         i = bisect_right(self.starts, address) - 1
         if i < 0 or address >= self.ends[i]:
             return
-        state.pending, state.cycle, state.sleep = address, cycle, int(ctx[CTX_SLEEP])
+        state.pending, state.cycle, state.sleep = address, cycle, native.sleep_cycles
         state.before = self._registers(state)
 
     def _decode(self, pc: int) -> tuple[str, int]:

@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .hooks import (CTX_CYCLES, CTX_INSTRET, CTX_SLEEP, CTX_STALL_LOAD_USE, CTX_STALL_TCDM,
-                    CTX_TAKEN)
-
 N_EVENTS = 17
 EVENT_NAMES = ("cycles", "instr", "ld_stall", "jmp_stall", "imiss", "ld", "st", "jump", "branch",
                "btaken", "rvc", "elw", "ld_ext", "st_ext", "ld_ext_cyc", "st_ext_cyc", "tcdm_cont")
@@ -69,15 +66,16 @@ class PerfCounters:
     def totals(self) -> np.ndarray:
         """Event counts of the hart so far (int64[N_EVENTS])."""
         hart, timing = self.hart, self.hart.sim.timing
-        ctx = hart.ctx
+        native = hart.native
         out = np.zeros(N_EVENTS, dtype=np.int64)
         out[:] = timing.event_totals(hart.executed)
-        out[0] = ctx[CTX_CYCLES]
-        out[1] = ctx[CTX_INSTRET]
-        out[2] += ctx[CTX_STALL_LOAD_USE]
-        out[9] = ctx[CTX_TAKEN]
-        out[11] = ctx[CTX_SLEEP]
-        out[16] = ctx[CTX_STALL_TCDM]
+        out[0] = native.cycles
+        out[1] = native.instret
+        stalls = native.dynamic_stalls()
+        out[2] += stalls["load_use"]
+        out[9] = native.taken_branches
+        out[11] = native.sleep_cycles
+        out[16] = stalls["tcdm"]
         return out
 
     def _sum(self, counter: _Counter, totals) -> int:

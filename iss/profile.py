@@ -18,8 +18,8 @@ import bisect
 
 import numpy as np
 
-from .hooks import (CTX_PROFILE, PROF_BRANCH, PROF_CAUSES, PROF_DIV, PROF_JUMP, PROF_LOAD_USE,
-                    PROF_MISALIGNED, PROF_PERIPHERAL, PROF_SLEEP, PROF_SYNC, PROF_TCDM)
+from .hart_state import (PROF_BRANCH, PROF_CAUSES, PROF_DIV, PROF_JUMP, PROF_LOAD_USE,
+                         PROF_MISALIGNED, PROF_PERIPHERAL, PROF_SLEEP, PROF_SYNC, PROF_TCDM)
 
 # the stats' stall causes (Simulator.hart_stats), in that order
 STALLS = ("load_use", "jump", "branch", "mulh", "div", "csr", "elw", "misaligned", "tcdm",
@@ -33,7 +33,7 @@ def enable(sim) -> None:
     halfwords = len(sim.timing.prefix) - 1
     for hart in sim.harts:
         hart.dynamic = np.zeros((max(halfwords, 1), PROF_CAUSES), np.int64)
-        hart.ctx[CTX_PROFILE] = hart.dynamic.ctypes.data
+        hart.native.profile_table = hart.dynamic.ctypes.data
 
 
 def per_instruction(sim, hart) -> tuple[np.ndarray, np.ndarray]:
@@ -193,6 +193,7 @@ def render(profile: dict, stats: dict, console=None, top: int = 25) -> None:
     source lines of `--profile-lines`."""
     from rich.console import Console
     from rich.table import Table
+
     from .plot import busiest as most_cycles
     if console is None:
         import sys

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import heapq
 import io
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from .memory import SharedMemory
+from .observe import Observers
 from .platform import Platform, load_platform
 
 
@@ -58,6 +60,7 @@ class FakeSim:
         self.asleep: set[int] = set()                  # core ids asleep now
         self.wakes: list[tuple[int, int]] = []         # (core id, time)
         self.services: dict[str, object] = {}
+        self.observers = Observers()
         self._events: list = []
         self._order = 0
         self.time = 0
@@ -100,6 +103,12 @@ class FakeSim:
 
     def service(self, name: str) -> object | None:
         return self.services.get(name)
+
+    def observe(self, event: str, callback) -> Callable[[], None]:
+        return self.observers.add(event, callback)
+
+    def notify(self, event: str, *args) -> None:
+        self.observers.notify(event, *args)
 
     # ---- the test's driver -----------------------------------------------------------
     def run_until(self, t: int) -> None:

@@ -25,6 +25,8 @@ import numpy as np
 from .hooks import (F_AMBIG, F_BRANCH, F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32, F_JUMP, F_MID,
                     decode_graph, potentials)
 from .isa.decoder import decode
+from .latency import (BASE_CYCLES, ELW_CYCLES, JALR_HAZARD_STALL, JUMP_STALL, LOAD_USE_STALL,
+                      MULH_STALL, SLOW_CSR_STALL)
 from .isa.spec import KIND_ALU, KIND_BRANCH_IMM, KIND_ELW, KIND_LOAD, KIND_STORE
 
 # performance events of one instruction (RI5CY PCER numbering, pulp-runtime pcer_v2.h)
@@ -176,12 +178,13 @@ class StaticTiming:
                 prev, prev_linear = prev_linear, insn
             else:    # the mid-entry decode falls through only from a 32-bit one at k - 2
                 prev = insns[k - 2] if k >= 2 and not lin[k - 2] and nxts[k - 2] == k else None
-            load_use = int(bool(insn.load and insn.writes and nxt_insn is not None
-                                and insn.writes in nxt_insn.reads))
-            jump = int(insn.jump) + int(bool(insn.jalr_rs1 and prev is not None
-                                             and prev.writes == insn.jalr_rs1))
-            row = (load_use, jump, 4 * insn.mulh, 3 * insn.csr, 3 * insn.elw)
-            c = 1 + sum(row)
+            load_use = LOAD_USE_STALL * bool(insn.load and insn.writes and nxt_insn is not None
+                                             and insn.writes in nxt_insn.reads)
+            jump = JUMP_STALL * insn.jump + JALR_HAZARD_STALL * bool(
+                insn.jalr_rs1 and prev is not None and prev.writes == insn.jalr_rs1)
+            row = (load_use, jump, MULH_STALL * insn.mulh, SLOW_CSR_STALL * insn.csr,
+                   (ELW_CYCLES - BASE_CYCLES) * insn.elw)
+            c = BASE_CYCLES + sum(row)
             cost.append(c)
             values.append((c, *row, insn.load, insn.store, insn.jump, insn.branch,
                            insn.length == 2))

@@ -27,11 +27,13 @@ spread evenly over each of its scheduler turns; a DMA transfer's bytes over its 
 accelerator job's energy (its stats before and after the job runs, through the energy
 model) over its job span; static power is constant.
 
-Tracing off costs nothing: `sim.tracer` is None and every call site is one `is not None`
-test on a path that is already rare (sleep, wake-up, scheduler turn, DMA push, accelerator
-trigger, marker register write). Peripherals use: `span(track, name, start, end, args)`,
-`instant(track, name, time, args)`, `counter(name, time, values)`, `begin(track, name,
-time, args)` / `end(track, time)` (times in cycles).
+A Tracer follows the run as an observer (`sim.observe`, iss/observe.py: slices, sleep,
+wake-up, traps, trace marks) and offers itself to the plugins as the service "timeline".
+Tracing off costs nothing: no observer, and each plugin call site is one `is not None` test
+on a path that is already rare (DMA push, accelerator trigger, barrier). Peripherals use:
+`span(track, name, start, end, args)`, `instant(track, name, time, args)`,
+`counter(name, time, values)`, `begin(track, name, time, args)` / `end(track, time)`
+(times in cycles).
 """
 from __future__ import annotations
 
@@ -85,6 +87,13 @@ class Tracer:
         self.reason: list[str | None] = [None] * n
         self.samples = [[(h.cycles, h.instret)] for h in sim.harts]
         self.sleeps = [[] for _ in range(n)]       # (start, end) per hart, for `running cores`
+        sim.provide("timeline", self)     # the plugins draw their own spans on it (iss/host.py)
+        sim.observe("slice", lambda hart, stop: self.sample(hart))
+        sim.observe("sleep", self.sleep)
+        sim.observe("wake", self.wake)
+        sim.observe("trap", self.trap)
+        sim.observe("trap_return", self.trap_return)
+        sim.observe("mark", self.mark)
 
     # ---- tracks and raw events ---------------------------------------------------------
     def _allowed(self, track: str) -> bool:
@@ -264,7 +273,26 @@ class Tracer:
                 last = mw
         self.counter(name, bounds[-1], {"mW": 0})
 
-    # ---- from the scheduler (iss/simulator.py) -----------------------------------------------
+    # ---- the run's events (sim.observe, iss/observe.py) ---------------------------------------
+    def trap(self, hart, name: str, cycles: int, mepc: int) -> None:
+        """A trap entry: an instant, and a span from the entry to its mret."""
+        track, args = f"core {hart.index}", {"mepc": f"0x{mepc:08x}"}
+        self.instant(track, name, hart.cycles, args)
+        self.begin(track, name, hart.cycles - cycles, args)
+
+    def trap_return(self, hart) -> None:
+        self.end(f"core {hart.index}", hart.cycles)
+
+    def mark(self, hart, kind: str, value, cycle: int) -> None:
+        """A trace marker's mark (plugins/trace_marker.py), on the core's `marks` track."""
+        track = f"core {hart.index} marks"
+        if kind == "begin" or kind == "begin_id":
+            self.begin(track, value if kind == "begin" else f"id {value}", cycle)
+        elif kind == "end":
+            self.end(track, cycle)
+        elif kind == "instant":
+            self.instant(track, value, cycle)
+
     def sample(self, hart) -> None:
         """After each scheduler turn of a hart."""
         self.samples[hart.index].append((hart.cycles, hart.instret))

@@ -12,20 +12,23 @@ from __future__ import annotations
 import numpy as np
 from numba import carray, cfunc, njit, types
 
-from .hooks import (CTX_ACTIONS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX_END_INCLUSIVE,
-                    CTX_FN_EMU_STOP, CTX_FN_REG_READ, CTX_FN_REG_WRITE, CTX_GPR, CTX_HARTID, CTX_HOOKED,
-                    CTX_CYCLES, CTX_INSTRET, CTX_LAST_BLOCK_END, CTX_LP_COUNT0,
-                    CTX_LP_EXIT0, CTX_LP_EXIT1, CTX_LP_START0, CTX_REDIRECT_ICOUNT,
-                    CTX_REDIRECT_PC, CTX_REDIRECT_SKIP, CTX_SCRATCH, CTX_SITES, CTX_SIZE,
-                    CTX_SLOW_PC, CTX_STALL_DIV, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, CTX_WATCHING, STOP_BREAK,
-                    STOP_SLOW, STOP_TRAP, CTX_BANKS, PROF_DIV, account, profile_charge, count_instructions, host_address,
-                    loop_back_edge_timing, memory_access_timing, taken_branch,
-                    static_cycles)
-from .hwloop_engine import CTX_HWLOOP, SOURCE_TAG, run as hwloop_run
+from .hart_state import (CTX_ACTIONS, CTX_BANKS, CTX_BREAK_SKIP, CTX_BREAKS, CTX_CODE_BASE,
+                         CTX_CODE_END, CTX_CYCLES, CTX_END_INCLUSIVE, CTX_FN_EMU_STOP,
+                         CTX_FN_REG_READ, CTX_FN_REG_WRITE, CTX_GPR, CTX_HARTID, CTX_HOOKED,
+                         CTX_HWLOOP, CTX_INSTRET, CTX_LAST_BLOCK_END, CTX_LP_COUNT0, CTX_LP_EXIT0,
+                         CTX_LP_EXIT1, CTX_LP_START0, CTX_REDIRECT_ICOUNT, CTX_REDIRECT_PC,
+                         CTX_REDIRECT_SKIP, CTX_SCRATCH, CTX_SITES, CTX_SIZE, CTX_SLOW_PC,
+                         CTX_STALL_DIV, CTX_STOP, CTX_TRAP_CAUSE, CTX_UC, CTX_WATCHING, PROF_DIV,
+                         STOP_BREAK, STOP_SLOW, STOP_TRAP)
+from .hooks import (account, count_instructions, host_address, loop_back_edge_timing,
+                    memory_access_timing, profile_charge, static_cycles, taken_branch)
+from .hwloop_engine import SOURCE_TAG
+from .hwloop_engine import run as hwloop_run
+from .latency import DIV_BASE_CYCLES, DIV_BY_ZERO_CYCLES, DIV_NEGATIVE_BASE_CYCLES
 from .isa.semantics import alu_execute
-from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI,
-                       HW_START, HW_STARTI, KIND_ALU, KIND_BRANCH_IMM, KIND_HWLOOP, KIND_LOAD,
-                       KIND_STORE, MEM_POSTINC_IMM, MEM_REGREG)
+from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI, HW_START,
+                       HW_STARTI, KIND_ALU, KIND_BRANCH_IMM, KIND_HWLOOP, KIND_LOAD, KIND_STORE,
+                       MEM_POSTINC_IMM, MEM_REGREG)
 from .native import (call_reg_access, call_uc, load8, load16, load32, ptr_from_int, store8,
                      store16, store32)
 
@@ -285,8 +288,7 @@ def _csr(ctx, pc, site, sites):
 @njit(cache=True)
 def _divide(ctx, pc, funct3, rd, a, b):
     """RV32M div/divu/rem/remu (funct3 4..7) and the divider's data-dependent latency
-    (CV32E40P cv32e40p_alu_div.sv, GVSoC ri5ky: 3 + clz(divisor); 35 for 0; signed negative
-    divisor 2 + clz(~divisor))."""
+    (iss/latency.py: DIV_*)."""
     signed = funct3 == 4 or funct3 == 6
     ua, ub = a & 0xFFFFFFFF, b & 0xFFFFFFFF
     sa = ua - (1 << 32) if ua >> 31 else ua
@@ -304,11 +306,11 @@ def _divide(ctx, pc, funct3, rd, a, b):
         quotient, remainder = ua // ub, ua % ub
     _write_reg(ctx, rd, quotient if funct3 < 6 else remainder)
     if ub == 0:
-        cycles = 35
+        cycles = DIV_BY_ZERO_CYCLES
     elif signed and sb < 0:
-        cycles = 2 + _clz32((~ub) & 0xFFFFFFFF)
+        cycles = DIV_NEGATIVE_BASE_CYCLES + _clz32((~ub) & 0xFFFFFFFF)
     else:
-        cycles = 3 + _clz32(ub)
+        cycles = DIV_BASE_CYCLES + _clz32(ub)
     ctx[CTX_CYCLES] += cycles - 1        # the static table charged 1
     ctx[CTX_STALL_DIV] += cycles - 1
     profile_charge(ctx, pc, PROF_DIV, cycles - 1)

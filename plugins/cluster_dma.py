@@ -141,7 +141,7 @@ class ClusterDma(Peripheral):
         self.busy_cycles += duration
         end = self.free_at
         self.sim.schedule(end, lambda: self._complete(t, end))
-        tracer = getattr(self.sim, "tracer", None)
+        tracer = self.sim.service("timeline")
         if tracer is not None:                   # iss/trace.py: one span per transfer
             tracer.span(self.name, f"{'L2->L1' if t.ext2loc else 'L1->L2'} {t.size} B", start, end,
                         {"core": t.core, "tid": t.tid, "bytes": t.size, "l1": f"0x{t.loc:08x}",

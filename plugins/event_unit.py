@@ -436,7 +436,7 @@ class EventUnit(Peripheral):
         if bar.trigger_mask and bar.status == bar.trigger_mask:
             time, bar.status, bar.last = bar.last, 0, 0
             self.counts["barriers"] += 1
-            tracer = getattr(self.sim, "tracer", None)
+            tracer = self.sim.service("timeline")
             if tracer is not None:               # iss/trace.py
                 tracer.instant(self.name, f"barrier {index}", time,
                                {"cores": f"0x{bar.trigger_mask:x}"})

@@ -12,11 +12,10 @@ trace's otherData), a span still open at the end of the run is closed there. Loa
 Without `--trace` a store costs the core its ordinary store cycle and the simulator one
 MMIO callback: markers may stay in the firmware.
 
-A Python program sees the marks as they happen through the service "trace_marks":
-`sim.service("trace_marks").listen(callback)`, callback(hart, kind, value, cycle) with kind
-"begin" (value: the name), "begin_id" (value: the number), "end" or "instant" (value: the
-name), called before the trace records the mark (tools/paper.py times and prices the
-MobileNetV2 ops this way).
+Every mark is the run's event "mark" (iss/observe.py): `sim.observe("mark", callback)`,
+callback(hart, kind, value, cycle) with kind "begin" (value: the name), "begin_id" (value:
+the number), "end" or "instant" (value: the name). The timeline trace draws them this way;
+tools/paper.py times and prices the MobileNetV2 ops this way, with or without a trace.
 """
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ from iss.plugin import Peripheral
 
 BEGIN, END, BEGIN_ID, INSTANT = 0x00, 0x04, 0x08, 0x0C
 KINDS = {BEGIN: "begin", END: "end", BEGIN_ID: "begin_id", INSTANT: "instant"}
+COUNTERS = {"begin": "begins", "begin_id": "begins", "end": "ends", "instant": "instants"}
 MAX_NAME = 128
 
 
@@ -33,33 +33,14 @@ class TraceMarker(Peripheral):
     def __init__(self, sim, name, base, size, params):
         super().__init__(sim, name, base, size, params)
         self.counts = {"begins": 0, "ends": 0, "instants": 0}
-        self.listeners: list = []
-        sim.provide("trace_marks", self)
-
-    def listen(self, callback) -> None:
-        """callback(hart, kind, value, cycle) at every mark (module docstring)."""
-        self.listeners.append(callback)
 
     def write(self, hart, offset, size, value):
-        if self.listeners and offset in KINDS:
-            mark = self._string(value) if offset in (BEGIN, INSTANT) else value
-            for callback in self.listeners:
-                callback(hart, KINDS[offset], mark, hart.now())
-        tracer = getattr(self.sim, "tracer", None)
-        track = f"core {hart.index} marks"
-        if offset == BEGIN or offset == BEGIN_ID:
-            self.counts["begins"] += 1
-            if tracer is not None:
-                label = self._string(value) if offset == BEGIN else f"id {value}"
-                tracer.begin(track, label, hart.now())
-        elif offset == END:
-            self.counts["ends"] += 1
-            if tracer is not None:
-                tracer.end(track, hart.now())
-        elif offset == INSTANT:
-            self.counts["instants"] += 1
-            if tracer is not None:
-                tracer.instant(track, self._string(value), hart.now())
+        kind = KINDS.get(offset)
+        if kind is None:
+            return
+        self.counts[COUNTERS[kind]] += 1
+        mark = self._string(value) if kind in ("begin", "instant") else value
+        self.sim.notify("mark", hart, kind, mark, hart.now())
 
     def _string(self, address: int) -> str:
         out = bytearray()

@@ -1,6 +1,6 @@
 """How custom instructions are hooked changes speed only, never results.
 
-The layouts (`--code-hooks auto|span|split`, iss/custom_code.py) and the two ways a hook
+The layouts (`--code-hooks auto|span|split`, iss/hook_layout.py) and the two ways a hook
 jumps (the direct redirect found by iss.regfile.redirect_layout, or uc_reg_write(PC))
 must give the same output, exit code, instruction and cycle counts and stall breakdown
 on firmware that uses custom instructions, hardware loops (nested, counts 1..N), taken
@@ -68,8 +68,8 @@ def test_auto_layout_choice(firmware_elf, monkeypatch, name, cores, isa, layout,
     loops are ordinary instructions inside the span, decided from the execution counts
     at exactly AUTO_SAMPLE instructions: the same whether the host's slices are as
     short (0 s: 100,000 instructions) or as long (200 M) as the scheduler allows."""
-    import iss.simulator
-    monkeypatch.setattr(iss.simulator, "SLICE_SECONDS", host_slice_seconds)
+    import iss.scheduler
+    monkeypatch.setattr(iss.scheduler, "SLICE_SECONDS", host_slice_seconds)
     # the hook layouts of the original code (translated sites need no hook: iss/shadow.py)
     sim = Simulator(firmware_elf(name, isa), output=io.StringIO(), cores=cores, translate=False)
     assert sim.run().exit_code == 0

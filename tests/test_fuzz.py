@@ -136,7 +136,7 @@ def random_register(rng: random.Random, scratch: int) -> int:
 
 def worker(flavour: str, elf: str, seed: int, nslots: int) -> None:
     sys.path.insert(0, str(REPO))
-    from iss import hooks
+    from iss.hart_state import CTX_LP_COUNT0, CTX_LP_COUNT1
     from iss.simulator import Simulator
 
     sim = Simulator(elf, isa=flavour, output=io.StringIO(), cores=1)
@@ -154,8 +154,8 @@ def worker(flavour: str, elf: str, seed: int, nslots: int) -> None:
             for r in range(1, 32):
                 hart.set_reg(r, regs[r])
             # no hardware loop left active by the previous slot
-            hart.ctx[hooks.CTX_LP_COUNT0] = 0
-            hart.ctx[hooks.CTX_LP_COUNT1] = 0
+            hart.ctx[CTX_LP_COUNT0] = 0
+            hart.ctx[CTX_LP_COUNT1] = 0
             # nor a core left asleep (a wfi with nothing to wake it ends its slot asleep)
             hart.state = "running"
             hart.irq.in_wfi = False

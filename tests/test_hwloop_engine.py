@@ -13,12 +13,11 @@ import io
 import random
 
 import pytest
-
-from iss.hwloop_engine import CTX_HWLOOP_RUN
-from iss.hooks import CTX_GPR
-from iss.simulator import Simulator
-
 import test_xpulp_engine as xe
+
+from iss.hart_state import CTX_GPR
+from iss.hwloop_engine import CTX_HWLOOP_RUN
+from iss.simulator import Simulator
 
 APPS = ["xpulp_selftest", "kernels_selftest", "bench_matmul_xpulp", "matmul_parallel"]
 ISA_TESTS = ["timing_hwloop"]

@@ -166,10 +166,10 @@ def test_trace_marks_each_interrupt(firmware_elf):
     """--trace: one instant per interrupt taken, on the core's track, named by its line."""
     from iss.trace import Tracer
     sim = Simulator(firmware_elf("irq_timer_tick"), output=io.StringIO(), cores=2)
-    sim.tracer = Tracer(sim)
+    tracer = Tracer(sim)
     assert sim.run().exit_code == 0
-    sim.tracer.finish()
-    doc = sim.tracer.document()
+    tracer.finish()
+    doc = tracer.document()
     names = {e["tid"]: e["args"]["name"] for e in doc["traceEvents"]
              if e["ph"] == "M" and e["name"] == "thread_name"}
     irqs = [e for e in doc["traceEvents"] if e["ph"] == "i" and e["name"] == f"irq {TIMER_LINE}"]
@@ -187,8 +187,8 @@ def test_trace_marks_each_interrupt(firmware_elf):
 def test_trace_marks_each_exception(firmware_elf):
     from iss.trace import Tracer
     sim = Simulator(firmware_elf("irq_illegal_emulation"), output=io.StringIO(), cores=1)
-    sim.tracer = Tracer(sim)
+    tracer = Tracer(sim)
     assert sim.run().exit_code == 0
-    sim.tracer.finish()
-    names = [e["name"] for e in sim.tracer.document()["traceEvents"] if e["ph"] == "i"]
+    tracer.finish()
+    names = [e["name"] for e in tracer.document()["traceEvents"] if e["ph"] == "i"]
     assert names.count("exception 2") == 50 and names.count("exception 11") == 2

@@ -10,7 +10,6 @@ import sys
 
 import pytest
 
-from iss.hooks import CTX_PROFILE
 from iss.profile import UNATTRIBUTED, collect, enable
 from iss.simulator import Simulator
 
@@ -100,7 +99,7 @@ def test_profile_lines(firmware_elf):
 
 def test_profile_is_off_by_default(firmware_elf):
     sim = Simulator(firmware_elf("hello"), output=io.StringIO(), cores=2)
-    assert all(h.ctx[CTX_PROFILE] == 0 and h.dynamic is None for h in sim.harts)
+    assert all(h.native.profile_table == 0 and h.dynamic is None for h in sim.harts)
     stats = sim.run().stats
     assert "profile" not in stats
 

@@ -257,7 +257,7 @@ def test_limit_large_and_around_exit(firmware_elf):
 
 def test_limit_across_slices(firmware_elf):
     """More than one 50 M-instruction slice of Simulator.run."""
-    from iss.simulator import SLICE_INSTRUCTIONS
+    from iss.scheduler import SLICE_INSTRUCTIONS
     n = SLICE_INSTRUCTIONS + 1_234_567
     _, result, _ = run(firmware_elf("bench_compute", isa=ISA), max_instructions=n)
     assert result.stop.reason == "limit" and result.stats["instructions"] == n

@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from iss.simulator import QUANTUM_CYCLES, Simulator
+from iss.scheduler import QUANTUM_CYCLES
+from iss.simulator import Simulator
 
 ROUNDS = 8
 # cycles from a write to the spinning core's timer read after its loop: the rest of the

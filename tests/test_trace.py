@@ -19,11 +19,11 @@ from iss.trace import Tracer
 
 def traced(elf, **kw):
     sim = Simulator(elf, output=io.StringIO(), **kw)
-    sim.tracer = Tracer(sim)
+    tracer = Tracer(sim)
     result = sim.run()
     assert result.stop.reason == "exit" and result.exit_code == 0
-    sim.tracer.finish()
-    doc = json.loads(json.dumps(sim.tracer.document()))     # what --trace writes
+    tracer.finish()
+    doc = json.loads(json.dumps(tracer.document()))     # what --trace writes
     return sim, result.stats, doc
 
 
@@ -113,7 +113,7 @@ def test_accelerator_job_spans(firmware_elf):
     """iss/hwpe.py reports each trigger: a job span with its parameters and the phases laid
     out inside it (scaled when they overlap)."""
     sim = Simulator(firmware_elf("hello"), output=io.StringIO(), cores=1)
-    tracer = sim.tracer = Tracer(sim)
+    tracer = Tracer(sim)
     job = Job(stream_cycles=40, total_cycles=100, run=lambda: None, jobs=4,
               phases={"stream_in": 30, "compute": 60, "stream_out": 10}, args={"k": 3})
     tracer.job("ima", job, 5, 10, 110, core=2)
@@ -213,25 +213,25 @@ def test_trace_does_not_depend_on_host_speed(firmware_elf, monkeypatch):
     """The IPC counter is sampled at scheduler turns; with one core those would end after
     a host-time budget, so a trace ends them at fixed counts: the file is the same
     whether the host's slices would be as short or as long as the scheduler allows."""
-    import iss.simulator
+    import iss.scheduler
     docs = []
     for host_slice_seconds in (0.0, 1e6):
-        monkeypatch.setattr(iss.simulator, "SLICE_SECONDS", host_slice_seconds)
+        monkeypatch.setattr(iss.scheduler, "SLICE_SECONDS", host_slice_seconds)
         docs.append(traced(firmware_elf("bench_matmul_xpulp"), cores=1)[2])
     assert len([e for e in docs[0]["traceEvents"] if e["name"] == "core 0 IPC"]) > 2
     assert docs[0] == docs[1]
 
 
-def test_trace_marks_reach_a_listener_without_a_trace(firmware_elf):
-    """The trace_marker device offers its marks as the service "trace_marks": a Python
-    program sees each begin/end/instant with its core and cycle, in order, also without
-    --trace (how tools/paper.py times the MobileNetV2 ops)."""
+def test_trace_marks_reach_an_observer_without_a_trace(firmware_elf):
+    """The trace_marker device's marks are the run's event "mark": a Python program sees
+    each begin/end/instant with its core and cycle, in order, also without --trace (how
+    tools/paper.py times the MobileNetV2 ops)."""
     sim = Simulator(firmware_elf("trace_demo"), output=io.StringIO(), cores=4)
     marks = []
-    sim.service("trace_marks").listen(
-        lambda hart, kind, value, cycle: marks.append((hart.index, kind, value, cycle)))
+    sim.observe("mark",
+                lambda hart, kind, value, cycle: marks.append((hart.index, kind, value, cycle)))
     result = sim.run()
-    assert result.exit_code == 0 and sim.tracer is None
+    assert result.exit_code == 0 and sim.service("timeline") is None
     counts = result.stats["peripherals"]["trace_marker"]
     kinds = collections.Counter(kind for _, kind, _, _ in marks)
     assert kinds["begin"] + kinds["begin_id"] == counts["begins"] > 0

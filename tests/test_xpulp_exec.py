@@ -179,7 +179,7 @@ main:
     assert result.exit_code == 1     # core 0 of cluster 0: hartid 0
 
 
-PLACEMENTS = {   # (DENSE_MIN, DENSE_GAP, MAX_DENSE_HOOKS) of iss.custom_code
+PLACEMENTS = {   # (DENSE_MIN, DENSE_GAP, MAX_DENSE_HOOKS) of iss.hook_layout
     "default": None,
     "all-hooked": (1, 1 << 20, 1000),
     "all-trapped": (1, 1 << 20, 0),
@@ -193,12 +193,12 @@ def test_count_matches_per_instruction_hook(firmware_elf, monkeypatch, placement
     compare with an independent count (a Python UC_HOOK_CODE on every instruction)."""
     import io
 
-    import iss.custom_code as cc
+    import iss.hook_layout as layout
     from unicorn import unicorn_const as UC
     if PLACEMENTS[placement]:
         for name, value in zip(("DENSE_MIN", "DENSE_GAP", "MAX_DENSE_HOOKS"), PLACEMENTS[placement],
                                strict=True):
-            monkeypatch.setattr(cc, name, value)
+            monkeypatch.setattr(layout, name, value)
     # the original code: a per-instruction hook counts Unicorn's instructions, which the
     # translated copy (iss/shadow.py, compared with this mode in tests/test_shadow.py) changes
     sim = Simulator(firmware_elf(app, isa="corev"), output=io.StringIO(), cores=1, translate=False)

@@ -51,14 +51,14 @@ def _run(elf, cores, mode):
         enable(sim)
     elif mode == "trace":
         from iss.trace import Tracer
-        sim.tracer = Tracer(sim)
+        tracer = Tracer(sim)
     t0 = time.process_time()
     stats = sim.run().stats
     if mode == "profile":
         stats["profile"] = collect(sim)
     elif mode == "trace":
-        sim.tracer.finish()
-        json.dumps(sim.tracer.document())
+        tracer.finish()
+        json.dumps(tracer.document())
     wall = time.process_time() - t0
     if stats["stop_reason"] != "exit" or stats["exit_code"] != 0:
         raise SystemExit(f"{elf.name}: {stats['message']}")

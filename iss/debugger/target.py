@@ -15,7 +15,6 @@ from unicorn.riscv_const import UC_RISCV_REG_PC
 
 from ..errors import IssError
 from ..hart import FINISHED, HALTED, SLEEPING, Stop
-from ..hooks import (CTX_BREAK_SKIP, CTX_BREAKS, CTX_WATCHING, CTX_LP_COUNT0, CTX_LP_END0, CTX_LP_START0)
 from ..interrupts import DEBUGGER_CSRS, read_csr, write_csr
 from ..isa.spec import ABI
 from ..simulator import Simulator
@@ -55,10 +54,11 @@ class DebugTarget:
         custom = self.sim.custom
         self.breaks = np.zeros_like(custom.hooked)
         for hart in self.sim.harts:
-            hart.ctx[CTX_BREAKS] = self.breaks.ctypes.data
-            hart.ctx[CTX_BREAK_SKIP] = -1
+            hart.native.breakpoints = self.breaks.ctypes.data
+            hart.native.break_skip = -1
         self.breakpoints: set[int] = set()
         self.watchpoints: dict[tuple, list] = {}   # (kind, address, size) -> hook handles
+        self._unobserve = None             # stops the "access" observer (sim.observe)
         self.current = 0
         self.finished: Event | None = None
         self._watch_hit = None
@@ -142,9 +142,13 @@ class DebugTarget:
     def _set_watching(self) -> None:
         """XpulpV2 loads/stores run natively on the memory buffers, unseen by Unicorn's
         memory hooks: while watchpoints exist they go through Python, which reports here."""
-        self.sim.watch = self._on_custom_access if self.watchpoints else None
+        if self.watchpoints and self._unobserve is None:
+            self._unobserve = self.sim.observe("access", self._on_custom_access)
+        elif not self.watchpoints and self._unobserve is not None:
+            self._unobserve()
+            self._unobserve = None
         for hart in self.sim.harts:
-            hart.ctx[CTX_WATCHING] = 1 if self.watchpoints else 0
+            hart.native.watching = 1 if self.watchpoints else 0
 
     def _on_custom_access(self, hart, address, size, is_write, old, new):
         for kind, lo, length in self.watchpoints:
@@ -250,8 +254,8 @@ class DebugTarget:
         self.current = index
         exits = self._exits(spans)
         table = self.breaks.copy()
-        loops = [int(hart.ctx[CTX_LP_START0 + 4 * i]) for i in range(2)
-                 if hart.ctx[CTX_LP_COUNT0 + 4 * i] > 0]    # back-edges of running loops
+        loops = [hart.native.loop(i).start for i in range(2)
+                 if hart.native.loop(i).count > 0]           # back-edges of running loops
         custom = self.sim.custom
         for address in exits.exits | exits.stops | {a for a in loops if self._breakable(a)}:
             if not inside(spans, address) or address in exits.stops:
@@ -262,16 +266,16 @@ class DebugTarget:
         try:
             while True:
                 if hart.pc in exits.stops and hart.state not in (SLEEPING, HALTED):
-                    hart.ctx[CTX_BREAK_SKIP] = hart.pc   # one instruction by hand
+                    hart.native.break_skip = hart.pc   # one instruction by hand
                     event = self._run(self.sim.instructions + 1, [hart])
                     if event.reason == "limit":
                         event.reason = "step"
                 else:
-                    hart.ctx[CTX_BREAKS] = table.ctypes.data
+                    hart.native.breakpoints = table.ctypes.data
                     try:
                         event = self._run(limit, group if len(group) < len(self.sim.harts) else None)
                     finally:
-                        hart.ctx[CTX_BREAKS] = self.breaks.ctypes.data
+                        hart.native.breakpoints = self.breaks.ctypes.data
                 if event.hart != index:
                     if event.reason == "catch":
                         continue                     # another hart's trap: not ours to stop
@@ -315,7 +319,7 @@ class DebugTarget:
         skipping = []
         for h in (self.sim.harts if only is None else only):
             if h.pc in self.breakpoints and (h is hart or self._reported.get(h.index) == h.pc):
-                h.ctx[CTX_BREAK_SKIP] = h.pc
+                h.native.break_skip = h.pc
                 skipping.append(h)
         self._watch_hit = None
         self._watch_skip = hart.pc if self._read_stop_pc == hart.pc else None
@@ -325,10 +329,10 @@ class DebugTarget:
         except KeyboardInterrupt:
             stop, stopped = Stop("interrupted", hart.pc, "interrupted"), hart
         for h in skipping:
-            if h.ctx[CTX_BREAK_SKIP] == -1:          # it executed the instruction: left
+            if h.native.break_skip == -1:          # it executed the instruction: left
                 self._reported.pop(h.index, None)
         for h in self.sim.harts:
-            h.ctx[CTX_BREAK_SKIP] = -1
+            h.native.break_skip = -1
         self.current = stopped.index
         if stop.reason == "breakpoint":
             self._reported[stopped.index] = stopped.pc
@@ -356,9 +360,7 @@ class DebugTarget:
             return hart.reg(_NUMBERED[name])
         if name in HWLOOP_REGISTERS:
             loop, field = int(name[-1]), name[2:-1]
-            slot = CTX_LP_START0 + 4 * loop
-            return int({"start": hart.ctx[slot], "end": hart.ctx[CTX_LP_END0 + 4 * loop],
-                        "count": hart.ctx[CTX_LP_COUNT0 + 4 * loop]}[field]) & 0xFFFFFFFF
+            return getattr(hart.native.loop(loop), field) & 0xFFFFFFFF
         if name in DEBUGGER_CSRS:
             value = read_csr(hart, DEBUGGER_CSRS[name])
             if value is not None:

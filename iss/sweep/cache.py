@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 NOT_CACHED = ("timeout", "lost")
-NOT_SIMULATOR = ("sweep", "debugger", "paper")     # packages of iss that do not affect a run
+NOT_SIMULATOR = ("sweep", "debugger")     # packages of iss that do not affect a run
 
 
 def simulator_version() -> str:

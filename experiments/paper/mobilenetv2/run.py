@@ -1,5 +1,5 @@
 """Running MobileNetV2 on the simulator (public API: Simulator, load_platform,
-sim.memory, the trace marker's `trace_marks` service, Simulator.hart_stats): per op its
+sim.memory, sim.observe of the trace marker's marks, Simulator.hart_stats): per op its
 cycles (the firmware's timer), its energy (snapshots of the run's counts at the trace
 marks) and, in an ideal run, its output checked against the golden model."""
 from __future__ import annotations
@@ -141,7 +141,7 @@ def run(res: int = RES, out_dir: Path | None = None, noise: bool = False, progre
             if progress:
                 progress(i + 1, len(model.ops), op.name)
 
-    sim.service("trace_marks").listen(on_mark)
+    sim.observe("mark", on_mark)
     res_ = sim.run(max_instructions=2_000_000_000)
     text = out.getvalue()
     cycles = {int(m[1]): int(m[2])
