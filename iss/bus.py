@@ -7,7 +7,7 @@ ordinary loads and stores (no memory hooks).
 """
 from __future__ import annotations
 
-from .hooks import PAGE_BITS
+from .code_tables import PAGE_BITS
 
 PAGE = 1 << PAGE_BITS
 

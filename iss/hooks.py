@@ -1,28 +1,11 @@
 """Native (numba cfunc) hooks registered with Unicorn through its C API.
 
 Everything that runs per block or per TLB miss lives here and never enters the
-Python interpreter. Each hart owns a small int64 context array 
-passed to the hooks as user_data (CTX_* slots).
+Python interpreter. Each hart owns a small int64 context array passed to the hooks as
+user_data (the CTX_* slots of iss/hart_state.py).
 
-Instruction counting: a block hook adds the number of instructions of the
-translated block it is about to run. Counts come from a prefix table built at
-load time over the executable segments, so a sub-range costs two loads; blocks
-outside it are counted by scanning the halfwords in guest memory (length bits
-[1:0] == 3 -> 32-bit).
-
-The tables cover both ways of decoding the code (build_prefix_table): the linear
-decode from the start of the code, and the decode from any halfword that the linear
-one sees as the second half of a 32-bit instruction (a jump into the middle of a
-word). Decoding is deterministic from a given halfword and each halfword starts one
-instruction, so next(k) = k + length(k) is a function on halfwords; the decode from
-a "mid" halfword stays on mid halfwords until it lands on a linear start and from
-there on is the linear decode. A table value per halfword with
-table[next(k)] = table[k] + value(k) for every halfword k (a potential) gives every
-block on either decode its exact sum as table[end] - table[start], at no cost in the
-hook. The block's last instruction, which the next block's transfer penalty needs,
-is ambiguous only where a mid-entry branch or jump ends at the same halfword as a
-linear instruction of another kind (F_AMBIG, ~1 % of the branch ends of compiled
-code): there the hook decides from the last block's start.
+Instruction counting: a block hook adds the number of instructions of the translated
+block it is about to run, from the load-time tables of iss/code_tables.py.
 """
 from __future__ import annotations
 
@@ -31,6 +14,7 @@ import ctypes
 import numpy as np
 from numba import carray, cfunc, njit, types
 
+from .code_tables import F_AMBIG, F_BRANCH, F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32, F_JUMP, F_MID, PAGE_BITS, PAGE_CODE
 from .hart_state import (CTX_ACCESS_SEQ, CTX_BANKS, CTX_BLOCK_CYCLE, CTX_CODE_BASE, CTX_CODE_END,
                          CTX_CPREFIX, CTX_CYCLE_LIMIT, CTX_CYCLES, CTX_EXEC, CTX_FLAGS,
                          CTX_FN_EMU_STOP, CTX_HART, CTX_INSTRET, CTX_L1_BASE, CTX_L1_END,
@@ -45,8 +29,6 @@ from .hart_state import (CTX_ACCESS_SEQ, CTX_BANKS, CTX_BLOCK_CYCLE, CTX_CODE_BA
 from .latency import BANK_WINDOW, MISALIGNED_TARGET_STALL, TAKEN_BRANCH_PENALTY, TCDM_BANKS
 from .native import call_uc, load16, ptr_from_int, ptr_to_int
 
-PAGE_BITS = 12
-PAGE_CODE = 1          # page flag: holds code, needs execute permission
 
 UC_MEM_WRITE = 17      # uc_mem_type values of the memory and TLB-fill hooks
 UC_MEM_FETCH = 18
@@ -54,17 +36,6 @@ UC_PROT_RW = 3
 UC_PROT_ALL = 7
 
 
-# per-halfword timing flags (timing.StaticTiming). Of the instruction that STARTS at the
-# halfword (every halfword starts one: the linear decode's or a mid-entry decode's):
-F_IS32 = 1
-F_BRANCH = 32           # a conditional branch
-F_JUMP = 64             # jal, jalr
-# of the instruction that ENDS at the halfword (the linear one where both decodes end):
-F_ENDS_BRANCH = 2
-F_ENDS_JUMP = 4
-F_AMBIG = 8             # a mid-entry branch or jump ends here too (other F_ENDS_* bits)
-# of the halfword itself:
-F_MID = 16              # not an instruction start of the linear decode
 
 
 @njit(cache=True, inline="always")
@@ -377,53 +348,6 @@ def tlb_fill_hook(uc, vaddr, access, entry, user_data):
     else:
         _store_u32(entry_address + 8, UC_PROT_RW)
     return 1
-
-
-def build_prefix_table(code: bytes, base: int) -> np.ndarray:
-    """Instruction-count potential over the halfwords of code (module docstring):
-    idx[k] = instructions of the linear decode before halfword k at its instruction
-    starts; at mid halfwords the value that makes idx[end] - idx[start] exact for the
-    decode entered there."""
-    halfwords = np.frombuffer(code[: len(code) & ~1], dtype=np.uint16)
-    nxt, linear = decode_graph(halfwords)
-    phi = potentials(nxt, linear, np.ones((len(halfwords), 1), np.int64))
-    return phi[:, 0].astype(np.uint32)
-
-
-@njit(cache=True)
-def decode_graph(halfwords):
-    """(next, linear): next[k] = the halfword after the instruction starting at halfword
-    k (32-bit when bits [1:0] == 3, except in the last halfword); linear[k] = 1 where
-    the linear decode from halfword 0 starts an instruction."""
-    n = len(halfwords)
-    nxt = np.empty(n, np.int64)
-    linear = np.zeros(n, np.uint8)
-    for k in range(n):
-        nxt[k] = k + 2 if (halfwords[k] & 3) == 3 and k + 1 < n else k + 1
-    k = 0
-    while k < n:
-        linear[k] = 1
-        k = nxt[k]
-    return nxt, linear
-
-
-@njit(cache=True)
-def potentials(nxt, linear, values):
-    """phi[n + 1, c] with phi[nxt[k]] = phi[k] + values[k] for every halfword k: the
-    running sums of the linear decode at its starts (and the end), then each mid
-    halfword from the one its instruction ends at, last first (next[k] > k)."""
-    n, c = values.shape
-    phi = np.zeros((n + 1, c), np.int64)
-    acc = np.zeros(c, np.int64)
-    for k in range(n):
-        if linear[k]:
-            phi[k] = acc
-            acc += values[k]
-    phi[n] = acc
-    for k in range(n - 1, -1, -1):
-        if not linear[k]:
-            phi[k] = phi[min(nxt[k], n)] - values[k]
-    return phi
 
 
 def hook_address(fn) -> ctypes.c_void_p:

@@ -43,8 +43,8 @@ from .hart_state import (CTX_BANKS, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX
                          CTX_LAST_BLOCK, CTX_LIMIT, CTX_LP_COUNT0, CTX_LP_EXIT0, CTX_LP_START0,
                          CTX_NREGIONS, CTX_PROFILE, CTX_REGIONS, CTX_SPIN_LOOPS,
                          CTX_STALL_LOAD_USE, CTX_WATCHING, NO_LIMIT)
-from .hooks import (F_AMBIG, F_ENDS_BRANCH, F_ENDS_JUMP, PAGE_BITS, PAGE_CODE, count_instructions,
-                    loop_back_edge_timing, static_cycles)
+from .code_tables import F_AMBIG, F_ENDS_BRANCH, F_ENDS_JUMP, PAGE_BITS, PAGE_CODE
+from .hooks import count_instructions, loop_back_edge_timing, static_cycles
 from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
 from .isa.semantics import alu_execute, op_id, v_dot
 from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, HW_STARTI, KIND_ALU, KIND_HWLOOP, KIND_LOAD,
@@ -543,7 +543,7 @@ def _source_tag() -> str:
     here = Path(__file__).parent
     digest = hashlib.sha1()
     for name in ("hwloop_engine.py", "hooks.py", "native.py", "xpulp_exec.py",
-                 "isa/semantics.py", "hart_state.py", "latency.py"):
+                 "isa/semantics.py", "hart_state.py", "latency.py", "code_tables.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:10]
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .elf import ElfImage
 from .errors import ElfError
-from .hooks import PAGE_BITS, PAGE_CODE, build_prefix_table
+from .code_tables import PAGE_BITS, PAGE_CODE, build_prefix_table
 from .platform import Platform
 
 

@@ -46,7 +46,7 @@ from .isa.decoder import (BR_EQ, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI, HW_START,
                           KIND_BRANCH_IMM,
                           KIND_HWLOOP, KIND_LOAD, KIND_STORE, MEM_POSTINC_IMM, MEM_POSTINC_REG,
                           MEM_REGREG, decode)
-from .hooks import PAGE_BITS
+from .code_tables import PAGE_BITS
 
 PAGE = 1 << PAGE_BITS
 JAL_REACH = 1 << 20          # jal: +-1 MiB

@@ -16,14 +16,15 @@ Static rules, RI5CY / CV32E40P (CV32E40P manual pipeline.rst: cycle table, "Haza
 - mulh, mulhsu, mulhu: 5 cycles (multicycle, stall whether or not the result is used);
 - CSR access to the "slow" CSRs of the CV32E40P table: 4 cycles;
 - p.elw / cv.elw: 4 cycles (CV32E40P table; a wait that sleeps is charged when woken).
-Dynamic rules (taken branches, branch/jump targets, div, sleep) live in the hooks.
+Dynamic rules (taken branches, branch/jump targets, div, sleep) are charged by the hooks; every
+cost, static or dynamic, is a constant of iss/latency.py.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .hooks import (F_AMBIG, F_BRANCH, F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32, F_JUMP, F_MID,
-                    decode_graph, potentials)
+from .code_tables import (F_AMBIG, F_BRANCH, F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32, F_JUMP, F_MID,
+                          decode_graph, potentials)
 from .isa.decoder import decode
 from .latency import (BASE_CYCLES, ELW_CYCLES, JALR_HAZARD_STALL, JUMP_STALL, LOAD_USE_STALL,
                       MULH_STALL, SLOW_CSR_STALL)
@@ -137,7 +138,7 @@ class StaticTiming:
 
     Every halfword starts one instruction: the linear decode's at its starts, and at the
     other ("mid") halfwords the instruction a jump into the middle of a word runs. The
-    tables hold both (hooks module docstring): `prefix` is a static-cycle potential
+    tables hold both (iss/code_tables.py docstring): `prefix` is a static-cycle potential
     (prefix[end] - prefix[start] is exact for a block on either decode), `events` and
     `stalls` are per-halfword differences of potentials (their sums over the halfwords of
     any instruction give its own values), `flags` and `reads` describe the instruction

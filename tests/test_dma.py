@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from iss.testing import FakeSim
-from iss.hooks import PAGE_CODE
+from iss.code_tables import PAGE_CODE
 from iss.errors import PeripheralError
 from iss_plugins.cluster_dma import ClusterDma
 

@@ -32,7 +32,7 @@ import sys
 
 import pytest
 
-from iss.hooks import F_MID
+from iss.code_tables import F_MID
 from iss.simulator import Simulator
 
 from ptyio import read_to_end
