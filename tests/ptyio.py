@@ -2,6 +2,15 @@
 from __future__ import annotations
 
 import os
+import signal
+
+
+def sigint_default() -> None:
+    """Popen's preexec_fn for a child the test stops with SIGINT: SIGINT at its default, so
+    Python in the child turns it into KeyboardInterrupt even when the test suite itself was
+    started with SIGINT ignored (a background job of a non-interactive shell is; its
+    children inherit that, and Python keeps an inherited SIG_IGN)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def read_to_end(master: int) -> bytes:

@@ -35,7 +35,7 @@ import pytest
 from iss.code_tables import F_MID
 from iss.simulator import Simulator
 
-from ptyio import read_to_end
+from ptyio import read_to_end, sigint_default
 
 # main: s2 = minstret, s3 = mcycle, then jr to the upper half of the word at odd_word
 FOREVER = """
@@ -198,7 +198,7 @@ def test_ctrl_c_stops_a_loop_in_one_block(forever, tmp_path):
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "iss.cli", "run", str(forever["c.bnez_s1"]),
                              "--progress", "0", "--json", str(stats)],
-                            stdout=subprocess.DEVNULL, stderr=slave)
+                            stdout=subprocess.DEVNULL, stderr=slave, preexec_fn=sigint_default)
     os.close(slave)
     try:
         seen = _read_until_instructions(master, 3_000_000, 300)

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from ptyio import read_to_end
+from ptyio import read_to_end, sigint_default
 
 # bench_compute on one core: far more than the first slice's 1 M instructions
 LONG = ("--cores", "1")
@@ -62,7 +62,7 @@ def test_ctrl_c_stops_with_the_stats(forever_elf, tmp_path):
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "iss.cli", "run",
                              str(forever_elf), *LONG, "--progress", "0", "--json", str(stats)],
-                            stdout=subprocess.DEVNULL, stderr=slave)
+                            stdout=subprocess.DEVNULL, stderr=slave, preexec_fn=sigint_default)
     os.close(slave)
     seen = b""
     while b"MIPS (Ctrl-C" not in seen:
