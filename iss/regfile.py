@@ -236,13 +236,22 @@ class IoPcLayout:
         return cpu, cpu + self.mem_io_pc_offset
 
 
+IO_PROBE_TRIES = 12
+
+
 @functools.cache
 def io_pc_layout() -> IoPcLayout | None:
-    for _ in range(3):      # a scratch engine whose registers cannot be located: try another
+    """The layout for this process's Unicorn build (found once). Without it a register
+    access is timed at its block's start, not at its instruction: the simulated time then
+    depends on whether the probe succeeded, so it tries hard. A scratch engine whose
+    fields cannot be told apart (or a surprise while reading them) is kept alive while
+    another one, elsewhere in memory, is tried."""
+    tried: list = []
+    for _ in range(IO_PROBE_TRIES):
         try:
-            layout = _find_io_pc_layout()
-        except Exception:   # any surprise: PCs inside MMIO callbacks stay approximate
-            return None
+            layout = _find_io_pc_layout(tried)
+        except Exception:
+            continue
         if layout is not None:
             return layout
     return None
@@ -262,11 +271,12 @@ def _executable(ranges_x, value: int) -> bool:
     return any(lo <= value < hi for lo, hi in ranges_x)
 
 
-def _find_io_pc_layout() -> IoPcLayout | None:
+def _find_io_pc_layout(tried: list) -> IoPcLayout | None:
     import ctypes
 
     from unicorn.riscv_const import UC_RISCV_REG_PC, UC_RISCV_REG_X11
     uc, gpr = _scratch_engine(_IO_PROBE_CODE)
+    tried.append(uc)
     if gpr is None:
         return None
     restore = restore_state_function()

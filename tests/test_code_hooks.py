@@ -120,6 +120,32 @@ def test_io_pc_layout_found_on_the_pinned_unicorn():
     assert layout is not None and layout.cpu_pointer_in_uc > 0 and layout.mem_io_pc_offset > 0
 
 
+def test_io_pc_layout_tries_other_scratch_engines(monkeypatch):
+    """Without the layout a register access would be timed at its block's start, and a run
+    would depend on whether the probe succeeded in that process (seen: a DMA transfer 3
+    cycles early in one of two identical runs). A probe that cannot tell the fields apart,
+    or meets a surprise, is retried on another scratch engine, the failed ones kept alive
+    so the next lies elsewhere in memory."""
+    import iss.regfile as regfile
+    real, calls = regfile._find_io_pc_layout, []
+
+    def failing_first(tried):
+        calls.append(len(tried))
+        if len(calls) <= 4:
+            tried.append(object())
+            if len(calls) % 2:
+                raise OSError("unreadable")
+            return None
+        return real(tried)
+    monkeypatch.setattr(regfile, "_find_io_pc_layout", failing_first)
+    regfile.io_pc_layout.cache_clear()
+    try:
+        assert regfile.io_pc_layout() is not None
+        assert calls == [0, 1, 2, 3, 4]          # each try sees the engines of the ones before
+    finally:
+        regfile.io_pc_layout.cache_clear()
+
+
 def test_redirect_layout_found_on_the_pinned_unicorn():
     """The fast in-hook jump is available with the Unicorn version pyproject pins (2.1.4);
     without it hardware-loop back-edges cost ~2x more (tools/bench_xpulp.py)."""
