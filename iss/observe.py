@@ -18,7 +18,8 @@ Plugins add their own through `sim.notify(event, ...)` and document them, e.g. t
 marker's "mark" (hart, kind, value, cycle) (plugins/trace_marker.py).
 
 Callbacks run inside the simulation, at the simulated time of the event, and must not
-change the simulated state (a debugger's may stop the hart: iss/debugger/target.py). An event nobody observes costs one dictionary lookup.
+change the simulated state (a debugger's may stop the hart: iss/debugger/target.py). An
+event nobody observes costs one dictionary lookup.
 Two mechanisms are not observers, for speed: the instruction trace (`--itrace`, a
 per-instruction hook installed in each core's engine when the Simulator is built) and the
 profiler (`--profile`, a native per-instruction table: iss/profile.py)."""
