@@ -10,11 +10,18 @@ does not match, callers keep using the C API.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import random
+import select
+import signal
 import struct
+import time
+import warnings
 
 from unicorn.riscv_const import UC_RISCV_REG_X0
+
+log = logging.getLogger(__name__)
 
 _SCAN_STRUCT = 1 << 16      # bytes of the uc_struct searched for pointers
 _SCAN_TARGET = 1 << 17      # bytes searched after each candidate pointer
@@ -97,6 +104,71 @@ def _confirm(fd, uc, address, ranges) -> bool:
     return True
 
 
+# ---- probes in a child process ------------------------------------------------------
+# The layouts below are offsets into Unicorn's C structures, fixed by its build, so a
+# forked child finds them as well as this process. The probes write through guessed host
+# addresses to confirm them; rarely (about 1 process in 150) a wrong guess corrupted the
+# engine's allocator state and the process died later. In a child that costs a retry.
+
+PROBE_PROCESSES = 4         # children tried, each after a different amount of ballast
+PROBE_TIMEOUT_S = 30.0      # a child still silent by then is killed
+
+
+def probe_in_child(probe) -> tuple[int, ...] | None:
+    """probe()'s tuple of ints computed in a forked child (probe() here without fork)."""
+    if not hasattr(os, "fork"):
+        try:
+            return probe()
+        except Exception:
+            return None
+    for attempt in range(PROBE_PROCESSES):
+        outcome = _run_child(probe, attempt)
+        if outcome != "died":
+            return outcome
+    return None
+
+
+def _run_child(probe, attempt: int):
+    """probe()'s result, None if it found nothing, "died" if the child crashed or hung."""
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():     # Python 3.12+ warns about forking with threads;
+        warnings.simplefilter("ignore", DeprecationWarning)     # the child needs none
+        pid = os.fork()
+    if pid == 0:                                    # the child: never returns
+        status = 1
+        try:
+            import faulthandler
+            import resource
+            faulthandler.disable()                  # a crash here is expected, not news
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            os.close(read_end)
+            from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
+            ballast = [Uc(UC_ARCH_RISCV, UC_MODE_RISCV32) for _ in range(attempt)]
+            result = probe()
+            os.write(write_end, (",".join(map(str, result)) if result else "-").encode())
+            del ballast
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    data, deadline, ready = b"", time.monotonic() + PROBE_TIMEOUT_S, []
+    try:
+        while True:
+            ready, _, _ = select.select([read_end], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(read_end, 4096) if ready else b""
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(read_end)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return "died"
+    return None if data == b"-" else tuple(int(x) for x in data.decode().split(","))
+
+
 # ---- in-hook jumps without leaving the CPU loop ------------------------------------
 # uc_reg_write(PC) inside a code hook makes Unicorn leave cpu_exec altogether and enter it
 # again (~170 ns; a hardware-loop back-edge pays it every iteration). The same effect,
@@ -125,11 +197,15 @@ class RedirectLayout:
 
 @functools.cache
 def redirect_layout() -> RedirectLayout | None:
-    """The layout for this process's Unicorn build (found once), None if unusable."""
-    try:
-        return _find_redirect_layout()
-    except Exception:       # any surprise: the C API path stays in use
-        return None
+    """The layout for this process's Unicorn build (found once, in a child process), None
+    if unusable."""
+    offsets = probe_in_child(_redirect_offsets)
+    return RedirectLayout(*offsets) if offsets else None
+
+
+def _redirect_offsets() -> tuple[int, ...] | None:
+    layout = _find_redirect_layout()
+    return layout and (layout.pc_from_gpr, layout.icount_from_gpr, layout.skip_from_uc)
 
 
 def _scratch_engine(code: bytes):
@@ -241,11 +317,22 @@ IO_PROBE_TRIES = 12
 
 @functools.cache
 def io_pc_layout() -> IoPcLayout | None:
-    """The layout for this process's Unicorn build (found once). Without it a register
-    access is timed at its block's start, not at its instruction: the simulated time then
-    depends on whether the probe succeeded, so it tries hard. A scratch engine whose
-    fields cannot be told apart (or a surprise while reading them) is kept alive while
-    another one, elsewhere in memory, is tried."""
+    """The layout for this process's Unicorn build (found once, in a child process).
+    Without it a register access is timed at its block's start, not at its instruction:
+    the simulated time then depends on whether the probe succeeded, so it tries hard and
+    a failure is logged."""
+    offsets = probe_in_child(io_pc_offsets)
+    if not offsets:
+        log.warning("could not locate Unicorn's mem_io_pc: peripheral register accesses "
+                    "are timed at the start of their basic block")
+        return None
+    return IoPcLayout(*offsets)
+
+
+def io_pc_offsets() -> tuple[int, int] | None:
+    """Tries up to IO_PROBE_TRIES scratch engines. One whose fields cannot be told apart
+    (or a surprise while reading them) is kept alive while another one, elsewhere in
+    memory, is tried."""
     tried: list = []
     for _ in range(IO_PROBE_TRIES):
         try:
@@ -253,7 +340,7 @@ def io_pc_layout() -> IoPcLayout | None:
         except Exception:
             continue
         if layout is not None:
-            return layout
+            return layout.cpu_pointer_in_uc, layout.mem_io_pc_offset
     return None
 
 
