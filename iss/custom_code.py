@@ -13,7 +13,8 @@ from .hook_layout import cheapest_layout, span_layout, split_layout
 from .hooks import account
 from .hwloop_engine import LoopEngine
 from .interrupts import INTERRUPT_CSRS, MRET, WFI
-from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
+from .isa import fields as F
+from .isa.decoder import (HWLOOP_END_INCLUSIVE, KIND_BRANCH, KIND_PRIV, KIND_ZICSR, LAT_DIV, decode_insn)
 from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, KIND_ELW, KIND_HWLOOP, KIND_LOAD, KIND_STORE,
                        MEM_POSTINC_IMM, MEM_REGREG)
 from .native import c_function_address
@@ -117,30 +118,29 @@ class CustomCode:
         return TRAP if kind in (KIND_CSR, KIND_DIV, KIND_BRANCH_NEXT, KIND_SYSTEM) else word
 
     def _site_row(self, word: int):
-        d = decode(word, self.flavour)
+        d = decode_insn(word, self.flavour) if word & 3 == 3 else None
+        if d is None:
+            return None
         row = np.zeros(SITE_FIELDS, dtype=np.int64)
         row[S_LEN] = 4
-        if d is not None:
+        if d.custom:
             kind = KIND_PYTHON if d.kind == KIND_ELW else d.kind
             row[[S_KIND, S_OP, S_RD, S_RS1, S_RS2, S_RS3, S_IMM, S_IMM2, S_SIZE, S_SIGNED, S_MODE]] = (
                 kind, d.op, d.rd, d.rs1, d.rs2, d.rs3, d.imm, d.imm2, d.mem_size or 4,
                 int(d.mem_signed), d.mem_mode)
             return row
-        if word & 0xFE000FFF == 0x00000263 and (word >> 12) & 6 != 2:   # b* with offset 4
-            row[[S_KIND, S_OP, S_RS1, S_RS2]] = (
-                KIND_BRANCH_NEXT, (word >> 12) & 7, (word >> 15) & 31, (word >> 20) & 31)
+        if d.kind == KIND_BRANCH and d.imm == 4:
+            row[[S_KIND, S_OP, S_RS1, S_RS2]] = (KIND_BRANCH_NEXT, d.op, d.rs1, d.rs2)
             return row
-        if word & 0xFE00407F == 0x02004033:       # div/divu/rem/remu: timed by the hook
-            row[[S_KIND, S_OP, S_RD, S_RS1, S_RS2]] = (
-                KIND_DIV, (word >> 12) & 7, (word >> 7) & 31, (word >> 15) & 31, (word >> 20) & 31)
+        if d.latency == LAT_DIV:                  # div/divu/rem/remu: timed by the hook
+            row[[S_KIND, S_OP, S_RD, S_RS1, S_RS2]] = (KIND_DIV, F.funct3(word), d.rd, d.rs1, d.rs2)
             return row
-        if word in (MRET, WFI):
-            row[[S_KIND, S_OP]] = (KIND_SYSTEM, word)
+        if d.kind == KIND_PRIV and d.op in (MRET, WFI):
+            row[[S_KIND, S_OP]] = (KIND_SYSTEM, d.op)
             return row
-        if word & 0x7F == 0x73 and (word >> 12) & 7 not in (0, 4) and (word >> 20) in self.emulated_csrs:
+        if d.kind == KIND_ZICSR and d.imm in self.emulated_csrs:
             row[[S_KIND, S_OP, S_RD, S_RS1, S_IMM, S_IMM2]] = (
-                KIND_CSR, (word >> 12) & 7, (word >> 7) & 31, (word >> 15) & 31, word >> 20,
-                self.loop_csr_info)
+                KIND_CSR, d.op, d.rd, d.rs1, d.imm, self.loop_csr_info)
             return row
         return None
 

@@ -19,6 +19,7 @@ from .hart_state import (CTX_BANKS, CTX_CODE_BASE, CTX_CODE_END, CTX_CPREFIX, CT
                          CTX_WRITES, NO_LIMIT, PROF_PERIPHERAL, STOP_BREAK, STOP_LIMIT, STOP_SLOW,
                          STOP_SPIN, STOP_TRAP, HartState)
 from .interrupts import Interrupts, trap_entry
+from .isa.decoder import decode_insn, memory_operand
 from .latency import BASE_CYCLES, TRAP_ENTRY_CYCLES
 from .native import c_function_address
 from .xpulp_exec import trap_hook
@@ -468,30 +469,12 @@ class Hart:
         return Stop("fault", None, f"{what} 0x{address:08x}", fault_address=address)
 
     def _access_address(self, word: int | None) -> int | None:
-        """Effective address of the base load/store `word` at PC (registers are unchanged)."""
-        if word is None:
+        """Effective address of the load/store `word` at PC (registers are unchanged)."""
+        operand = None if word is None else memory_operand(decode_insn(word, self.sim.flavour))
+        if operand is None:
             return None
-        if word & 3 != 3:                          # c.lw/c.sw, c.lwsp/c.swsp
-            quadrant, funct3 = word & 3, word >> 13
-            if quadrant == 0 and funct3 in (2, 6):
-                offset = ((word >> 7) & 0x38) | ((word >> 4) & 4) | ((word << 1) & 0x40)
-                return (self.reg(8 + ((word >> 7) & 7)) + offset) & 0xFFFFFFFF
-            if quadrant == 2 and funct3 == 2:
-                offset = ((word >> 7) & 0x20) | ((word >> 2) & 0x1C) | ((word << 4) & 0xC0)
-                return (self.reg(2) + offset) & 0xFFFFFFFF
-            if quadrant == 2 and funct3 == 6:
-                offset = ((word >> 7) & 0x3C) | ((word >> 1) & 0xC0)
-                return (self.reg(2) + offset) & 0xFFFFFFFF
-            return None
-        opcode, rs1 = word & 0x7F, (word >> 15) & 31
-        if opcode == 0x03:
-            imm = word >> 20
-        elif opcode == 0x23:
-            imm = ((word >> 25) << 5) | ((word >> 7) & 31)
-        else:
-            return None
-        imm -= (imm & 0x800) << 1
-        return (self.reg(rs1) + imm) & 0xFFFFFFFF
+        _, _, base, imm, offset, _ = operand
+        return (self.reg(base) + imm + self.reg(offset)) & 0xFFFFFFFF
 
     def _word_at_pc(self) -> int | None:
         return self._instruction_at(self._read_pc())

@@ -45,10 +45,13 @@ from .hart_state import (CTX_BANKS, CTX_BREAKS, CTX_CODE_BASE, CTX_CODE_END, CTX
                          CTX_STALL_LOAD_USE, CTX_WATCHING, NO_LIMIT)
 from .code_tables import F_AMBIG, F_ENDS_BRANCH, F_ENDS_JUMP, PAGE_BITS, PAGE_CODE
 from .hooks import count_instructions, loop_back_edge_timing, static_cycles
-from .isa.decoder import HWLOOP_END_INCLUSIVE, decode
+from .isa.decoder import HWLOOP_END_INCLUSIVE, decode_insn
 from .isa.semantics import alu_execute, op_id, v_dot
-from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, HW_STARTI, KIND_ALU, KIND_HWLOOP, KIND_LOAD,
-                       KIND_STORE, MEM_NONE, MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG)
+from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, HW_STARTI, KIND_ALU, KIND_AUIPC, KIND_HWLOOP,
+                       KIND_LOAD, KIND_LUI, KIND_OP, KIND_OP_IMM, KIND_STORE, LAT_DIV, MEM_NONE,
+                       MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG, OP_ADD, OP_AND, OP_MUL,
+                       OP_MULH, OP_MULHSU, OP_OR, OP_SLL, OP_SLT, OP_SLTU, OP_SRA,
+                       OP_SRL, OP_SUB, OP_XOR)
 from .native import load8, load16, load32, ptr_from_int, store8, store16, store32
 
 TB_MAX = 512           # QEMU's TCG_MAX_INSNS: no translation block is longer
@@ -64,11 +67,7 @@ U_KIND, U_OP, U_RD, U_RS1, U_RS2, U_RS3, U_IMM, U_IMM2, U_SIZE, U_SIGNED, U_MODE
 U_FIELDS = 11
 # micro-op kinds
 K_NOP, K_CALU, K_LOAD, K_STORE, K_OP = range(5)
-# K_OP operations (b = rs2 value, or imm when U_MODE = 1)
-OP_ADD, OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, \
-    OP_MUL, OP_MULH, OP_MULHSU, OP_MULHU = range(14)
-_OP_FUNCT3 = {0: OP_ADD, 1: OP_SLL, 2: OP_SLT, 3: OP_SLTU, 4: OP_XOR, 5: OP_SRL, 6: OP_OR, 7: OP_AND}
-_MUL_FUNCT3 = {0: OP_MUL, 1: OP_MULH, 2: OP_MULHSU, 3: OP_MULHU}
+# K_OP operations: the base ALU op ids of iss/isa/spec.py (b = rs2 value, or imm when U_MODE = 1)
 
 
 # dot products with a direct call of their semantic function (iss.isa.semantics.v_dot, the
@@ -78,20 +77,17 @@ FAST_DOTS = (("v.sdotsp", 8), ("v.sdotup", 8), ("v.sdotusp", 8), ("v.dotsp", 8),
 _FAST_CODE = {op_id(name, w): i + 1 for i, (name, w) in enumerate(FAST_DOTS)}
 
 
-def _sext(value: int, bits: int) -> int:
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if value >> (bits - 1) else value
-
-
 def _row(kind, op=0, rd=0, rs1=0, rs2=0, rs3=0, imm=0, imm2=0, size=0, signed=0, mode=0):
     return (kind, op, rd, rs1, rs2, rs3, imm, imm2, size, signed, mode)
 
 
 # ---------------------------------------------------------------- load-time decode
-def _decode32(word: int, pc: int, flavour: str):
-    """Micro-op row of a 32-bit instruction, None if the engine does not run it."""
-    d = decode(word, flavour)
-    if d is not None:
+def _micro_op(d, pc: int):
+    """Micro-op row of a decoded instruction (iss.isa.decoder.Decoded), None if the engine
+    does not run it (jumps, branches, division, CSRs, system, hardware-loop set-up, illegal)."""
+    if d is None:
+        return None
+    if d.custom:
         if d.kind == KIND_ALU:
             return _row(K_CALU, d.op, d.rd, d.rs1, d.rs2, 0, d.imm, d.imm2,
                         signed=_FAST_CODE.get(d.op, 0))
@@ -102,92 +98,18 @@ def _decode32(word: int, pc: int, flavour: str):
             return _row(K_STORE, 0, 0, d.rs1, d.rs2, d.rs3, d.imm, 0, d.mem_size or 4, 0,
                         d.mem_mode)
         return None
-    opcode, rd, f3 = word & 0x7F, (word >> 7) & 31, (word >> 12) & 7
-    rs1, rs2, f7 = (word >> 15) & 31, (word >> 20) & 31, word >> 25
-    imm_i = _sext(word >> 20, 12)
-    if opcode == 0x03 and f3 in (0, 1, 2, 4, 5):
-        return _row(K_LOAD, 0, rd, rs1, 0, 0, imm_i, 0, 1 << (f3 & 3), int(f3 < 4), MEM_NONE)
-    if opcode == 0x23 and f3 in (0, 1, 2):
-        imm_s = _sext(((word >> 25) << 5) | ((word >> 7) & 31), 12)
-        return _row(K_STORE, 0, 0, rs1, rs2, 0, imm_s, 0, 1 << f3, 0, MEM_NONE)
-    if opcode == 0x13:
-        if f3 == 1:
-            return _row(K_OP, OP_SLL, rd, rs1, imm=rs2, mode=1) if f7 == 0 else None
-        if f3 == 5:
-            if f7 not in (0, 0x20):
-                return None
-            return _row(K_OP, OP_SRA if f7 else OP_SRL, rd, rs1, imm=rs2, mode=1)
-        return _row(K_OP, _OP_FUNCT3[f3], rd, rs1, imm=imm_i, mode=1)
-    if opcode == 0x33:
-        if f7 == 0:
-            return _row(K_OP, _OP_FUNCT3[f3], rd, rs1, rs2)
-        if f7 == 0x20 and f3 in (0, 5):
-            return _row(K_OP, OP_SUB if f3 == 0 else OP_SRA, rd, rs1, rs2)
-        if f7 == 1 and f3 in _MUL_FUNCT3:     # div/rem: data-dependent latency, not here
-            return _row(K_OP, _MUL_FUNCT3[f3], rd, rs1, rs2)
-        return None
-    if opcode == 0x37:
-        return _row(K_OP, OP_ADD, rd, 0, imm=_sext(word & 0xFFFFF000, 32), mode=1)
-    if opcode == 0x17:
-        return _row(K_OP, OP_ADD, rd, 0, imm=(pc + (word & 0xFFFFF000)) & 0xFFFFFFFF, mode=1)
-    return None
-
-
-def _decode16(h: int):
-    """Micro-op row of a compressed instruction (RV32C), None for the ones the engine
-    does not run (jumps, branches, ebreak, illegal)."""
-    q, f3 = h & 3, h >> 13
-    rd, rs2 = (h >> 7) & 31, (h >> 2) & 31
-    r1c, r2c = 8 + ((h >> 7) & 7), 8 + ((h >> 2) & 7)
-    ci = _sext(((h >> 12) & 1) << 5 | ((h >> 2) & 31), 6)
-    if q == 0:
-        clw = ((h >> 7) & 0x38) | ((h >> 4) & 4) | ((h << 1) & 0x40)
-        if f3 == 0:
-            nz = ((h >> 7) & 0x30) | ((h >> 1) & 0x3C0) | ((h >> 4) & 4) | ((h >> 2) & 8)
-            return _row(K_OP, OP_ADD, r2c, 2, imm=nz, mode=1) if nz else None
-        if f3 == 2:
-            return _row(K_LOAD, 0, r2c, r1c, 0, 0, clw, 0, 4, 1, MEM_NONE)
-        if f3 == 6:
-            return _row(K_STORE, 0, 0, r1c, r2c, 0, clw, 0, 4, 0, MEM_NONE)
-        return None
-    if q == 1:
-        if f3 == 0:
-            return _row(K_OP, OP_ADD, rd, rd, imm=ci, mode=1)             # c.addi / c.nop
-        if f3 == 2:
-            return _row(K_OP, OP_ADD, rd, 0, imm=ci, mode=1)              # c.li
-        if f3 == 3:
-            if rd == 2:                                                   # c.addi16sp
-                imm = _sext(((h >> 3) & 0x200) | ((h >> 2) & 0x10) | ((h << 1) & 0x40)
-                            | ((h << 4) & 0x180) | ((h << 3) & 0x20), 10)
-                return _row(K_OP, OP_ADD, 2, 2, imm=imm, mode=1) if imm else None
-            return _row(K_OP, OP_ADD, rd, 0, imm=_sext(ci << 12, 32), mode=1) if ci else None
-        if f3 == 4:
-            sub = (h >> 10) & 3
-            shamt = ((h >> 7) & 0x20) | ((h >> 2) & 31)
-            if sub == 0:
-                return _row(K_OP, OP_SRL, r1c, r1c, imm=shamt, mode=1) if shamt < 32 else None
-            if sub == 1:
-                return _row(K_OP, OP_SRA, r1c, r1c, imm=shamt, mode=1) if shamt < 32 else None
-            if sub == 2:
-                return _row(K_OP, OP_AND, r1c, r1c, imm=ci, mode=1)
-            if (h >> 12) & 1:
-                return None
-            op = (OP_SUB, OP_XOR, OP_OR, OP_AND)[(h >> 5) & 3]
-            return _row(K_OP, op, r1c, r1c, r2c)
-        return None                                                      # jumps, branches
-    if f3 == 0:
-        shamt = ((h >> 7) & 0x20) | rs2
-        return _row(K_OP, OP_SLL, rd, rd, imm=shamt, mode=1) if shamt < 32 else None
-    if f3 == 2 and rd:
-        off = ((h >> 7) & 0x20) | ((h >> 2) & 0x1C) | ((h << 4) & 0xC0)
-        return _row(K_LOAD, 0, rd, 2, 0, 0, off, 0, 4, 1, MEM_NONE)
-    if f3 == 6:
-        off = ((h >> 7) & 0x3C) | ((h >> 1) & 0xC0)
-        return _row(K_STORE, 0, 0, 2, rs2, 0, off, 0, 4, 0, MEM_NONE)
-    if f3 == 4 and rs2 != 0:
-        if (h >> 12) & 1:
-            return _row(K_OP, OP_ADD, rd, rd, rs2)                       # c.add
-        return _row(K_OP, OP_ADD, rd, 0, rs2)                            # c.mv
+    if d.kind == KIND_LOAD:
+        return _row(K_LOAD, 0, d.rd, d.rs1, 0, 0, d.imm, 0, d.mem_size, int(d.mem_signed), MEM_NONE)
+    if d.kind == KIND_STORE:
+        return _row(K_STORE, 0, 0, d.rs1, d.rs2, 0, d.imm, 0, d.mem_size, 0, MEM_NONE)
+    if d.kind == KIND_OP_IMM:
+        return _row(K_OP, d.op, d.rd, d.rs1, imm=d.imm, mode=1)
+    if d.kind == KIND_OP and d.latency != LAT_DIV:      # division: data-dependent latency
+        return _row(K_OP, d.op, d.rd, d.rs1, d.rs2)
+    if d.kind == KIND_LUI:
+        return _row(K_OP, OP_ADD, d.rd, 0, imm=d.imm, mode=1)
+    if d.kind == KIND_AUIPC:
+        return _row(K_OP, OP_ADD, d.rd, 0, imm=(pc + d.imm) & 0xFFFFFFFF, mode=1)
     return None
 
 
@@ -199,13 +121,9 @@ def _decode_body(read_original, start: int, exit_address: int, flavour: str):
         half = read_original(pc, 2)
         if half is None:
             return None
-        if half & 3 == 3:
-            word = read_original(pc, 4)
-            row = None if word is None else _decode32(word, pc, flavour)
-            pc += 4
-        else:
-            row = _decode16(half)
-            pc += 2
+        code = half if half & 3 != 3 else read_original(pc, 4)
+        row = None if code is None else _micro_op(decode_insn(code, flavour), pc)
+        pc += 2 if half & 3 != 3 else 4
         if row is None:
             return None
         rows.append(row)
@@ -543,7 +461,7 @@ def _source_tag() -> str:
     here = Path(__file__).parent
     digest = hashlib.sha1()
     for name in ("hwloop_engine.py", "hooks.py", "native.py", "xpulp_exec.py",
-                 "isa/semantics.py", "hart_state.py", "latency.py", "code_tables.py"):
+                 "isa/semantics.py", "isa/spec.py", "hart_state.py", "latency.py", "code_tables.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:10]
 

@@ -7,7 +7,7 @@ flavour, or the CSR it accesses is one the other flavour emulates, the report sa
 """
 from __future__ import annotations
 
-from .isa.decoder import decode
+from .isa.decoder import KIND_ZICSR, decode, decode_insn
 from .isa_flavour import FLAVOURS
 from .perf import perf_csrs
 
@@ -44,8 +44,8 @@ def flavour_hint(sim, stop) -> str:
         from .disasm import format_instruction
         _, text = format_instruction(word.to_bytes(4, "little"), stop.pc, other, sim.image)
         what = f"'{text.split(None, 1)[1]}' is a {other} instruction"
-    elif word & 0x7F == 0x73 and (word >> 12) & 3:
-        csr = word >> 20
+    elif (base := decode_insn(word, this)) is not None and base.kind == KIND_ZICSR:
+        csr = base.imm
         if csr in flavour_csrs(other) and csr not in flavour_csrs(this):
             what = f"CSR 0x{csr:03x} is a {other} CSR (hardware loop or performance counter)"
     if what is None:

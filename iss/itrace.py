@@ -46,9 +46,7 @@ from unicorn.riscv_const import UC_RISCV_REG_X0
 
 from .disasm import format_instruction
 from .errors import IssError
-from .isa import fields as F
-from .isa.decoder import decode
-from .isa.spec import KIND_ELW, KIND_LOAD, KIND_STORE, MEM_REGREG
+from .isa.decoder import decode_insn, memory_operand
 from .timing import classify
 
 ABI = ("zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
@@ -117,38 +115,6 @@ def _hook_all_custom(sim) -> None:
         pos = max(pos, hi + 1)
     if pos < end:
         custom.hook_also(pos, end - 1)
-
-
-def memory_operand(raw: int, flavour: str):
-    """(store, size, base, imm, offset, data) of a load / store word: address = x[base] +
-    imm + x[offset] (registers before the instruction; x0 reads 0), stored value x[data];
-    None for other instructions."""
-    d = decode(raw, flavour) if raw & 3 == 3 else None
-    if d is not None:
-        if d.kind == KIND_ELW:
-            return False, 4, d.rs1, d.imm, 0, 0
-        if d.kind == KIND_LOAD:          # post-increment: the access is at the old base
-            return False, d.mem_size, d.rs1, 0, d.rs2 if d.mem_mode == MEM_REGREG else 0, 0
-        if d.kind == KIND_STORE:
-            return True, d.mem_size, d.rs1, 0, d.rs3 if d.mem_mode == MEM_REGREG else 0, d.rs2
-        return None
-    if raw & 3 == 3:
-        opcode, f3 = raw & 0x7F, (raw >> 12) & 7
-        rs1, rs2 = (raw >> 15) & 31, (raw >> 20) & 31
-        if opcode == 0x03 and f3 in (0, 1, 2, 4, 5):
-            return False, 1 << (f3 & 3), rs1, F.imm_i(raw), 0, 0
-        if opcode == 0x23 and f3 in (0, 1, 2):
-            return True, 1 << f3, rs1, F.imm_s(raw), 0, rs2
-        return None
-    q, f3 = raw & 3, raw >> 13
-    if q == 0 and f3 in (2, 6):          # c.lw / c.sw
-        off = ((raw >> 10) & 7) << 3 | ((raw >> 6) & 1) << 2 | ((raw >> 5) & 1) << 6
-        return f3 == 6, 4, 8 + ((raw >> 7) & 7), off, 0, 8 + ((raw >> 2) & 7)
-    if q == 2 and f3 == 2 and (raw >> 7) & 31:      # c.lwsp
-        return False, 4, 2, ((raw >> 12) & 1) << 5 | ((raw >> 4) & 7) << 2 | ((raw >> 2) & 3) << 6, 0, 0
-    if q == 2 and f3 == 6:                           # c.swsp
-        return True, 4, 2, ((raw >> 9) & 15) << 2 | ((raw >> 7) & 3) << 6, 0, (raw >> 2) & 31
-    return None
 
 
 class InstructionTrace:
@@ -229,7 +195,7 @@ class InstructionTrace:
             raw = int.from_bytes(code, "little")
             raw = raw if raw & 3 == 3 else raw & 0xFFFF
             insn = classify(raw, sim.flavour)
-            got = self.cache[pc] = (text, insn.writes, memory_operand(raw, sim.flavour),
+            got = self.cache[pc] = (text, insn.writes, memory_operand(decode_insn(raw, sim.flavour)),
                                     self._function(pc))
         return got
 

@@ -40,12 +40,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .isa import rv32
-from .isa.fields import imm_b, imm_j
+from .isa import encode
 from .isa.decoder import (BR_EQ, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI, HW_START, HW_STARTI,
-                          KIND_BRANCH_IMM,
-                          KIND_HWLOOP, KIND_LOAD, KIND_STORE, MEM_POSTINC_IMM, MEM_POSTINC_REG,
-                          MEM_REGREG, decode)
+                          KIND_AUIPC, KIND_BRANCH, KIND_BRANCH_IMM, KIND_FENCE, KIND_HWLOOP,
+                          KIND_JAL, KIND_JALR, KIND_LOAD, KIND_PRIV, KIND_STORE, KIND_ZICSR,
+                          MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG, decode, decode_insn)
 from .code_tables import PAGE_BITS
 
 PAGE = 1 << PAGE_BITS
@@ -53,35 +52,8 @@ JAL_REACH = 1 << 20          # jal: +-1 MiB
 BRANCH_REACH = 1 << 12       # conditional branches: +-4 KiB
 RA = 1
 
-# ---- plain RV32 encoders ----------------------------------------------------------------
-
-
-def _i(opcode: int, funct3: int, rd: int, rs1: int, imm: int) -> int:
-    return (imm & 0xFFF) << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | opcode
-
-
-def _r(funct7: int, funct3: int, rd: int, rs1: int, rs2: int) -> int:
-    return funct7 << 25 | rs2 << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | 0x33
-
-
-def _s(funct3: int, rs1: int, rs2: int, imm: int) -> int:
-    return (imm >> 5 & 0x7F) << 25 | rs2 << 20 | rs1 << 15 | funct3 << 12 | (imm & 31) << 7 | 0x23
-
-
-def _b(funct3: int, rs1: int, rs2: int, offset: int) -> int:
-    o = offset & 0x1FFF
-    return ((o >> 12 & 1) << 31 | (o >> 5 & 0x3F) << 25 | rs2 << 20 | rs1 << 15 | funct3 << 12
-            | (o >> 1 & 0xF) << 8 | (o >> 11 & 1) << 7 | 0x63)
-
-
-def _jal(rd: int, offset: int) -> int:
-    o = offset & 0x1FFFFF
-    return ((o >> 20 & 1) << 31 | (o >> 1 & 0x3FF) << 21 | (o >> 11 & 1) << 20 | (o >> 12 & 0xFF) << 12
-            | rd << 7 | 0x6F)
-
-
-def _addi(rd: int, rs1: int, imm: int) -> int:
-    return _i(0x13, 0, rd, rs1, imm)
+# ---- plain RV32 encoders (iss/isa/encode.py) ----------------------------------------------
+_i, _r, _s, _b, _jal, _addi = encode.i_type, encode.r_type, encode.s_type, encode.b_type, encode.jal, encode.addi
 
 
 def _li32(rd: int, value: int) -> list[int]:
@@ -104,8 +76,7 @@ def _fits(value: int, reach: int) -> bool:
 BEQ, BNE = 0, 1
 LOAD_FUNCT3 = {(1, True): 0, (2, True): 1, (4, True): 2, (4, False): 2, (1, False): 4, (2, False): 5}
 STORE_FUNCT3 = {1: 0, 2: 1, 4: 2}
-MISC_MEM, BRANCH, JAL, JALR, AUIPC = 0x0F, 0x63, 0x6F, 0x67, 0x17
-STANDARD_OPCODES = {0x03, 0x13, 0x23, 0x33, 0x37, BRANCH, JAL, JALR, AUIPC, MISC_MEM}
+JALR = 0x67
 
 
 # ---- what one original instruction becomes -----------------------------------------------
@@ -259,45 +230,24 @@ def _choose(pc: int, length: int, rd: int, a: int, b: int, keep_a: tuple) -> Pie
                               Op(_addi(rd, b, 0))], 1)
 
 
-def _translate_standard(word: int, pc: int, length: int) -> Piece:
+def _translate_standard(word: int, pc: int, length: int, flavour: str) -> Piece:
     """A base RV32IMC instruction: copied, re-aimed or escaped."""
-    if length == 2:
-        h = word
-        if rv32.disasm16(h) is None or h == 0x9002:          # illegal, c.ebreak
+    d = decode_insn(word, flavour)
+    if d is None or d.custom or d.kind in (KIND_PRIV, KIND_ZICSR) or (d.kind == KIND_FENCE and d.op):
+        raise Unsupported                   # illegal, custom off-site, system, CSRs, fence.i
+    if d.kind == KIND_JAL:
+        return Piece(pc, length, _jump_ops(d.rd, pc + d.imm, pc + length), 0)
+    if d.kind == KIND_BRANCH:
+        return Piece(pc, length, [Op(branch=(d.op, d.rs1, d.rs2), to=("code", pc + d.imm))], 0)
+    if d.kind == KIND_AUIPC:
+        ops = [Op(w) for w in _li32(d.rd, pc + d.imm)] if d.rd else [Op(_addi(0, 0, 0))]
+        return Piece(pc, length, ops, 0)
+    if d.kind == KIND_JALR and d.rd != 0:   # the link is the original return address
+        if d.rs1 == d.rd:
             raise Unsupported
-        quadrant, funct3 = h & 3, h >> 13
-        if quadrant == 1 and funct3 in (1, 5):                  # c.jal, c.j
-            return Piece(pc, 2, _jump_ops(RA if funct3 == 1 else 0, pc + rv32._cj(h), pc + 2), 0)
-        if quadrant == 1 and funct3 in (6, 7):                  # c.beqz, c.bnez
-            return Piece(pc, 2, [Op(branch=(funct3 - 6, 8 + (h >> 7 & 7), 0),
-                                    to=("code", pc + rv32._cb(h)))], 0)
-        if quadrant == 2 and funct3 == 4 and h >> 12 & 1 and h >> 2 & 31 == 0:   # c.jalr
-            rs1 = h >> 7 & 31
-            if rs1 == RA:
-                raise Unsupported
-            ops = [Op(w) for w in _li32(RA, pc + 2)] + [Op(_i(JALR, 0, 0, rs1, 0))]
-            return Piece(pc, 2, ops, 0)
-        return Piece(pc, 2, [Op(h, size=2)], 0)
-    opcode = word & 0x7F
-    if opcode not in STANDARD_OPCODES or rv32.disasm32(word) is None:
-        raise Unsupported
-    rd, rs1 = word >> 7 & 31, word >> 15 & 31
-    if opcode == MISC_MEM and word >> 12 & 7 != 0:              # fence.i
-        raise Unsupported
-    if opcode == JAL:
-        return Piece(pc, 4, _jump_ops(rd, pc + imm_j(word), pc + 4), 0)
-    if opcode == BRANCH:
-        return Piece(pc, 4, [Op(branch=(word >> 12 & 7, rs1, word >> 20 & 31),
-                                to=("code", pc + imm_b(word)))], 0)
-    if opcode == AUIPC:
-        ops = [Op(w) for w in _li32(rd, pc + (word & 0xFFFFF000))] if rd else [Op(_addi(0, 0, 0))]
-        return Piece(pc, 4, ops, 0)
-    if opcode == JALR and rd != 0:
-        if rs1 == rd:
-            raise Unsupported
-        ops = [Op(w) for w in _li32(rd, pc + 4)] + [Op(word & ~(31 << 7))]
-        return Piece(pc, 4, ops, 0)
-    return Piece(pc, 4, [Op(word)], 0)
+        ops = [Op(w) for w in _li32(d.rd, pc + length)] + [Op(_i(JALR, 0, 0, d.rs1, d.imm))]
+        return Piece(pc, length, ops, 0)
+    return Piece(pc, length, [Op(word, size=length)] if length == 2 else [Op(word)], 0)
 
 
 def _jump_ops(rd: int, target: int, link: int) -> list:
@@ -382,9 +332,7 @@ def _translate_one(word: int, pc: int, length: int, flavour: str, sites, no_go) 
             if d is None:
                 raise Unsupported
             return _expand_custom(d, pc, length)
-        if length == 4 and word & 0x7F not in STANDARD_OPCODES:
-            raise Unsupported
-        return _translate_standard(word, pc, length)
+        return _translate_standard(word, pc, length, flavour)
     except Unsupported:
         return _escape(pc, length)
 

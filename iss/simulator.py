@@ -18,6 +18,7 @@ from .errors import PlatformError
 from .hart import SLEEPING, Hart, Stop
 from .hart_state import PROF_SLEEP
 from .hook_layout import HOOK_LAYOUTS
+from .isa.decoder import LAT_ELW, LAT_LOAD, decode_insn
 from .isa_flavour import select_flavour
 from .latency import BANK_WINDOW, TCDM_BANKS
 from .memory import SharedMemory
@@ -194,18 +195,12 @@ class Simulator(Scheduler):
         hart.stop_after_access(Stop("exit", None, f"exit status {status}", exit_status=status))
 
     def load_destination(self, pc: int) -> int:
-        """Destination register of the load at pc (0 if it is not a known load form)."""
+        """Destination register of the load at pc (0 if it is not a load)."""
         word = self.custom.original_word(pc)
         if word is None:
             word = int.from_bytes(self.memory.read(pc, 4), "little")
-        if word & 3 == 3:
-            return (word >> 7) & 31
-        quadrant, funct3 = word & 3, (word >> 13) & 7
-        if quadrant == 0 and funct3 == 2:          # c.lw
-            return 8 + ((word >> 2) & 7)
-        if quadrant == 2 and funct3 == 2:          # c.lwsp
-            return (word >> 7) & 31
-        return 0
+        d = decode_insn(word if word & 3 == 3 else word & 0xFFFF, self.flavour)
+        return d.writes if d is not None and d.latency in (LAT_LOAD, LAT_ELW) else 0
 
     def raise_event(self, line: int, core_mask: int, at: int) -> None:
         event_unit = self.service("event_unit")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .isa.decoder import decode
-from .isa.spec import KIND_BRANCH_IMM
-from .timing import classify
+from .isa.decoder import KIND_LOAD, KIND_LUI, KIND_OP, KIND_OP_IMM, KIND_AUIPC, LAT_BRANCH, decode_insn
 
 MAX_BODY = 16          # instructions: longer loops are not polls worth detecting
+# what a poll's body may hold besides its branch: plain loads and ALU operations (custom
+# ones excluded: a post-increment load writes its base)
+_SPIN_KINDS = (KIND_LOAD, KIND_OP, KIND_OP_IMM, KIND_LUI, KIND_AUIPC)
 
 
 def spin_loop_starts(code: bytes, flavour: str) -> np.ndarray:
@@ -40,20 +41,8 @@ def _word(hw: list[int], k: int) -> int:
 def _branch_offset(word: int, flavour: str) -> int | None:
     """Offset of a conditional branch (beq..bgeu, c.beqz, c.bnez, the custom branches on
     an immediate), None otherwise."""
-    if word & 3 == 3:
-        custom = decode(word, flavour)
-        if custom is not None:
-            return custom.imm if custom.kind == KIND_BRANCH_IMM else None
-        if word & 0x7F != 0x63 or (word >> 12) & 7 in (2, 3):
-            return None
-        imm = ((word >> 31) << 12 | ((word >> 7) & 1) << 11 | ((word >> 25) & 0x3F) << 5
-               | ((word >> 8) & 0xF) << 1)
-        return imm - (1 << 13) if imm & (1 << 12) else imm
-    if word & 3 != 1 or (word >> 13) not in (6, 7):
-        return None
-    imm = (((word >> 12) & 1) << 8 | ((word >> 5) & 3) << 6 | ((word >> 2) & 1) << 5
-           | ((word >> 10) & 3) << 3 | ((word >> 3) & 3) << 1)
-    return imm - (1 << 9) if imm & (1 << 8) else imm
+    d = decode_insn(word, flavour)
+    return d.imm if d is not None and d.latency == LAT_BRANCH else None
 
 
 def _backward_branch_target(hw: list[int], k: int, flavour: str) -> int | None:
@@ -74,16 +63,12 @@ def _is_spin_body(hw: list[int], start: int, branch: int, flavour: str) -> bool:
         k += 2 if word & 3 == 3 else 1
     if k != branch or len(insns) >= MAX_BODY:
         return False
-    body = [classify(w, flavour) for w in insns]
-    if any(w & 3 == 3 and decode(w, flavour) is not None for w in insns):
-        return False        # custom instructions (post-increment loads write their base)
-    if any(i.store or i.branch or i.jump or i.csr or i.elw for i in body):
-        return False
-    if any(w & 3 == 3 and w & 0x7F not in (0x03, 0x13, 0x33, 0x37, 0x17) for w in insns):
-        return False        # fence, system, anything else
+    body = [decode_insn(w, flavour) for w in insns]
+    if not all(d is not None and not d.custom and d.kind in _SPIN_KINDS for d in body):
+        return False        # stores, jumps, CSRs, fence, system, custom instructions
     written = {i.writes for i in body} - {0}
     defined: set[int] = set()
-    final = classify(_word(hw, branch), flavour)
+    final = decode_insn(_word(hw, branch), flavour)
     for i in [*body, final]:
         if any(r in written and r not in defined for r in i.reads if r):
             return False

@@ -25,10 +25,10 @@ import numpy as np
 
 from .code_tables import (F_AMBIG, F_BRANCH, F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32, F_JUMP, F_MID,
                           decode_graph, potentials)
-from .isa.decoder import decode
+from .isa.decoder import (LAT_BRANCH, LAT_CSR, LAT_ELW, LAT_JALR, LAT_JUMP, LAT_LOAD, LAT_MULH,
+                          LAT_STORE, decode_insn)
 from .latency import (BASE_CYCLES, ELW_CYCLES, JALR_HAZARD_STALL, JUMP_STALL, LOAD_USE_STALL,
                       MULH_STALL, SLOW_CSR_STALL)
-from .isa.spec import KIND_ALU, KIND_BRANCH_IMM, KIND_ELW, KIND_LOAD, KIND_STORE
 
 # performance events of one instruction (RI5CY PCER numbering, pulp-runtime pcer_v2.h)
 EV_LD_STALL, EV_JMP_STALL, EV_LD, EV_ST, EV_JUMP, EV_BRANCH, EV_RVC = 2, 3, 5, 6, 7, 8, 10
@@ -55,81 +55,20 @@ class Insn:
         self.jalr_rs1 = 0
 
 
-def classify(word: int, flavour: str) -> Insn:
-    if word & 3 != 3:
-        return _classify16(word & 0xFFFF)
-    i = Insn(4)
-    d = decode(word, flavour)
-    if d is not None:
-        if d.kind in (KIND_LOAD, KIND_ELW):
-            i.load, i.elw, i.writes, i.reads = True, d.kind == KIND_ELW, d.rd, (d.rs1, d.rs2)
-        elif d.kind == KIND_STORE:
-            i.store, i.reads = True, (d.rs1, d.rs2, d.rs3)
-        elif d.kind == KIND_BRANCH_IMM:
-            i.branch, i.reads = True, (d.rs1,)
-        elif d.kind == KIND_ALU:
-            i.writes, i.reads = d.rd, (d.rs1, d.rs2)
+def classify(code: int, flavour: str) -> Insn:
+    """The timing view of the instruction `code` (a word, or a compressed halfword): what
+    its Spec says (iss/isa/spec.py latency class, registers read and written)."""
+    i = Insn(4 if code & 3 == 3 else 2)
+    d = decode_insn(code, flavour)
+    if d is None:
         return i
-    opcode, rd, f3 = word & 0x7F, (word >> 7) & 31, (word >> 12) & 7
-    rs1, rs2 = (word >> 15) & 31, (word >> 20) & 31
-    if opcode == 0x03:
-        i.load, i.writes, i.reads = True, rd, (rs1,)
-    elif opcode == 0x23:
-        i.store, i.reads = True, (rs1, rs2)
-    elif opcode == 0x63:
-        i.branch, i.reads = True, (rs1, rs2)
-    elif opcode == 0x6F:
-        i.jump, i.writes = True, rd
-    elif opcode == 0x67:
-        i.jump, i.writes, i.reads, i.jalr_rs1 = True, rd, (rs1,), rs1
-    elif opcode == 0x33:
-        i.writes, i.reads = rd, (rs1, rs2)
-        i.mulh = (word >> 25) == 1 and f3 in (1, 2, 3)
-    elif opcode in (0x13, 0x37, 0x17):
-        i.writes, i.reads = rd, ((rs1,) if opcode == 0x13 else ())
-    elif opcode == 0x73 and f3 not in (0, 4):
-        i.writes, i.reads = rd, ((rs1,) if f3 < 4 else ())
-        i.csr = (word >> 20) in SLOW_CSRS
-    return i
-
-
-def _classify16(h: int) -> Insn:
-    i = Insn(2)
-    q, f3 = h & 3, h >> 13
-    rd, rs2 = (h >> 7) & 31, (h >> 2) & 31
-    rd_c, rs2_c = 8 + ((h >> 2) & 7), 8 + ((h >> 2) & 7)
-    rs1_c = 8 + ((h >> 7) & 7)
-    if q == 0:
-        if f3 == 0:
-            i.writes, i.reads = rd_c, (2,)                     # c.addi4spn
-        elif f3 == 2:
-            i.load, i.writes, i.reads = True, rd_c, (rs1_c,)   # c.lw
-        elif f3 == 6:
-            i.store, i.reads = True, (rs1_c, rs2_c)            # c.sw
-    elif q == 1:
-        if f3 in (0, 2, 3):                                    # c.addi, c.li, c.lui/addi16sp
-            i.writes, i.reads = rd, ((rd,) if f3 == 0 or (f3 == 3 and rd == 2) else ())
-        elif f3 in (1, 5):
-            i.jump, i.writes = True, (1 if f3 == 1 else 0)     # c.jal, c.j
-        elif f3 == 4:
-            sub = (h >> 10) & 3
-            i.writes = rs1_c
-            i.reads = (rs1_c, rs2_c) if sub == 3 else (rs1_c,)
-        else:
-            i.branch, i.reads = True, (rs1_c,)                  # c.beqz, c.bnez
-    else:
-        if f3 == 0:
-            i.writes, i.reads = rd, (rd,)                      # c.slli
-        elif f3 == 2:
-            i.load, i.writes, i.reads = True, rd, (2,)         # c.lwsp
-        elif f3 == 6:
-            i.store, i.reads = True, (2, rs2)                  # c.swsp
-        elif f3 == 4:
-            bit12 = (h >> 12) & 1
-            if rs2 == 0 and rd != 0:                            # c.jr / c.jalr
-                i.jump, i.reads, i.jalr_rs1, i.writes = True, (rd,), rd, bit12
-            elif rs2 != 0:                                      # c.mv / c.add
-                i.writes, i.reads = rd, ((rd, rs2) if bit12 else (rs2,))
+    latency = d.latency
+    i.reads, i.writes = d.reads, d.writes
+    i.load, i.elw = latency in (LAT_LOAD, LAT_ELW), latency == LAT_ELW
+    i.store, i.branch = latency == LAT_STORE, latency == LAT_BRANCH
+    i.jump, i.jalr_rs1 = latency in (LAT_JUMP, LAT_JALR), d.rs1 if latency == LAT_JALR else 0
+    i.mulh = latency == LAT_MULH
+    i.csr = latency == LAT_CSR and d.imm in SLOW_CSRS
     return i
 
 

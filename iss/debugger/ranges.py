@@ -16,13 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..interrupts import MRET
-from ..isa import rv32
-from ..isa.decoder import decode
-from ..isa.fields import imm_b, imm_j
-from ..isa.spec import KIND_BRANCH_IMM, KIND_HWLOOP
+from ..isa.decoder import KIND_HWLOOP, KIND_JAL, KIND_JALR, KIND_PRIV, KIND_ZICSR, LAT_BRANCH, decode_insn
 from ..xpulp_exec import HWLOOP_CSR_BASE
 
-_JAL, _JALR, _BRANCH, _SYSTEM = 0x6F, 0x67, 0x63, 0x73
 _LOOP_CSRS = 8          # lpstart0 .. lpcount1 from the flavour's base (CV32E40P manual)
 
 
@@ -37,38 +33,20 @@ def successors(code: bytes, pc: int, custom: int | None, flavour: str) -> tuple[
     only known when it runs. `code` holds at least 4 bytes from pc (fewer at the end of
     a segment); `custom` is its original word when it is a custom instruction site."""
     half = int.from_bytes(code[:2], "little")
-    if half & 3 != 3:
-        return 2, _compressed(half, pc)
-    word = int.from_bytes(code[:4], "little")
-    if custom is not None:
-        d = decode(custom, flavour)
-        if d is not None and d.kind == KIND_BRANCH_IMM:
-            return 4, [pc + 4, pc + d.imm]
-        if d is not None and d.kind == KIND_HWLOOP:
-            return 4, None                 # sets a loop up: new back-edges
-        word = custom
-    opcode = word & 0x7F
-    if opcode == _JAL:
-        return 4, [pc + imm_j(word)]
-    if opcode == _BRANCH:
-        return 4, [pc + 4, pc + imm_b(word)]
-    if opcode == _JALR or word == MRET:
-        return 4, None
-    if opcode == _SYSTEM and (word >> 12) & 3 and \
-            0 <= (word >> 20) - HWLOOP_CSR_BASE[flavour] < _LOOP_CSRS:
-        return 4, None                     # csrw to a hardware-loop register
-    return 4, [pc + 4]
-
-
-def _compressed(half: int, pc: int) -> list[int] | None:
-    quadrant, funct3 = half & 3, half >> 13
-    if quadrant == 1 and funct3 in (1, 5):                       # c.jal, c.j
-        return [pc + rv32._cj(half)]
-    if quadrant == 1 and funct3 in (6, 7):                       # c.beqz, c.bnez
-        return [pc + 2, pc + rv32._cb(half)]
-    if quadrant == 2 and funct3 == 4 and (half >> 2) & 31 == 0 and (half >> 7) & 31:
-        return None                                              # c.jr, c.jalr
-    return [pc + 2]
+    word = half if half & 3 != 3 else int.from_bytes(code[:4], "little")
+    d = decode_insn(custom if custom is not None and half & 3 == 3 else word, flavour)
+    length = 2 if half & 3 != 3 else 4
+    if d is None:
+        return length, [pc + length]
+    if d.kind == KIND_JAL:
+        return length, [pc + d.imm]
+    if d.latency == LAT_BRANCH:
+        return length, [pc + length, pc + d.imm]
+    if d.kind in (KIND_JALR, KIND_HWLOOP) or (d.kind == KIND_PRIV and d.op == MRET):
+        return length, None                # indirect jump, mret, a loop set-up: new back-edges
+    if d.kind == KIND_ZICSR and d.op & 3 and 0 <= d.imm - HWLOOP_CSR_BASE[flavour] < _LOOP_CSRS:
+        return length, None                # csrw to a hardware-loop register
+    return length, [pc + length]
 
 
 Spans = tuple[tuple[int, int], ...]       # [lo, hi) address ranges

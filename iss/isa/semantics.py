@@ -506,13 +506,13 @@ def op_name(op: int) -> str:
 _LANE_WIDTH = re.compile(r'\bw\b')   # the lane-width argument in OPS argument lists
 
 
-def _gen_switch(indent):
+def _gen_switch(ops, indent):
     """One `if base == k` per op: LLVM turns the chain into a jump table (one indirect
     branch, where a binary if-tree costs ~7 data-dependent branches per instruction).
     SIMD ops get the lane width as a literal, so their lane loops unroll."""
     pad = ' ' * indent
     out = []
-    for k, (_, _, args) in enumerate(OPS):
+    for k, (_, _, args) in enumerate(ops):
         out.append(f'{pad}{"if" if k == 0 else "elif"} base == {k}:\n')
         if re.search(_LANE_WIDTH, args):
             w8, w16 = re.sub(_LANE_WIDTH, '8', args), re.sub(_LANE_WIDTH, '16', args)
@@ -523,8 +523,8 @@ def _gen_switch(indent):
     return ''.join(out)
 
 
-def _gen_source():
-    body = _gen_switch(4)
+def _gen_source(ops):
+    body = _gen_switch(ops, 4)
     return (
         'def alu_execute(op, a, b, d, imm, imm2):\n'
         '    op = np.int64(op)\n'
@@ -544,22 +544,28 @@ def _gen_source():
         '    return np.int64(0)\n')
 
 
-ALU_SOURCE = _gen_source()
+ALU_SOURCE = _gen_source(OPS)
 
 
-def _build():
-    ns = globals()      # module globals: numba's cache rebuilds the env from __name__
-    for i, (_, fn, _) in enumerate(OPS):
+def build_alu_execute(ops, namespace=None):
+    """(python, numba) dispatchers generated from an op table. The shipped one (`OPS`) is
+    compiled with this file's name and cached on disk (numba's cache rebuilds the env from
+    the module's globals); another table, e.g. a test's, gets a namespace of its own."""
+    cached = namespace is None
+    ns = globals() if cached else namespace
+    if not cached:
+        ns.update({k: v for k, v in globals().items() if k.startswith('_') or k == 'np'})
+    for i, (_, fn, _) in enumerate(ops):
         ns[f'_f{i}'] = fn
-    # compiled with this file's name so numba's on-disk cache can locate it;
-    # the function name carries a hash of the generated source (cache key).
-    tag = hashlib.sha1(ALU_SOURCE.encode()).hexdigest()[:10]
-    src = ALU_SOURCE.replace('def alu_execute(', f'def alu_execute_{tag}(', 1)
-    exec(compile(src, __file__, 'exec'), ns)
+    source = _gen_source(ops)
+    # the function name carries a hash of the generated source (cache key)
+    tag = hashlib.sha1(source.encode()).hexdigest()[:10]
+    src = source.replace('def alu_execute(', f'def alu_execute_{tag}(', 1)
+    exec(compile(src, __file__ if cached else '<alu_execute>', 'exec'), ns)
     py = ns[f'alu_execute_{tag}']
-    return py, njit(cache=True)(py)
+    return py, njit(cache=cached)(py)
 
 
-alu_execute_py, alu_execute = _build()
+alu_execute_py, alu_execute = build_alu_execute(OPS)
 """alu_execute(op, a, b, d, imm, imm2) -> int (uint32 range); numba-compiled.
 alu_execute_py is the same generated function, uncompiled (debugging)."""

@@ -1,10 +1,14 @@
-"""Declarative instruction descriptions shared by both custom flavours.
+"""Declarative instruction descriptions: the base RV32IMC table (iss/isa/rv32.py) and both
+custom flavours (iss/isa/xpulp.py, iss/isa/corev.py).
 
 One ``Spec`` = encoding (match/mask) + decode data (kind, op, operand slots)
-+ assembly syntax (operand template).  Operand templates are strings such as
++ assembly syntax (operand template) + what the timing model needs (latency class,
+registers read and written).  Operand templates are strings such as
 ``"rd, i12(rs1!)"``: every identifier that is a key of ``TOKENS`` is an
 operand; the token says which bits it comes from, which ``Decoded`` slot it
-fills and how it is printed.
+fills and how it is printed.  The registers an instruction reads are its register
+operands other than ``rd`` (plus ``rd`` for the ops that accumulate into it, see
+``reads_rd``); it writes ``rd`` when ``rd`` is an operand of a kind that writes.
 """
 import re
 from dataclasses import dataclass, field
@@ -13,6 +17,23 @@ from . import fields as F
 
 # ---- kinds / memory modes / branch + hwloop op ids (engine-facing constants)
 KIND_ALU, KIND_LOAD, KIND_STORE, KIND_BRANCH_IMM, KIND_HWLOOP, KIND_ELW = range(6)
+# base RV32IMC kinds (KIND_LOAD / KIND_STORE serve the base loads and stores, MEM_NONE)
+(KIND_OP, KIND_OP_IMM, KIND_LUI, KIND_AUIPC, KIND_JAL, KIND_JALR, KIND_BRANCH, KIND_ZICSR,
+ KIND_PRIV, KIND_FENCE) = range(6, 16)
+# base ALU operations (the op of KIND_OP / KIND_OP_IMM; b = rs2 or the immediate)
+(OP_ADD, OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND,
+ OP_MUL, OP_MULH, OP_MULHSU, OP_MULHU, OP_DIV, OP_DIVU, OP_REM, OP_REMU) = range(18)
+# latency classes: which rule of the timing model (iss/timing.py, iss/latency.py) applies
+LAT_SINGLE, LAT_LOAD, LAT_STORE, LAT_BRANCH, LAT_JUMP, LAT_JALR, LAT_MULH, LAT_DIV, \
+    LAT_CSR, LAT_ELW, LAT_SYSTEM = range(11)
+_KIND_LATENCY = {KIND_ALU: LAT_SINGLE, KIND_LOAD: LAT_LOAD, KIND_STORE: LAT_STORE,
+                 KIND_BRANCH_IMM: LAT_BRANCH, KIND_HWLOOP: LAT_SINGLE, KIND_ELW: LAT_ELW,
+                 KIND_OP: LAT_SINGLE, KIND_OP_IMM: LAT_SINGLE, KIND_LUI: LAT_SINGLE,
+                 KIND_AUIPC: LAT_SINGLE, KIND_JAL: LAT_JUMP, KIND_JALR: LAT_JALR,
+                 KIND_BRANCH: LAT_BRANCH, KIND_ZICSR: LAT_CSR, KIND_PRIV: LAT_SYSTEM,
+                 KIND_FENCE: LAT_SINGLE}
+_WRITES_RD = frozenset((KIND_ALU, KIND_LOAD, KIND_ELW, KIND_OP, KIND_OP_IMM, KIND_LUI,
+                        KIND_AUIPC, KIND_JAL, KIND_JALR, KIND_ZICSR))
 MEM_NONE, MEM_REGREG, MEM_POSTINC_IMM, MEM_POSTINC_REG = range(4)
 BR_EQ, BR_NE = 0, 1
 (HW_STARTI, HW_ENDI, HW_COUNT, HW_COUNTI, HW_SETUP, HW_SETUPI, HW_START, HW_END) = range(8)
@@ -41,6 +62,12 @@ TOKENS = {
     'lpo12w': ('imm', lambda w: F.uimm12(w) << 2, 'target'),
     'lpo5h': ('imm', lambda w: F.uimm5_rs1(w) << 1, 'target'),
     'lpo5w': ('imm', lambda w: F.uimm5_rs1(w) << 2, 'target'),
+    # base RV32I
+    'u20': ('imm', F.imm_u, 'upper'),
+    'jtgt': ('imm', F.imm_j, 'target'),
+    'shamt': ('imm', F.rs2, 'int'),
+    'csr': ('imm', F.uimm12, 'int'),
+    'zimm': ('rs1', F.rs1, 'int'),
 }
 _TOKEN_RE = re.compile(r'\b(' + '|'.join(sorted(TOKENS, key=len, reverse=True)) + r')\b')
 
@@ -64,12 +91,23 @@ class Spec:
     mem_mode: int = MEM_NONE
     consts: tuple = ()             # ((slot, value), ...) fixed decoded values
     alias0: tuple = None           # (mnemonic, syntax) used when Is3 == 0
+    latency: int = -1              # LAT_* class; by default the kind's
+    reads_rd: bool = False         # also reads rd (accumulates into it)
+    printer: object = None         # (word, pc, symbolize) -> (mnemonic, operands): aliases
     tokens: tuple = field(init=False, default=())
+    reads: tuple = field(init=False, default=())      # Decoded slots of the registers read
+    writes_rd: bool = field(init=False, default=False)
 
     def __post_init__(self):
         assert self.match & ~self.mask == 0, self.mnemonic
         toks = tuple(_TOKEN_RE.findall(self.syntax))
         object.__setattr__(self, 'tokens', toks)
+        if self.latency < 0:
+            object.__setattr__(self, 'latency', _KIND_LATENCY[self.kind])
+        regs = [t for t in toks if TOKENS[t][2] == 'reg']
+        object.__setattr__(self, 'reads', tuple(t for t in regs if t != 'rd')
+                           + (('rd',) if self.reads_rd else ()))
+        object.__setattr__(self, 'writes_rd', 'rd' in regs and self.kind in _WRITES_RD)
 
     def matches(self, w):
         return (w & self.mask) == self.match
@@ -87,6 +125,8 @@ def fmt_operands(syntax, values, pc, symbolize=None):
             return f'x{v}'
         if kind == 'target':
             return fmt_target(pc + v, symbolize)
+        if kind == 'upper':
+            return f'{(v >> 12) & 0xFFFFF:#x}'
         return str(v)
     return _TOKEN_RE.sub(rep, syntax)
 
