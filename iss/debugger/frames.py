@@ -1,5 +1,5 @@
 """Stack frames for the debugger shell: DWARF CFI first (cfi.py), prologue/epilogue
-analysis of the disassembly where no FDE covers the pc (hand-written assembly).
+analysis of the decoded instructions where no FDE covers the pc (hand-written assembly).
 
 `Unwinder.frames(regs)` -> [FrameState] innermost first; each frame has its pc, its
 registers (callee-saved ones as the callee left them, sp = the callee's CFA) and where
@@ -8,19 +8,41 @@ frame writes the stack slot).
 """
 from __future__ import annotations
 
-import re
-
+from ..isa.decoder import (KIND_ALU, KIND_AUIPC, KIND_HWLOOP, KIND_JAL, KIND_JALR, KIND_LOAD,
+                           KIND_LUI, KIND_OP, KIND_OP_IMM, KIND_STORE, LAT_BRANCH, MEM_NONE,
+                           Decoded)
+from ..isa.spec import OP_ADD
 from .cfi import CfiTable, FrameState
 from .dwarf_vars import DwarfError, FrameContext, evaluate as dwarf_evaluate
 from .valueprint import ExprError
 
+_RA, _SP, _S0 = 1, 2, 8
+
+
+def _sp_plus(d: Decoded, rd: int) -> bool:
+    """`addi rd, sp, imm` in any length (c.addi sp / c.addi16sp / c.addi4spn included)."""
+    return d.kind == KIND_OP_IMM and d.op == OP_ADD and d.rd == rd and d.rs1 == _SP
+
+
+def _sp_word(d: Decoded, kind: int) -> bool:
+    """A plain word load / store (lw, sw, c.lwsp, c.swsp...) addressed off sp."""
+    return d.kind == kind and not d.custom and d.mem_mode == MEM_NONE and d.mem_size == 4 \
+        and d.rs1 == _SP
+
+
+def _ends_prologue(d: Decoded) -> bool:
+    """A conditional branch (base or custom immediate), a jump that is not a call (j, jr,
+    ret: rd == 0) or a hardware-loop instruction: the straight-line prologue is over."""
+    return d.latency == LAT_BRANCH or d.kind == KIND_HWLOOP or \
+        (d.kind in (KIND_JAL, KIND_JALR) and d.rd == 0)
+
 
 class PrologueUnwinder:
-    """The disassembly-pattern unwinder: frame size, ra/s0 save slots from the prologue
-    executed before pc, or the epilogue when pc is in one."""
+    """The prologue/epilogue unwinder over decoded instructions: frame size, ra/s0 save
+    slots from the prologue executed before pc, or the epilogue when pc is in one."""
 
-    def __init__(self, insn, read_word, function_at, in_text):
-        self.insn = insn                  # pc -> (length, mnemonic, operands)
+    def __init__(self, decoded, read_word, function_at, in_text):
+        self.decoded = decoded            # pc -> (length, Decoded | None)
         self.word = read_word             # address -> int | None
         self.function_at = function_at    # pc -> (name, offset) | None
         self.in_text = in_text
@@ -35,26 +57,21 @@ class PrologueUnwinder:
         a = func_start
         n = 0
         while a < pc and n < 64:
-            length, mnem, ops = self.insn(a)
-            args = [x.strip() for x in ops.split(",")]
-            m = mnem.removeprefix("c.")
-            if m in ("addi", "addi16sp") and args[0] == "sp" and (len(args) == 2 or args[1] == "sp"):
-                imm = int(args[-1], 0)
-                if imm < 0:
-                    state["frame"] -= imm
-            elif m in ("sw", "swsp") and len(args) == 2:
-                mm = re.fullmatch(r"(-?\w+)\((\w+)\)", args[1])
-                if mm and mm.group(2) == "sp" and args[0] in ("ra", "s0", "fp"):
-                    slot = "ra" if args[0] == "ra" else "s0"
-                    if state[slot] is None:
-                        state[slot] = int(mm.group(1), 0)   # relative to sp after the adjust
-                        state[slot + "_frame"] = state["frame"]
-            elif m in ("addi", "addi4spn") and args[0] in ("s0", "fp") and len(args) == 3 and args[1] == "sp":
-                state["fp"] = int(args[2], 0)
-            elif m in ("beq", "bne", "blt", "bge", "bltu", "bgeu", "j", "jr", "beqz", "bnez",
-                       "ret") or mnem.startswith(("cv.b", "cv.setup", "cv.start", "cv.end",
-                                                  "cv.count")):
-                break                 # end of the straight-line prologue
+            length, d = self.decoded(a)
+            if d is None:
+                pass                          # unknown: skipped, as before
+            elif _sp_plus(d, _SP):
+                if d.imm < 0:
+                    state["frame"] -= d.imm
+            elif _sp_word(d, KIND_STORE) and d.rs2 in (_RA, _S0):
+                slot = "ra" if d.rs2 == _RA else "s0"
+                if state[slot] is None:
+                    state[slot] = d.imm       # relative to sp after the adjust
+                    state[slot + "_frame"] = state["frame"]
+            elif _sp_plus(d, _S0):
+                state["fp"] = d.imm
+            elif _ends_prologue(d):
+                break                         # end of the straight-line prologue
             a += length
             n += 1
         self.cache[key] = state
@@ -97,31 +114,26 @@ class PrologueUnwinder:
         frame, ra_off, s0_off = 0, None, None
         a = pc
         for _ in range(24):
-            length, mnem, ops = self.insn(a)
-            args = [x.strip() for x in ops.split(",")]
-            m = mnem.removeprefix("c.")
-            if (m == "jr" and args[0] == "ra") or m == "ret" or \
-                    (m == "jalr" and args[0] in ("zero", "x0") and "ra" in ops):
-                return frame, ra_off, s0_off
-            if (m in ("jr", "j") or (m == "jalr" and args[0] in ("zero", "x0"))) and \
-                    (ra_off is not None or frame):
-                return frame, ra_off, s0_off          # tail call after the epilogue
-            if m in ("lw", "lwsp") and len(args) == 2:
-                mm = re.fullmatch(r"(-?\w+)\((\w+)\)", args[1])
-                if not mm or mm.group(2) != "sp":
-                    if args[0] in ("ra", "sp"):
-                        return None
-                    a += length
-                    continue
-                if args[0] == "ra":
-                    ra_off = int(mm.group(1), 0)
-                elif args[0] in ("s0", "fp"):
-                    s0_off = int(mm.group(1), 0)
-            elif m in ("addi", "addi16sp") and args[0] == "sp":
-                frame += int(args[-1], 0)
-            elif m in ("lw", "lwsp", "mv", "li", "addi", "add", "lui", "auipc"):
-                if args and args[0] in ("ra", "sp"):
-                    return None
+            length, d = self.decoded(a)
+            if d is None:
+                return None
+            if d.kind in (KIND_JAL, KIND_JALR) and d.rd == 0:
+                if d.kind == KIND_JALR and d.rs1 == _RA:
+                    return frame, ra_off, s0_off      # ret, jr ra, jalr x0, N(ra)
+                if ra_off is not None or frame:
+                    return frame, ra_off, s0_off      # tail call after the epilogue
+                return None
+            if _sp_word(d, KIND_LOAD) and d.writes in (_RA, _S0):
+                if d.writes == _RA:
+                    ra_off = d.imm
+                else:
+                    s0_off = d.imm
+            elif _sp_plus(d, _SP):
+                frame += d.imm
+            elif d.kind in (KIND_LOAD, KIND_OP, KIND_OP_IMM, KIND_LUI, KIND_AUIPC, KIND_ALU) and \
+                    (d.kind != KIND_LOAD or (not d.custom and d.mem_mode == MEM_NONE)):
+                if d.writes in (_RA, _SP):
+                    return None               # ra or sp changed some other way
             else:
                 return None
             a += length
@@ -129,9 +141,9 @@ class PrologueUnwinder:
 
 
 class Unwinder:
-    def __init__(self, elf, insn, read_word, function_at, in_text, outermost=("_start",)):
+    def __init__(self, elf, decoded, read_word, function_at, in_text, outermost=("_start",)):
         self.cfi = CfiTable(elf)
-        self.prologue = PrologueUnwinder(insn, read_word, function_at, in_text)
+        self.prologue = PrologueUnwinder(decoded, read_word, function_at, in_text)
         self.word = read_word
         self.function_at = function_at
         self.outermost = outermost

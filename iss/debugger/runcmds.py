@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from ..errors import IssError
+from ..isa.decoder import KIND_JAL, KIND_JALR
 from .expressions import Value
 from .target import Event
 from .valueprint import ExprError as ShellError, wrap as _wrap
@@ -220,12 +221,10 @@ class RunCommands:
         self.show_displays()
 
     def is_call(self, pc: int) -> tuple[bool, int]:
-        length, mnem, ops = self._insn(pc)
-        if mnem == "c.jal" or mnem == "c.jalr":
-            return True, length
-        if mnem in ("jal", "jalr") and ops.split(",")[0].strip() == "ra":
-            return True, length
-        return False, length
+        """(whether the instruction at pc is a call: jal / jalr linking into ra, c.jal and
+        c.jalr included, its length)."""
+        length, d = self._decoded(pc)
+        return d is not None and d.kind in (KIND_JAL, KIND_JALR) and d.writes == 1, length
 
     # ---- stepping ----------------------------------------------------------------------------
     def _stepi(self) -> Event:

@@ -74,7 +74,7 @@ class Shell(ProgramState, SourceCommands, BreakpointCommands, RunCommands, InfoC
             raise ShellError(str(e)) from None
         self.info = DebugInfo(self.target.image)
         self.dvars = DwarfVars(self.info.elf)
-        self.unwinder = Unwinder(self.info.elf, self._insn, self._word,
+        self.unwinder = Unwinder(self.info.elf, self._decoded, self._word,
                                  self.target.image.function_at, self.info.in_text)
         self.printer = TypedPrinter(self.sym_suffix, self.c_string)
         self.eval = Evaluator(self)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from ..errors import IssError
-from ..isa.decoder import disassemble as _disassemble
+from ..isa.decoder import Decoded, decode_insn
 from .cfi import FrameState
 from .dwarf_vars import DwarfError, evaluate as dwarf_evaluate
 from .expressions import Value, optimized_out
@@ -373,17 +373,23 @@ class ProgramState:
         return new
 
     # ---- code and stack words for the unwinder ----------------------------------------------
-    def _insn(self, pc: int) -> tuple[int, str, str]:
-        try:
-            code = self.target.read_memory(pc, 4)
-        except IssError:
-            return 2, "??", ""
-        if len(code) < 4:
-            code = code + b"\0" * (4 - len(code))
-        try:
-            return _disassemble(code, pc, self.target.sim.flavour, None)
-        except Exception:
-            return 2, "??", ""
+    def _decoded(self, pc: int) -> tuple[int, Decoded | None]:
+        """(length, decoded form) of the instruction at pc as the program has it: at a
+        custom-instruction site its original word, not the patch in memory (None when the
+        code cannot be read or is not an instruction)."""
+        sim = self.target.sim
+        word = sim.custom.original_word(pc)
+        if word is None:
+            try:
+                word = int.from_bytes(self.target.read_memory(pc, 2), "little")
+            except IssError:
+                return 2, None
+            if word & 3 == 3:
+                try:
+                    word = int.from_bytes(self.target.read_memory(pc, 4), "little")
+                except IssError:
+                    return 4, None
+        return (4 if word & 3 == 3 else 2), decode_insn(word, sim.flavour)
 
     def _word(self, address: int) -> int | None:
         try:
