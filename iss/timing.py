@@ -26,7 +26,7 @@ import numpy as np
 from .code_tables import (F_AMBIG, F_BRANCH, F_ENDS_BRANCH, F_ENDS_JUMP, F_IS32, F_JUMP, F_MID,
                           decode_graph, potentials)
 from .isa.decoder import (LAT_BRANCH, LAT_CSR, LAT_ELW, LAT_JALR, LAT_JUMP, LAT_LOAD, LAT_MULH,
-                          LAT_STORE, decode_insn)
+                          LAT_STORE, MEM_POSTINC_IMM, MEM_POSTINC_REG, decode_insn)
 from .latency import (BASE_CYCLES, ELW_CYCLES, JALR_HAZARD_STALL, JUMP_STALL, LOAD_USE_STALL,
                       MULH_STALL, SLOW_CSR_STALL)
 
@@ -44,7 +44,7 @@ SLOW_CSRS = frozenset([0x300, 0x341, 0x305, 0x342, 0xB00, 0xB02, 0xB80, 0xB82, 0
 
 class Insn:
     """What the timing model needs to know about one instruction."""
-    __slots__ = ("length", "reads", "writes", "load", "store", "branch", "jump", "jalr_rs1",
+    __slots__ = ("length", "reads", "writes", "alu_writes", "load", "store", "branch", "jump", "jalr_rs1",
                  "mulh", "csr", "elw")
 
     def __init__(self, length):
@@ -53,6 +53,13 @@ class Insn:
         self.writes = 0
         self.load = self.store = self.branch = self.jump = self.mulh = self.csr = self.elw = False
         self.jalr_rs1 = 0
+        self.alu_writes = 0     # the register written through the ALU port (not a load's rd)
+
+    def load_hazard(self, loaded: int) -> bool:
+        """A load of `loaded` right before stalls this instruction: it reads the register,
+        or writes it through the ALU port (CV32E40P controller load_stall: the operands
+        a/b/c, and regfile_waddr_ex == regfile_alu_waddr_id)."""
+        return loaded != 0 and (loaded in self.reads or loaded == self.alu_writes)
 
 
 def classify(code: int, flavour: str) -> Insn:
@@ -68,6 +75,9 @@ def classify(code: int, flavour: str) -> Insn:
     i.store, i.branch = latency == LAT_STORE, latency == LAT_BRANCH
     i.jump, i.jalr_rs1 = latency in (LAT_JUMP, LAT_JALR), d.rs1 if latency == LAT_JALR else 0
     i.mulh = latency == LAT_MULH
+    # a load writes its rd from the LSU; a post-increment access updates its base in the ALU
+    i.alu_writes = d.rs1 if d.mem_mode in (MEM_POSTINC_IMM, MEM_POSTINC_REG) else \
+        0 if i.load else d.writes
     i.csr = latency == LAT_CSR and d.imm in SLOW_CSRS
     return i
 
@@ -118,8 +128,8 @@ class StaticTiming:
                 prev, prev_linear = prev_linear, insn
             else:    # the mid-entry decode falls through only from a 32-bit one at k - 2
                 prev = insns[k - 2] if k >= 2 and not lin[k - 2] and nxts[k - 2] == k else None
-            load_use = LOAD_USE_STALL * bool(insn.load and insn.writes and nxt_insn is not None
-                                             and insn.writes in nxt_insn.reads)
+            load_use = LOAD_USE_STALL * bool(insn.load and nxt_insn is not None
+                                             and nxt_insn.load_hazard(insn.writes))
             jump = JUMP_STALL * insn.jump + JALR_HAZARD_STALL * bool(
                 insn.jalr_rs1 and prev is not None and prev.writes == insn.jalr_rs1)
             row = (load_use, jump, MULH_STALL * insn.mulh, SLOW_CSR_STALL * insn.csr,
@@ -131,7 +141,7 @@ class StaticTiming:
             flags[k] |= ((F_IS32 if insn.length == 4 else 0) | (F_BRANCH if insn.branch else 0)
                          | (F_JUMP if insn.jump else 0) | (0 if lin[k] else F_MID))
             mask = 0
-            for r in insn.reads:
+            for r in (*insn.reads, insn.alu_writes):
                 if r:
                     mask |= 1 << r
             reads[k] = mask

@@ -108,6 +108,20 @@ def test_timing_classes_of_the_base_instructions():
         assert (d.latency, sorted(d.reads), d.writes, d.custom) == (latency, sorted(reads), writes, False), hex(word)
 
 
+def test_an_op_that_accumulates_into_rd_reads_it():
+    """The timing view's reads come from the semantics: an op reads rD when its result
+    depends on it (CV32E40P: the third operand port, reg_d_ex_is_reg_c_id)."""
+    regs = 12 << 20 | 11 << 15 | 10 << 7                  # rd a0, rs1 a1, rs2 a2
+    mac = 0x2B | 3 << 12 | 0b1001000 << 25 | regs        # cv.mac (CORE-V custom-1, funct7 1001000)
+    mul = 0x5B | 4 << 12 | regs                           # cv.mulsn (custom-2 funct3 100), Is3 = 0
+    sdot = 0x7B | 1 << 12 | 0b101010 << 26 | regs        # cv.sdotsp.b (custom-3, funct6 101010)
+    dot = 0x7B | 1 << 12 | 0b100100 << 26 | regs         # cv.dotsp.b (funct6 100100)
+    for word, mnemonic, reads in ((mac, 'cv.mac', {10, 11, 12}), (mul, 'cv.muls', {11, 12}),
+                                  (sdot, 'cv.sdotsp.b', {10, 11, 12}), (dot, 'cv.dotsp.b', {11, 12})):
+        d = decode_insn(word, 'corev')
+        assert (d.mnemonic, set(d.reads), d.writes) == (mnemonic, reads, 10)
+
+
 # ---- an instruction added through the tables only ---------------------------------------
 # cv.test.avg3 rd, rs1, rs2: rd = (rs1 + rs2 + rd) / 3 (unsigned), in a free corner of
 # CORE-V's custom-3 space (funct3 011, funct7 1111111: no cv.* instruction there)

@@ -4,16 +4,18 @@
  * Rules (docs/cluster.md table; source ids Sn: timing_harness.inc):
  *   aligned load / store: 1 cycle                  S1 "Load/Store, aligned 1";
  *                                                  S6 calibration: pipelined independent loads 1/cycle
- *   load-use: +1 when the NEXT instruction reads the loaded register (as rs1, rs2, or as the
- *   data of a store)                                S1 Hazards "Load-use: 1-cycle";
+ *   load-use: +1 when the NEXT instruction reads the loaded register (as rs1, rs2, as the
+ *   data of a store, or as rD when it accumulates into it: mac, sdot*, ...)                                S1 Hazards "Load-use: 1-cycle";
  *                                                  S6 calibration: lw + dependent addi = 3 cycles
  *   no stall when an independent instruction sits in between
  *                                                  S1 Hazards "All penalties disappear..."
  *   "reads" means the instruction really uses the register: CV32E40P id_stage.sv
  *   (reg_d_ex_is_reg_a_id = waddr_ex == raddr_a && rega_used && raddr_a != x0, same for b/c).
- *   So no stall when the next instruction only WRITES the loaded register, or when an
- *   immediate/upper-immediate field merely has the register's number in the rs1/rs2 bit
- *   positions (lui a1, 0x50 has bits[19:15] = 10 = a0; addi a1, a3, 10 has bits[24:20] = 10).
+ *   So no stall when an immediate/upper-immediate field merely has the register's number in
+ *   the rs1/rs2 bit positions (lui a1, 0x50 has bits[19:15] = 10 = a0; addi a1, a3, 10 has
+ *   bits[24:20] = 10).  The next instruction that only WRITES the loaded register through
+ *   the ALU port stalls as well (cv32e40p_controller.sv load_stall: regfile_waddr_ex ==
+ *   regfile_alu_waddr_id): section 8.
  *   Post-increment cv.lw: 1 cycle; the updated pointer is forwarded from EX (no stall for a
  *   following load through the same pointer); the loaded rd has the normal load-use stall.
  *                                                  S1/S2 list no extra cycle for them [I]
@@ -96,14 +98,17 @@ tbuf:
     .endr
     TEND lw_indep_between_16, 52
 
-    /* 8. The next instruction only writes the loaded register: no stall.
-     *    4 + 8 x 2 = 20 */
+    /* 8. The next instruction only writes the loaded register: it stalls too. The load
+     *    writes a0 from the LSU in WB, the addi from the ALU in EX; the controller holds
+     *    the addi in ID while the load is in EX (CV32E40P cv32e40p_controller.sv,
+     *    load_stall: regfile_waddr_ex == regfile_alu_waddr_id while decoding an
+     *    instruction that writes through the ALU port).  4 + 8 x (1 + 1 + 1) = 28 */
     TSTART
     .rept 8
     lw      a0, 0(s0)
     addi    a0, zero, 5
     .endr
-    TEND lw_then_overwrite_8, 20
+    TEND lw_then_overwrite_8, 28
 
     /* 9. lui whose immediate bits [19:15] equal the loaded register (lui a1, 0x50: bits
      *    [19:15] = 0x50 >> 3 = 10 = a0).  lui reads no register: no stall.
@@ -168,5 +173,33 @@ tbuf:
     add     a5, a0, a1
     .endr
     TEND stack_store_load_mix_8, 36
+
+    /* 15. lw + cv.mac accumulating into the loaded register: cv.mac reads its rD as the
+     *     third operand (port c: reg_d_ex_is_reg_c_id), so the load-use stall applies.
+     *     4 + 8 x (1 + 1 + 1) = 28 */
+    TSTART
+    .rept 8
+    lw      a0, 0(s0)
+    cv.mac  a0, s1, s1
+    .endr
+    TEND lw_use_mac_acc_8, 28
+
+    /* 16. The same with an accumulator the load does not touch: no stall.
+     *     4 + 8 x (1 + 1) = 20 */
+    TSTART
+    .rept 8
+    lw      a1, 0(s0)
+    cv.mac  a0, s1, s1
+    .endr
+    TEND lw_then_mac_other_acc_8, 20
+
+    /* 17. A dot product accumulating into the loaded register (cv.sdotsp.b: rD += dot)
+     *     stalls like cv.mac.  4 + 4 x (1 + 1 + 1) = 16 */
+    TSTART
+    .rept 4
+    lw      a0, 0(s0)
+    cv.sdotsp.b a0, s1, s1
+    .endr
+    TEND lw_use_sdot_acc_4, 16
 
     MAIN_END

@@ -7,7 +7,8 @@ to the same op ids, so semantics exist exactly once.
 
 Conventions: all values are handled as int64 holding uint32 bit patterns;
 every function masks its result to 32 bits.  ``a`` = rs1 value, ``b`` = rs2
-value, ``d`` = old rD value, ``imm``/``imm2`` = decoded immediates
+value, ``d`` = old rD value (passed only to the ops whose result depends on it: the
+timing model reads it as the third operand, ``reads_rd``), ``imm``/``imm2`` = decoded immediates
 (bit-manip: imm = Is2, imm2 = Is3; N/RN ops: imm2 = Is3; SIMD .sci: imm =
 already sign/zero-extended 6-bit value; extract/insert: imm = element index;
 shufflei: imm = selector, imm2 = k; add/sub.divN and complex: imm2 = N shift).
@@ -456,8 +457,9 @@ def _gen_ops():
         for hh in ('', 'hh'):
             for s in ('s', 'u'):
                 for r in ('', 'r'):
+                    acc = kind == 'mac'
                     t.append((f'{kind}{hh}{s}{r}n', s_mul16,
-                              f"a, b, d, imm2, {hh == 'hh'}, {s == 's'}, {r == 'r'}, {kind == 'mac'}"))
+                              f"a, b, {'d' if acc else '0'}, imm2, {hh == 'hh'}, {s == 's'}, {r == 'r'}, {acc}"))
     # SIMD (lane width w comes from the op id, .sc/.sci operand already replicated in b)
     t += [
         ('v.add', v_add, 'a, b, w, False'), ('v.sub', v_add, 'a, b, w, True'),
@@ -470,7 +472,7 @@ def _gen_ops():
         ('v.abs', v_abs, 'a, w'),
         ('v.extract', v_extract, 'a, imm, w, True'), ('v.extractu', v_extract, 'a, imm, w, False'),
         ('v.insert', v_insert, 'd, a, imm, w'),
-        ('v.shuffle', v_shuffle, 'a, b, d, w, False'), ('v.shuffle2', v_shuffle, 'a, b, d, w, True'),
+        ('v.shuffle', v_shuffle, 'a, b, 0, w, False'), ('v.shuffle2', v_shuffle, 'a, b, d, w, True'),
         ('v.shuffle.sci.h', v_shuffle_h_imm, 'a, imm'), ('v.shufflei.sci.b', v_shufflei_b, 'a, imm, imm2'),
         ('v.pack', v_pack_h, 'a, b, False'), ('v.pack.h', v_pack_h, 'a, b, True'),
         ('v.packhi.b', v_pack_b, 'a, b, d, True'), ('v.packlo.b', v_pack_b, 'a, b, d, False'),
@@ -480,7 +482,7 @@ def _gen_ops():
     for name, sa, sb, acc in (('dotup', False, False, False), ('dotusp', False, True, False),
                               ('dotsp', True, True, False), ('sdotup', False, False, True),
                               ('sdotusp', False, True, True), ('sdotsp', True, True, True)):
-        t.append(('v.' + name, v_dot, f'a, b, d, w, {sa}, {sb}, {acc}'))
+        t.append(('v.' + name, v_dot, f"a, b, {'d' if acc else '0'}, w, {sa}, {sb}, {acc}"))
     for name, cond in (('eq', C_EQ), ('ne', C_NE), ('gt', C_GT), ('ge', C_GE), ('lt', C_LT), ('le', C_LE)):
         t.append((f'v.cmp{name}', v_cmp, f'a, b, w, True, {cond}'))
         if name not in ('eq', 'ne'):
@@ -500,6 +502,12 @@ def op_id(name: str, width: int = 16, mode: int = MODE_VV) -> int:
 
 def op_name(op: int) -> str:
     return OPS[op & BASE_MASK][0]
+
+
+def reads_rd(name: str) -> bool:
+    """Whether op `name` takes the old rD as an operand (`d` in its arguments: only the
+    ops whose result depends on it pass it)."""
+    return re.search(r'\bd\b', OPS[OP_INDEX[name]][2]) is not None
 
 
 # ---------------------------------------------------------------- generated dispatcher

@@ -139,7 +139,7 @@ def fmt_target(addr, symbolize=None):
 
 # ---- SIMD family generator -------------------------------------------------
 # funct3 -> (suffix, lane width, mode)
-from .semantics import MODE_VV, MODE_SC, MODE_SCI, op_id  # noqa: E402
+from .semantics import MODE_VV, MODE_SC, MODE_SCI, op_id, reads_rd  # noqa: E402
 
 SIMD_MODES = ((0, '.h', 16, MODE_VV), (1, '.b', 8, MODE_VV), (4, '.sc.h', 16, MODE_SC),
               (5, '.sc.b', 8, MODE_SC), (6, '.sci.h', 16, MODE_SCI), (7, '.sci.b', 8, MODE_SCI))
@@ -153,12 +153,13 @@ def simd_family(prefix, opcode, name, sem, funct6, sci):
         match = opcode | (f3 << 12) | (funct6 << 26)
         if mode == MODE_SCI:
             out.append(Spec(prefix + name + suffix, match, MASK_SCI, KIND_ALU, op_id(sem, width, mode),
-                            'rd, rs1, ' + ('simm6' if sci == 's' else 'uimm6')))
+                            'rd, rs1, ' + ('simm6' if sci == 's' else 'uimm6'), reads_rd=reads_rd(sem)))
         else:
             out.append(Spec(prefix + name + suffix, match, MASK_R, KIND_ALU, op_id(sem, width, mode),
-                            'rd, rs1, rs2'))
+                            'rd, rs1, rs2', reads_rd=reads_rd(sem)))
     return out
 
 
 def alu(mn, match, sem, syntax='rd, rs1, rs2', mask=MASK_R, width=16, consts=(), alias0=None):
-    return Spec(mn, match, mask, KIND_ALU, op_id(sem, width), syntax, consts=consts, alias0=alias0)
+    return Spec(mn, match, mask, KIND_ALU, op_id(sem, width), syntax, consts=consts, alias0=alias0,
+                reads_rd=reads_rd(sem))
