@@ -176,4 +176,19 @@
     addi    a1, a0, 1
     TEND hwloop_load_then_exit_use_5, 22
 
+    /* 12. Across the back-edge, the loop start only WRITES the loaded register (li a0, 3
+     *     writes a0 through the ALU port): it stalls like a read (CV32E40P
+     *     cv32e40p_controller.sv load_stall, regfile_waddr_ex == regfile_alu_waddr_id).
+     *     After the loop, csrr s11 does not touch a0: no stall at the exit.
+     *       setupi (1) + 5 x (li (1) + addi (1) + lw (1)) + 4 stalls = 20 -> 4 + 20 = 24 */
+    la      s0, .Lthwl_word
+    TSTART
+.Lhwl12_setup:
+    .word   0x0000462b | (0 << 7) | (5 << 20) | (((.Lhwl12_end - .Lhwl12_setup) >> 2) << 15)
+    li      a0, 3
+    addi    a2, a2, 1
+    lw      a0, 0(s0)
+.Lhwl12_end:
+    TEND hwloop_load_then_overwrite_across_backedge_5, 24
+
     MAIN_END
