@@ -127,3 +127,21 @@ def test_platform_overrides(elf):
     with pytest.raises(PlatformError) as e:
         load_platform(None, {"clock_hz": 0})
     assert "\n" not in str(e.value) and "clock_hz" in str(e.value)
+
+
+def test_pricing_a_run_and_a_sum_of_runs(elf, tmp_path):
+    """docs/python-api.md "Building firmware and pricing a run": iss.energy.energy prices a
+    stats dictionary as the run itself did, and iss.toolchain.build_cached skips a build
+    whose output is up to date."""
+    from iss.energy import energy
+    from iss.toolchain import build_cached
+    sim = Simulator(str(elf), cores=1, output=io.StringIO())
+    result = sim.run()
+    block = re.search(r"## Building firmware and pricing a run.*?```python\n(.*?)```",
+                      DOC.read_text(), re.DOTALL).group(1)
+    exec(block, {"result": result, "sim": sim})
+    assert energy(result.stats, sim.platform)["total_uj"] == result.stats["energy"]["total_uj"] > 0
+    (tmp_path / "t.c").write_text(SOURCE)
+    out = build_cached([tmp_path / "t.c"], tmp_path / "t.elf", isa="rv32imc")
+    first = out.stat().st_mtime_ns
+    assert build_cached([tmp_path / "t.c"], tmp_path / "t.elf", isa="rv32imc").stat().st_mtime_ns == first

@@ -91,7 +91,7 @@ def uniform_int(seed: int, stream: int, shape, lo: int, hi: int) -> np.ndarray:
     return (lo + ((h * np.uint64(hi - lo + 1)) >> np.uint64(32)).astype(np.int64)).reshape(shape)
 
 
-def _clip_range(acc) -> int:
+def clip_range(acc) -> int:
     """ADC range (in units of v = acc/889) whose clip level is CLIP_SIGMAS std of acc."""
     return max(1, round(CLIP_SIGMAS * float(np.std(acc)) / SCALE))
 
@@ -125,13 +125,13 @@ def make_block(seed: int = SEED) -> Block:
     w2 = uniform_int(seed, 3, (3, 3, CH), -WMAX, WMAX)
     w3 = uniform_int(seed, 4, (C, CH), -WMAX, WMAX)
     acc1 = x @ w1.T
-    r1 = _clip_range(acc1)
+    r1 = clip_range(acc1)
     acc2 = dw_acc(adc(acc1, 0, r1), w2)
     # the same clip level for both depth-wise rules: 127 << s2, or 889 r2
     s2 = max(0, round(float(np.log2(CLIP_SIGMAS * np.std(acc2) / 127))))
-    r2 = _clip_range(acc2)
+    r2 = clip_range(acc2)
     acc3 = dw_shift(acc2, s2).astype(np.int64) @ w3.T
-    return Block(x.astype(np.int8), w1, w2, w3, r1, s2, r2, _clip_range(acc3))
+    return Block(x.astype(np.int8), w1, w2, w3, r1, s2, r2, clip_range(acc3))
 
 
 def golden(block: Block, dw_rule: str) -> dict:

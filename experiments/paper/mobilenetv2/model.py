@@ -108,7 +108,7 @@ def forward(model: Model, x, calibrate: bool = False) -> dict:
             cols = im2col(x[0], op.k, op.s)
             acc = cols @ w
             if calibrate:
-                op.rng = bn._clip_range(acc)
+                op.rng = bn.clip_range(acc)
             tiles = row_tiles(model.placements, op.name)
             if calibrate:
                 low = 0 if op.relu and len(tiles) == 1 else op.rng
