@@ -47,7 +47,6 @@ from unicorn.riscv_const import UC_RISCV_REG_X0
 from .disasm import format_instruction
 from .errors import IssError
 from .isa.decoder import decode_insn, memory_operand
-from .timing import classify
 
 ABI = ("zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
        "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
@@ -192,10 +191,8 @@ class InstructionTrace:
             _, text = format_instruction(code, pc, sim.flavour, sim.image)
             word_text, _, rest = text.partition(" ")
             text = f"{word_text} {rest.strip()}"
-            raw = int.from_bytes(code, "little")
-            raw = raw if raw & 3 == 3 else raw & 0xFFFF
-            insn = classify(raw, sim.flavour)
-            got = self.cache[pc] = (text, insn.writes, memory_operand(decode_insn(raw, sim.flavour)),
+            d = decode_insn(int.from_bytes(code, "little"), sim.flavour)
+            got = self.cache[pc] = (text, d.writes if d is not None else 0, memory_operand(d),
                                     self._function(pc))
         return got
 

@@ -199,7 +199,7 @@ class Simulator(Scheduler):
         word = self.custom.original_word(pc)
         if word is None:
             word = int.from_bytes(self.memory.read(pc, 4), "little")
-        d = decode_insn(word if word & 3 == 3 else word & 0xFFFF, self.flavour)
+        d = decode_insn(word, self.flavour)
         return d.writes if d is not None and d.latency in (LAT_LOAD, LAT_ELW) else 0
 
     def raise_event(self, line: int, core_mask: int, at: int) -> None:

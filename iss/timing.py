@@ -55,11 +55,11 @@ class Insn:
         self.jalr_rs1 = 0
         self.alu_writes = 0     # the register written through the ALU port (not a load's rd)
 
-    def load_hazard(self, loaded: int) -> bool:
-        """A load of `loaded` right before stalls this instruction: it reads the register,
-        or writes it through the ALU port (CV32E40P controller load_stall: the operands
-        a/b/c, and regfile_waddr_ex == regfile_alu_waddr_id)."""
-        return loaded != 0 and (loaded in self.reads or loaded == self.alu_writes)
+    def hazard_registers(self) -> tuple:
+        """The registers whose load right before stalls this instruction: those it reads,
+        and the one it writes through the ALU port (CV32E40P controller load_stall: the
+        operands a/b/c, and regfile_waddr_ex == regfile_alu_waddr_id). x0 never stalls."""
+        return tuple(r for r in (*self.reads, self.alu_writes) if r)
 
 
 def classify(code: int, flavour: str) -> Insn:
@@ -114,8 +114,8 @@ class StaticTiming:
         values = []
         cost = []
         flags = [0] * (halfwords + 1)
-        # for hardware-loop back-edges (hooks.loop_back_edge_timing): registers each
-        # instruction reads (at its start), and at the end of each load its destination
+        # for hardware-loop back-edges (hooks.loop_back_edge_timing): each instruction's
+        # hazard registers (at its start), and at the end of each load its destination
         # | 0x80 when the static table charged it a load-use stall
         reads = [0] * (halfwords + 1)
         load_end = [0] * (halfwords + 1)
@@ -129,7 +129,7 @@ class StaticTiming:
             else:    # the mid-entry decode falls through only from a 32-bit one at k - 2
                 prev = insns[k - 2] if k >= 2 and not lin[k - 2] and nxts[k - 2] == k else None
             load_use = LOAD_USE_STALL * bool(insn.load and nxt_insn is not None
-                                             and nxt_insn.load_hazard(insn.writes))
+                                             and insn.writes in nxt_insn.hazard_registers())
             jump = JUMP_STALL * insn.jump + JALR_HAZARD_STALL * bool(
                 insn.jalr_rs1 and prev is not None and prev.writes == insn.jalr_rs1)
             row = (load_use, jump, MULH_STALL * insn.mulh, SLOW_CSR_STALL * insn.csr,
@@ -141,9 +141,8 @@ class StaticTiming:
             flags[k] |= ((F_IS32 if insn.length == 4 else 0) | (F_BRANCH if insn.branch else 0)
                          | (F_JUMP if insn.jump else 0) | (0 if lin[k] else F_MID))
             mask = 0
-            for r in (*insn.reads, insn.alu_writes):
-                if r:
-                    mask |= 1 << r
+            for r in insn.hazard_registers():
+                mask |= 1 << r
             reads[k] = mask
             end = k + (insn.length >> 1)
             if end <= halfwords:

@@ -316,4 +316,4 @@ def disasm16(h, pc=0, symbolize=None):
 def expand16(h) -> int | None:
     """The 32-bit instruction a compressed halfword stands for, None if illegal/reserved."""
     entry = _rvc_entry(h)
-    return entry[3](h) if entry and entry[2](h, 0, None) is not None else None
+    return entry[3](h) if entry else None
