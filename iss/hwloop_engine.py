@@ -52,13 +52,17 @@ from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, HW_STARTI, KIND_ALU, KIND_A
                        MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG, OP_ADD, OP_AND, OP_MUL,
                        OP_MULH, OP_MULHSU, OP_OR, OP_SLL, OP_SLT, OP_SLTU, OP_SRA,
                        OP_SRL, OP_SUB, OP_XOR)
-from .native import load8, load16, load32, ptr_from_int, store8, store16, store32
+from .native import load8, load16, load32, load64, ptr_from_int, store8, store16, store32, store64
 
 TB_MAX = 512           # QEMU's TCG_MAX_INSNS: no translation block is longer
 STARTI_WINDOW = 64     # bytes between a starti and the endi it is paired with
 
 # descriptor slots
-D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES, D_SIZE = 0, 1, 2, 3, 4, 8
+D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES, D_SCRATCH, D_SIZE = 0, 1, 2, 3, 4, 5, 8
+# scratch (int64 slots): the memory region of the last access (base, end, host pointer),
+# the 32 registers saved before an iteration (as uint32), then the undo log of its stores
+# (host address, size, old value per store)
+SCR_REGION, SCR_SAVED, SCR_UNDO = 0, 3, 19
 # body columns
 B_START, B_EXIT, B_FIRST, B_NUOPS, B_NSTORES, B_NEXT = range(6)
 B_FIELDS = 6
@@ -192,10 +196,12 @@ class LoopEngine:
             k = (bodies[i][B_EXIT] - base) >> 1
             self.bodies[i, B_NEXT] = self.exits[k]
             self.exits[k] = i + 1
+        most_stores = max([b[B_NSTORES] for b in bodies] + [1])
+        self.scratch = np.zeros(SCR_UNDO + 3 * most_stores, dtype=np.int64)
         self.descriptor = np.zeros(D_SIZE, dtype=np.int64)
-        self.descriptor[[D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES]] = (
+        self.descriptor[[D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES, D_SCRATCH]] = (
             self.bodies.ctypes.data, len(bodies), self.uops.ctypes.data, self.exits.ctypes.data,
-            memory.page_flags.ctypes.data)
+            memory.page_flags.ctypes.data, self.scratch.ctypes.data)
 
     def attach(self, ctx, enabled: bool) -> None:
         ctx[CTX_HWLOOP] = self.descriptor.ctypes.data if enabled and len(self.loops) else 0
@@ -243,8 +249,7 @@ def _rv_op(op, a, b):
 def _find_region(regions_address, nregions, region_address, address, size):
     """Make the region (base, end, host pointer) at `region_address` the memory holding
     [address, address + size); False if none does (a peripheral, unmapped, or across two
-    memories). Arrays go in as addresses: an array passed to a call in the hot path, even
-    on a branch not taken, costs ~10 ns per access in reference counting (measured)."""
+    memories)."""
     regions = carray(ptr_from_int(regions_address), (nregions, 3), np.int64)
     region = carray(ptr_from_int(region_address), 3, np.int64)
     for i in range(nregions):
@@ -254,129 +259,139 @@ def _find_region(regions_address, nregions, region_address, address, size):
     return False
 
 
+# The interpreter works on raw addresses (np.int64), not arrays: numba reference-counts an
+# array handed to an inlined function on every use, and in this loop that was 60 % of the
+# engine's time (measured).
 @njit(inline="always")
-def _host(ctx, region, region_address, pages, address, size, store):
-    """Host pointer of a plain RAM access the engine may do itself, 0 otherwise.
-    region (at region_address): (base, end, host pointer) of the memory the last access
-    hit."""
-    if not (region[0] <= address and address + size <= region[1]):
-        if not _find_region(ctx[CTX_REGIONS], ctx[CTX_NREGIONS], region_address, address, size):
-            return np.int64(0)
-    if store and (pages[address >> PAGE_BITS] & PAGE_CODE or
-                  pages[(address + size - 1) >> PAGE_BITS] & PAGE_CODE):
-        return np.int64(0)        # Unicorn must see it (translated code on that page)
-    return region[2] + (address - region[0])
+def _word(address, index):
+    """The int64 at `index` of the int64 array at `address`."""
+    return np.int64(load64(np.uint64(address + 8 * index)))
 
 
 @njit(inline="always")
-def _iteration(ctx, gpr, region, region_address, pages, uops, first, n, undo_addr, undo_size,
-               undo_old):
-    """One pass over the body; returns False (with the stores it made undone, registers
-    left for the caller to restore) where the normal path must take over."""
-    stores = 0
-    ok = True
-    for u in range(first, first + n):
-        kind = uops[u, U_KIND]
-        if kind == K_OP:
-            rd = uops[u, U_RD]
-            a = np.int64(gpr[uops[u, U_RS1]])
-            b = uops[u, U_IMM] & 0xFFFFFFFF if uops[u, U_MODE] else np.int64(gpr[uops[u, U_RS2]])
-            if rd != 0:
-                gpr[rd] = np.uint32(_rv_op(uops[u, U_OP], a, b))
-        elif kind == K_CALU:
-            rd = uops[u, U_RD]
-            a = np.int64(gpr[uops[u, U_RS1]])
-            b = np.int64(gpr[uops[u, U_RS2]])
-            d = np.int64(gpr[rd])
-            fast = uops[u, U_SIGNED]
-            if fast == 1:
-                v = v_dot(a, b, d, 8, True, True, True)
-            elif fast == 2:
-                v = v_dot(a, b, d, 8, False, False, True)
-            elif fast == 3:
-                v = v_dot(a, b, d, 8, False, True, True)
-            elif fast == 4:
-                v = v_dot(a, b, d, 8, True, True, False)
-            elif fast == 5:
-                v = v_dot(a, b, d, 8, False, False, False)
-            elif fast == 6:
-                v = v_dot(a, b, d, 8, False, True, False)
-            elif fast == 7:
-                v = v_dot(a, b, d, 16, True, True, True)
-            elif fast == 8:
-                v = v_dot(a, b, d, 16, True, True, False)
-            else:
-                v = alu_execute(uops[u, U_OP], a, b, d, uops[u, U_IMM], uops[u, U_IMM2])
-            if rd != 0:
-                gpr[rd] = np.uint32(v & 0xFFFFFFFF)
-        elif kind == K_LOAD or kind == K_STORE:
-            mode = uops[u, U_MODE]
-            size = uops[u, U_SIZE]
-            rs1 = uops[u, U_RS1]
-            base = np.int64(gpr[rs1])
-            if mode == MEM_NONE:
-                address = (base + uops[u, U_IMM]) & 0xFFFFFFFF
-                if address & (size - 1):        # misaligned plain access: Unicorn's business
-                    ok = False
-                    break
-            elif mode == MEM_REGREG:
-                address = (base + np.int64(gpr[uops[u, U_RS3]])) & 0xFFFFFFFF
-            else:
-                address = base
-            if mode == MEM_POSTINC_IMM:
-                new_base = base + uops[u, U_IMM]
-            else:
-                new_base = base + np.int64(gpr[uops[u, U_RS3]])
-            host = _host(ctx, region, region_address, pages, address, size, kind == K_STORE)
-            if host == 0:
-                ok = False
-                break
-            h = np.uint64(host)
-            if kind == K_LOAD:
-                if size == 1:
-                    value = np.int64(load8(h))
-                    if uops[u, U_SIGNED]:
-                        value = (value ^ 0x80) - 0x80
-                elif size == 2:
-                    value = np.int64(load16(h))
-                    if uops[u, U_SIGNED]:
-                        value = (value ^ 0x8000) - 0x8000
+def _reg(gpr, r):
+    return np.int64(load32(np.uint64(gpr + 4 * r)))
+
+
+@njit(inline="always")
+def _set_reg(gpr, r, value):
+    if r != 0:
+        store32(np.uint64(gpr + 4 * r), np.uint64(value & 0xFFFFFFFF))
+
+
+@njit(inline="always")
+def _load(host, size, signed):
+    h = np.uint64(host)
+    if size == 1:
+        value = np.int64(load8(h))
+        return (value ^ 0x80) - 0x80 if signed else value
+    if size == 2:
+        value = np.int64(load16(h))
+        return (value ^ 0x8000) - 0x8000 if signed else value
+    return np.int64(load32(h))
+
+
+@njit(inline="always")
+def _store(host, size, value):
+    h, v = np.uint64(host), np.uint64(value & 0xFFFFFFFF)
+    if size == 1:
+        store8(h, v)
+    elif size == 2:
+        store16(h, v)
+    else:
+        store32(h, v)
+
+
+@njit(inline="always")
+def _iterate(gpr, pages, uops, first, n, iterations, scratch, regions, nregions):
+    """Up to `iterations` passes over the body (micro-op rows first .. first + n of the table
+    at `uops`) on the register file at `gpr`; returns how many ran. An iteration that meets
+    something the normal path must do is undone (its stores, then the registers)."""
+    region, saved, undo = scratch + 8 * SCR_REGION, scratch + 8 * SCR_SAVED, scratch + 8 * SCR_UNDO
+    region_base, region_end, region_host = np.int64(0), np.int64(0), np.int64(0)
+    done = 0
+    while done < iterations:
+        for r in range(32):
+            store32(np.uint64(saved + 4 * r), load32(np.uint64(gpr + 4 * r)))
+        stores = 0
+        ok = True
+        for u in range(first, first + n):
+            row = uops + 8 * U_FIELDS * u
+            kind = _word(row, U_KIND)
+            if kind == K_OP:
+                a = _reg(gpr, _word(row, U_RS1))
+                b = _word(row, U_IMM) & 0xFFFFFFFF if _word(row, U_MODE) else _reg(gpr, _word(row, U_RS2))
+                _set_reg(gpr, _word(row, U_RD), _rv_op(_word(row, U_OP), a, b))
+            elif kind == K_CALU:
+                rd = _word(row, U_RD)
+                a, b, d = _reg(gpr, _word(row, U_RS1)), _reg(gpr, _word(row, U_RS2)), _reg(gpr, rd)
+                fast = _word(row, U_SIGNED)
+                if fast == 1:
+                    v = v_dot(a, b, d, 8, True, True, True)
+                elif fast == 2:
+                    v = v_dot(a, b, d, 8, False, False, True)
+                elif fast == 3:
+                    v = v_dot(a, b, d, 8, False, True, True)
+                elif fast == 4:
+                    v = v_dot(a, b, d, 8, True, True, False)
+                elif fast == 5:
+                    v = v_dot(a, b, d, 8, False, False, False)
+                elif fast == 6:
+                    v = v_dot(a, b, d, 8, False, True, False)
+                elif fast == 7:
+                    v = v_dot(a, b, d, 16, True, True, True)
+                elif fast == 8:
+                    v = v_dot(a, b, d, 16, True, True, False)
                 else:
-                    value = np.int64(load32(h))
-                if mode == MEM_POSTINC_IMM or mode == MEM_POSTINC_REG:
-                    if rs1 != 0:
-                        gpr[rs1] = np.uint32(new_base & 0xFFFFFFFF)
-                rd = uops[u, U_RD]
-                if rd != 0:                     # loaded data wins when rd == rs1
-                    gpr[rd] = np.uint32(value & 0xFFFFFFFF)
-            else:
-                value = np.uint64(gpr[uops[u, U_RS2]])
-                undo_addr[stores] = host
-                undo_size[stores] = size
-                if size == 1:
-                    undo_old[stores] = np.int64(load8(h))
-                    store8(h, value)
-                elif size == 2:
-                    undo_old[stores] = np.int64(load16(h))
-                    store16(h, value)
+                    v = alu_execute(_word(row, U_OP), a, b, d, _word(row, U_IMM), _word(row, U_IMM2))
+                _set_reg(gpr, rd, v)
+            elif kind == K_LOAD or kind == K_STORE:
+                mode, size, rs1 = _word(row, U_MODE), _word(row, U_SIZE), _word(row, U_RS1)
+                base = _reg(gpr, rs1)
+                if mode == MEM_NONE:
+                    address = (base + _word(row, U_IMM)) & 0xFFFFFFFF
+                    if address & (size - 1):        # misaligned plain access: Unicorn's business
+                        ok = False
+                        break
+                elif mode == MEM_REGREG:
+                    address = (base + _reg(gpr, _word(row, U_RS3))) & 0xFFFFFFFF
                 else:
-                    undo_old[stores] = np.int64(load32(h))
-                    store32(h, value)
-                stores += 1
-                if mode == MEM_POSTINC_IMM or mode == MEM_POSTINC_REG:
-                    if rs1 != 0:
-                        gpr[rs1] = np.uint32(new_base & 0xFFFFFFFF)
-    if not ok:
-        for s in range(stores - 1, -1, -1):
-            h = np.uint64(undo_addr[s])
-            old = np.uint64(undo_old[s])
-            if undo_size[s] == 1:
-                store8(h, old)
-            elif undo_size[s] == 2:
-                store16(h, old)
-            else:
-                store32(h, old)
-    return ok
+                    address = base
+                if not (region_base <= address and address + size <= region_end):
+                    if not _find_region(regions, nregions, region, address, size):
+                        ok = False                  # a peripheral or unmapped: the normal path's
+                        break
+                    region_base, region_end = _word(region, 0), _word(region, 1)
+                    region_host = _word(region, 2)
+                host = region_host + (address - region_base)
+                if kind == K_LOAD:
+                    value = _load(host, size, _word(row, U_SIGNED))
+                else:
+                    if (load8(np.uint64(pages + (address >> PAGE_BITS))) & PAGE_CODE or
+                            load8(np.uint64(pages + ((address + size - 1) >> PAGE_BITS))) & PAGE_CODE):
+                        ok = False                  # Unicorn must see it (code on that page)
+                        break
+                    entry = undo + 24 * stores
+                    store64(np.uint64(entry), np.uint64(host))
+                    store64(np.uint64(entry + 8), np.uint64(size))
+                    store64(np.uint64(entry + 16), np.uint64(_load(host, size, False)))
+                    _store(host, size, _reg(gpr, _word(row, U_RS2)))
+                    stores += 1
+                if mode == MEM_POSTINC_IMM:
+                    _set_reg(gpr, rs1, base + _word(row, U_IMM))
+                elif mode == MEM_POSTINC_REG:
+                    _set_reg(gpr, rs1, base + _reg(gpr, _word(row, U_RS3)))
+                if kind == K_LOAD:
+                    _set_reg(gpr, _word(row, U_RD), value)   # loaded data wins when rd == rs1
+        if not ok:
+            for s in range(stores - 1, -1, -1):
+                entry = undo + 24 * s
+                _store(_word(entry, 0), _word(entry, 1), _word(entry, 2))
+            for r in range(32):
+                store32(np.uint64(gpr + 4 * r), load32(np.uint64(saved + 4 * r)))
+            break
+        done += 1
+    return done
 
 
 @njit(inline="always")
@@ -410,9 +425,6 @@ def _run(ctx, exit_address):
                                            np.uint8)[(start - base) >> 1] != 0:
         return                  # the block hook's spin yields see every round of it
     first, n = bodies[b, B_FIRST], bodies[b, B_NUOPS]
-    uops = carray(ptr_from_int(desc[D_UOPS]), (first + n, U_FIELDS), np.int64)
-    pages = carray(ptr_from_int(desc[D_PAGES]), 1 << (32 - PAGE_BITS), np.uint8)
-    gpr = carray(ptr_from_int(ctx[CTX_GPR]), 32, np.uint32)
     instructions = count_instructions(ctx, start, exit_address)
     cycles = static_cycles(ctx, start, exit_address)
     # the back-edge's load-use correction, from the hooks' own rule (then undone)
@@ -420,29 +432,14 @@ def _run(ctx, exit_address):
     loop_back_edge_timing(ctx, exit_address, start)
     delta = ctx[CTX_CYCLES] - c0
     ctx[CTX_CYCLES], ctx[CTX_STALL_LOAD_USE] = c0, s0
-    nstores = max(bodies[b, B_NSTORES], 1)
-    undo_addr = np.empty(nstores, np.int64)
-    undo_size = np.empty(nstores, np.int64)
-    undo_old = np.empty(nstores, np.int64)
     # iteration j (from 0) runs here iff the normal path would run it whole: every block
     # the block hook sees in it passes the instruction limit (none is longer than
     # TB_MAX) and starts before the cycle limit (the last starts before its end)
     by_limit = (ctx[CTX_LIMIT] - TB_MAX - instructions - ctx[CTX_INSTRET]) // instructions + 1
     by_cycles = (ctx[CTX_CYCLE_LIMIT] - cycles - ctx[CTX_CYCLES]) // (cycles + delta) + 1
     iterations = min(ctx[slot + 3] - 1, by_limit, by_cycles)
-    saved = np.empty(32, np.uint32)
-    region = np.zeros(3, np.int64)
-    region_address = region.ctypes.data
-    done = 0
-    while done < iterations:
-        for r in range(32):
-            saved[r] = gpr[r]
-        if not _iteration(ctx, gpr, region, region_address, pages, uops, first, n, undo_addr,
-                          undo_size, undo_old):
-            for r in range(32):
-                gpr[r] = saved[r]
-            break
-        done += 1
+    done = _iterate(ctx[CTX_GPR], desc[D_PAGES], desc[D_UOPS], first, n, iterations,
+                    desc[D_SCRATCH], ctx[CTX_REGIONS], ctx[CTX_NREGIONS])
     if done > 0:
         ctx[CTX_INSTRET] += done * instructions
         ctx[CTX_CYCLES] += done * (cycles + delta)

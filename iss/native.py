@@ -73,8 +73,8 @@ def _store(bits):
     return store
 
 
-load8, load16, load32 = _load(8), _load(16), _load(32)
-store8, store16, store32 = _store(8), _store(16), _store(32)
+load8, load16, load32, load64 = _load(8), _load(16), _load(32), _load(64)
+store8, store16, store32, store64 = _store(8), _store(16), _store(32), _store(64)
 
 
 @intrinsic

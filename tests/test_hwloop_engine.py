@@ -84,6 +84,43 @@ def test_isa_hwloop_blocks_identical(tmp_path, flavour):
         assert_same(elf, 1, max_instructions=limit, isa=flavour)
 
 
+def test_iteration_stopped_by_a_peripheral_is_undone_and_run_once(tmp_path):
+    """An iteration that reaches a peripheral after a store is undone (the store, then the
+    registers) and left to the normal path: each iteration increments a counter in memory,
+    so one run twice would show. Iteration 5 of 8 loads from a peripheral (SoC control
+    CORESTATUS, reads 0); the engine runs iterations 1-4 and 6 (the first and the last are
+    the normal path's, and the 5th is rolled back)."""
+    body = """
+    la a1, counter
+    la a6, table
+    .word {setupi:#010x}
+    cv.lw t1, (a6), 4
+    lw t0, 0(a1)
+    addi t0, t0, 1
+    sw t0, 0(a1)
+    lw a4, 0(t1)
+    add a2, a2, a4
+    lw a3, 0(a1)""".format(setupi=xe.cv_lp("setupi", 0, value=8, offset=4 + 6 * 4))
+    data = """
+    .data
+    .balign 4
+values: .word 1, 2, 4, 8, 16, 32, 64, 128
+table: .word values, values+4, values+8, values+12, values+16, 0x1A1040C0, values+24, values+28
+counter: .word 0
+"""
+    elf = xe.build(tmp_path, "rollback", xe.delta_program([body]) + data, "corev")
+    for cores in (1, 8):
+        _, ran = assert_same(elf, cores, isa="corev")
+        sim = Simulator(elf, output=io.StringIO(), cores=cores, isa="corev")
+        assert sim.run().stop.reason == "exit"
+        deltas, regs = xe.read_block_results(sim, 1)
+        assert regs[0]["a3"] == 8, "the counter: each iteration once"
+        assert regs[0]["a2"] == 255 - 32, "the peripheral reads 0 in iteration 5"
+        assert deltas[0] == 2 + 2 + 1 + 8 * 6 + 1
+        if ran is not None:                 # main runs on core 0 only
+            assert ran == 5
+
+
 def test_switch_in_help():
     import subprocess
     import sys
