@@ -88,12 +88,14 @@ def _parser() -> argparse.ArgumentParser:
                           "= one hook per loop, faster when the hot loops are plain RV32 code; "
                           "auto (default) = span, then split after 5 M instructions if the "
                           "code run so far favours it (docs/unicorn-notes.md)")
-    run.add_argument("--xpulp-engine", default="on", choices=("on", "off"),
+    run.add_argument("--xpulp-engine", default="on", choices=("on", "interpret", "off"),
                      help="run hardware-loop bodies of SIMD / dot-product / plain code in the "
                           "native loop engine after their first iteration (speed only: the "
-                          "same output, counts, cycles, stalls and events; default on); off "
-                          "to compare. Not used with breakpoints, watchpoints, --profile, "
-                          "--itrace or --timing accurate")
+                          "same output, counts, cycles, stalls and events; default on). on: "
+                          "bodies that have run 2 M instructions are compiled to native code "
+                          "(LLVM, ~30 ms each, once per process); interpret: never compiled; "
+                          "off: no engine, to compare. Not used with breakpoints, watchpoints, "
+                          "--profile, --itrace or --timing accurate")
     run.add_argument("--translate", default="on", choices=("on", "off"),
                      help="run the scalar custom instructions (post-increment and register-"
                           "offset loads/stores, beqimm/bneimm, extends, sle) as plain RV32 "
@@ -263,7 +265,8 @@ def _cmd_run(args) -> int:
         sim = Simulator(args.firmware, args.platform, isa=args.isa, cores=args.cores,
                         timing=args.timing, output=output,
                         itrace=itrace[0] if itrace else None, code_hooks=args.code_hooks,
-                        xpulp_engine=args.xpulp_engine == "on", translate=args.translate == "on")
+                        xpulp_engine=args.xpulp_engine != "off",
+                        compile_loops=args.xpulp_engine == "on", translate=args.translate == "on")
         profile = args.profile or args.profile_lines is not None
         if profile:
             from .profile import enable

@@ -55,7 +55,7 @@ class CustomCode:
         self.loop_csr_info = loop_base | (HWLOOP_CSR_WRITABLE[self.flavour] << 12)
         exits = self._scan(sim.image)
         # hardware-loop bodies decoded for the loop engine (iss/hwloop_engine.py)
-        self.engine = LoopEngine(self, sim.timing)
+        self.engine = LoopEngine(self, sim.timing, getattr(sim, "compile_loops", True))
         # sites entered through the translated code (iss/shadow.py): address -> word
         self.translated: dict[int, int] = {}
         self._entered_sites: dict[int, int] = {}       # address -> its actions entry

@@ -29,6 +29,10 @@ address --, a misaligned plain access, a store to a code page), the iteration is
 the engine did not exist. Not used for spin loops (iss/spin.py), nor with breakpoints, watchpoints, --profile, --itrace,
 Unicorn's exact counting mode (no CTX_LIMIT) or --timing accurate (per-access TCDM
 timing); `iss run --xpulp-engine off` turns it off.
+
+A body that has run COMPILE_THRESHOLD instructions here is compiled to native code at the
+next scheduler slice end (iss/loop_compiler.py, same contract as `_iterate`); its
+iterations then run ~4x faster. `--xpulp-engine interpret` never compiles.
 """
 from __future__ import annotations
 
@@ -52,20 +56,25 @@ from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, HW_STARTI, KIND_ALU, KIND_A
                        MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG, OP_ADD, OP_AND, OP_MUL,
                        OP_MULH, OP_MULHSU, OP_OR, OP_SLL, OP_SLT, OP_SLTU, OP_SRA,
                        OP_SRL, OP_SUB, OP_XOR)
-from .native import load8, load16, load32, load64, ptr_from_int, store8, store16, store32, store64
+from .native import (call_loop_body, load8, load16, load32, load64, ptr_from_int, store8, store16,
+                     store32, store64)
 
 TB_MAX = 512           # QEMU's TCG_MAX_INSNS: no translation block is longer
 STARTI_WINDOW = 64     # bytes between a starti and the endi it is paired with
 
 # descriptor slots
-D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES, D_SCRATCH, D_SIZE = 0, 1, 2, 3, 4, 5, 8
+D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES, D_SCRATCH, D_HOT, D_THRESHOLD, D_SIZE = range(9)
 # scratch (int64 slots): the memory region of the last access (base, end, host pointer),
 # the 32 registers saved before an iteration (as uint32), then the undo log of its stores
 # (host address, size, old value per store)
 SCR_REGION, SCR_SAVED, SCR_UNDO = 0, 3, 19
 # body columns
-B_START, B_EXIT, B_FIRST, B_NUOPS, B_NSTORES, B_NEXT = range(6)
-B_FIELDS = 6
+# B_RUN: instructions the engine ran in the body; B_NATIVE: its compiled code (0: not
+# compiled, -1: the compiler does not do it; iss/loop_compiler.py)
+B_START, B_EXIT, B_FIRST, B_NUOPS, B_NSTORES, B_NEXT, B_RUN, B_NATIVE = range(8)
+B_FIELDS = 8
+COMPILE_THRESHOLD = 2_000_000   # instructions run interpreted before a body is compiled
+
 # micro-op columns
 U_KIND, U_OP, U_RD, U_RS1, U_RS2, U_RS3, U_IMM, U_IMM2, U_SIZE, U_SIGNED, U_MODE = range(11)
 U_FIELDS = 11
@@ -79,6 +88,12 @@ K_NOP, K_CALU, K_LOAD, K_STORE, K_OP = range(5)
 FAST_DOTS = (("v.sdotsp", 8), ("v.sdotup", 8), ("v.sdotusp", 8), ("v.dotsp", 8),
              ("v.dotup", 8), ("v.dotusp", 8), ("v.sdotsp", 16), ("v.dotsp", 16))
 _FAST_CODE = {op_id(name, w): i + 1 for i, (name, w) in enumerate(FAST_DOTS)}
+
+
+def dot_flags(name: str) -> tuple[bool, bool, bool]:
+    """(rs1 lanes signed, rs2 lanes signed, accumulates into rD) of a dot product."""
+    lanes = name.split("dot")[1]                # sp, up or usp
+    return lanes == "sp", lanes in ("sp", "usp"), name.startswith("v.sdot")
 
 
 def _row(kind, op=0, rd=0, rs1=0, rs2=0, rs3=0, imm=0, imm2=0, size=0, signed=0, mode=0):
@@ -164,7 +179,7 @@ def _candidates(custom) -> list[tuple[int, int]]:
 class LoopEngine:
     """The decoded bodies of one firmware image and the descriptor the harts point to."""
 
-    def __init__(self, custom, timing):
+    def __init__(self, custom, timing, compile_loops: bool = True):
         memory = custom.sim.memory
 
         def read_original(pc, size):
@@ -186,7 +201,7 @@ class LoopEngine:
             if rows is None:
                 continue
             stores = sum(1 for r in rows if r[U_KIND] == K_STORE)
-            bodies.append([start, exit_address, len(uops), len(rows), stores, 0])
+            bodies.append([start, exit_address, len(uops), len(rows), stores, 0, 0, 0])
             uops.extend(rows)
         self.loops = [(b[B_START], b[B_EXIT]) for b in bodies]
         self.bodies = np.array(bodies or [[0] * B_FIELDS], dtype=np.int64).reshape(-1, B_FIELDS)
@@ -199,9 +214,39 @@ class LoopEngine:
         most_stores = max([b[B_NSTORES] for b in bodies] + [1])
         self.scratch = np.zeros(SCR_UNDO + 3 * most_stores, dtype=np.int64)
         self.descriptor = np.zeros(D_SIZE, dtype=np.int64)
-        self.descriptor[[D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES, D_SCRATCH]] = (
+        self.descriptor[[D_BODIES, D_NBODIES, D_UOPS, D_EXITS, D_PAGES, D_SCRATCH, D_THRESHOLD]] = (
             self.bodies.ctypes.data, len(bodies), self.uops.ctypes.data, self.exits.ctypes.data,
-            memory.page_flags.ctypes.data, self.scratch.ctypes.data)
+            memory.page_flags.ctypes.data, self.scratch.ctypes.data,
+            COMPILE_THRESHOLD if compile_loops else NO_LIMIT)
+        if compile_loops:                       # bodies an earlier simulator compiled
+            for i in range(len(bodies)):
+                self.bodies[i, B_NATIVE] = self._native(i, compile=False)
+
+    @property
+    def hot(self) -> bool:
+        """A body has run long enough interpreted to be compiled (compile_hot)."""
+        return bool(self.descriptor[D_HOT])
+
+    def compile_hot(self) -> None:
+        """Compile the bodies that have run COMPILE_THRESHOLD instructions interpreted."""
+        self.descriptor[D_HOT] = 0
+        for i in range(len(self.loops)):
+            if self.bodies[i, B_NATIVE] == 0 and self.bodies[i, B_RUN] >= self.descriptor[D_THRESHOLD]:
+                self.compile(i)
+
+    def compile_all(self) -> None:
+        """Compile every body now (tests: the compiled code on every loop)."""
+        for i in range(len(self.loops)):
+            if self.bodies[i, B_NATIVE] == 0:
+                self.compile(i)
+
+    def compile(self, i: int) -> None:
+        self.bodies[i, B_NATIVE] = self._native(i, compile=True)
+
+    def _native(self, i: int, compile: bool) -> int:
+        from .loop_compiler import native_body     # llvmlite's binding only when needed
+        first, n = self.bodies[i, B_FIRST], self.bodies[i, B_NUOPS]
+        return native_body(self.uops[first:first + n], compile)
 
     def attach(self, ctx, enabled: bool) -> None:
         ctx[CTX_HWLOOP] = self.descriptor.ctypes.data if enabled and len(self.loops) else 0
@@ -438,8 +483,16 @@ def _run(ctx, exit_address):
     by_limit = (ctx[CTX_LIMIT] - TB_MAX - instructions - ctx[CTX_INSTRET]) // instructions + 1
     by_cycles = (ctx[CTX_CYCLE_LIMIT] - cycles - ctx[CTX_CYCLES]) // (cycles + delta) + 1
     iterations = min(ctx[slot + 3] - 1, by_limit, by_cycles)
-    done = _iterate(ctx[CTX_GPR], desc[D_PAGES], desc[D_UOPS], first, n, iterations,
-                    desc[D_SCRATCH], ctx[CTX_REGIONS], ctx[CTX_NREGIONS])
+    native = bodies[b, B_NATIVE]
+    if native > 0:
+        done = call_loop_body(native, ctx[CTX_GPR], iterations, desc[D_SCRATCH],
+                              ctx[CTX_REGIONS], ctx[CTX_NREGIONS], desc[D_PAGES])
+    else:
+        done = _iterate(ctx[CTX_GPR], desc[D_PAGES], desc[D_UOPS], first, n, iterations,
+                        desc[D_SCRATCH], ctx[CTX_REGIONS], ctx[CTX_NREGIONS])
+        bodies[b, B_RUN] += done * n
+        if native == 0 and bodies[b, B_RUN] >= desc[D_THRESHOLD]:
+            desc[D_HOT] = 1                   # compiled at the next slice end
     if done > 0:
         ctx[CTX_INSTRET] += done * instructions
         ctx[CTX_CYCLES] += done * (cycles + delta)

@@ -51,6 +51,17 @@ def call_uc(typingctx, fn, uc):
     return types.int32(types.uint64, types.uint64), codegen
 
 
+@intrinsic
+def call_loop_body(typingctx, fn, gpr, iterations, scratch, regions, nregions, pages):
+    """Call a compiled hardware-loop body (iss/loop_compiler.py) by address."""
+    def codegen(context, builder, signature, args):
+        fnty = ir.FunctionType(_I64, [_I64] * 6)
+        f = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(f, list(args[1:]))
+    return types.int64(types.int64, types.int64, types.int64, types.int64, types.int64,
+                       types.int64, types.int64), codegen
+
+
 def _load(bits):
     @intrinsic
     def load(typingctx, address):

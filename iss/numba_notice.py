@@ -25,16 +25,21 @@ MESSAGE = (f"iss: compiling native hooks (first run only, ~{COMPILE_SECONDS} s o
            f"machine, varies by machine)...")
 
 
+# numba functions compiled later, in under a second, when first needed: not announced
+# (the loop compiler's two helpers, at the first hot hardware loop)
+LAZY = ("loop_compiler.py",)
+
+
 def numba_sources() -> list[Path]:
     """The simulator's sources with numba functions cached on disk, all compiled when the
     simulator loads (the code, block and trap hooks are cfuncs, compiled at import with
     everything they call). The plugins' kernels (plugins/*_kernels.py) are compiled at an
-    accelerator's first job, in about 2 s: not announced."""
+    accelerator's first job, in about 2 s: not announced; nor LAZY."""
     here = Path(__file__).resolve()
     found = []
     for path in sorted(here.parent.rglob("*.py")):
         try:
-            if path != here and "cache=True" in path.read_text(errors="replace"):
+            if path != here and path.name not in LAZY and "cache=True" in path.read_text(errors="replace"):
                 found.append(path)
         except OSError:
             continue

@@ -211,6 +211,8 @@ class Scheduler:
                 deferred, self._deferred_stop = self._deferred_stop, None
                 return deferred
             self.observers.notify("slice", hart, stop)
+            if self.custom.engine.hot:
+                self.custom.engine.compile_hot()    # hot loop bodies to native code
             if sampling and self.instructions >= AUTO_SAMPLE:
                 self.custom.settle_layout()
                 if stop.reason == "limit":

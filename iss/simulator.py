@@ -53,7 +53,7 @@ class Simulator(Scheduler):
     def __init__(self, firmware, platform: Platform | str | None = None, output=None,
                  isa: str = "auto", cores: int | None = None, timing: str = "fast",
                  itrace=None, code_hooks: str = "auto", xpulp_engine: bool = True,
-                 translate: bool = True):
+                 translate: bool = True, compile_loops: bool = True):
         self.platform = platform if isinstance(platform, Platform) else load_platform(platform)
         cores = self.platform.cores if cores is None else cores
         if not 1 <= cores <= 16:
@@ -77,6 +77,8 @@ class Simulator(Scheduler):
         self.spin_loops = spin_loop_starts(bytes(code), self.flavour)
         # hardware-loop bodies run by the loop engine (iss/hwloop_engine.py); off: compare
         self.xpulp_engine = bool(xpulp_engine)
+        # and its hot bodies compiled to native code (iss/loop_compiler.py); off: interpreted
+        self.compile_loops = bool(compile_loops)
         # custom instructions translated into plain RV32 (iss/shadow.py): not with an
         # instruction trace or accurate timing, which look at every original instruction
         self.custom = CustomCode(self, code_hooks, translate=translate and itrace is None

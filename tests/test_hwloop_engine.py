@@ -16,7 +16,7 @@ import pytest
 import test_xpulp_engine as xe
 
 from iss.hart_state import CTX_GPR
-from iss.hwloop_engine import CTX_HWLOOP_RUN
+from iss.hwloop_engine import B_NATIVE, CTX_HWLOOP_RUN
 from iss.simulator import Simulator
 
 APPS = ["xpulp_selftest", "kernels_selftest", "bench_matmul_xpulp", "matmul_parallel"]
@@ -25,9 +25,19 @@ SEED = 15
 LIMITS = 20
 
 
+MODES = ("interpret", "compiled")     # the engine's two ways to run a body
+
+
 def fingerprint(elf, engine, cores=1, max_instructions=None, isa="auto"):
+    """engine: None (off), "interpret" (never compiled) or "compiled" (every body
+    compiled before the run, iss/loop_compiler.py)."""
     out = io.StringIO()
-    sim = Simulator(elf, output=out, cores=cores, isa=isa, xpulp_engine=engine)
+    sim = Simulator(elf, output=out, cores=cores, isa=isa, xpulp_engine=engine is not None,
+                    compile_loops=engine == "compiled")
+    if engine == "compiled":
+        sim.custom.engine.compile_all()
+        engine = sim.custom.engine
+        assert all(engine.bodies[:len(engine.loops), B_NATIVE] > 0), "a body was not compiled"
     result = sim.run(max_instructions=max_instructions)
     stats = {k: v for k, v in result.stats.items() if k not in ("wall_seconds", "mips", "energy")}
     stats["energy"] = result.stats.get("energy")
@@ -41,14 +51,22 @@ def fingerprint(elf, engine, cores=1, max_instructions=None, isa="auto"):
 
 
 def assert_same(elf, cores, max_instructions=None, isa="auto", need_engine=False):
-    off, ran_off = fingerprint(elf, False, cores, max_instructions, isa)
-    on, ran_on = fingerprint(elf, True, cores, max_instructions, isa)
+    """The engine off, interpreting and compiled agree; returns (instructions, iterations
+    the engine ran)."""
+    off, ran_off = fingerprint(elf, None, cores, max_instructions, isa)
     assert not ran_off
-    if need_engine and ran_on is not None:
-        assert ran_on > 0, "the engine ran no iteration"
-    for key in off:
-        assert on[key] == off[key], f"{key} differs (limit {max_instructions}, {cores} cores)"
-    return off["stats"]["instructions"], ran_on
+    runs = []
+    for mode in MODES:
+        on, ran_on = fingerprint(elf, mode, cores, max_instructions, isa)
+        if need_engine and ran_on is not None:
+            assert ran_on > 0, "the engine ran no iteration"
+        for key in off:
+            assert on[key] == off[key], \
+                f"{key} differs ({mode}, limit {max_instructions}, {cores} cores)"
+        runs.append(ran_on)
+    if None not in runs:            # (None: a hart without the register file's address)
+        assert runs[0] == runs[1], "the compiled bodies ran other iterations than the interpreter"
+    return off["stats"]["instructions"], runs[0]
 
 
 @pytest.mark.parametrize("cores", [1, 8])
@@ -63,7 +81,7 @@ def test_full_runs_identical(firmware_elf, name, cores):
 def test_instruction_limits_identical(firmware_elf, name, cores):
     """A seeded sweep of --max-instructions stops; most land inside engine-run loops."""
     elf = firmware_elf(name)
-    total, _ = fingerprint(elf, False, cores)
+    total, _ = fingerprint(elf, None, cores)
     total = total["stats"]["instructions"]
     rng = random.Random(f"{SEED}-{name}-{cores}")
     count = LIMITS if total < 5_000_000 else LIMITS // 4     # the long benchmark: fewer
