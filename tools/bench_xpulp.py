@@ -7,8 +7,10 @@ Builds firmware/apps/bench_matmul_xpulp twice (iss cc --isa corev: cv.sdotsp.b, 
 loads, hardware loops; --isa rv32imc: the same algorithm in plain C), runs the XpulpV2 build
 with each code-hook layout (`--code-hooks auto|span|split`, iss/custom_code.py), the plain build
 with the simulator and on raw Unicorn (tools/bench_rv32.py's setup), and prints instructions,
-seconds and simulated MIPS of each; the XpulpV2 build also with the hardware-loop engine off
-(`--xpulp-engine off`, best of 3 runs each, same counts asserted) and the on/off ratio.
+seconds and simulated MIPS of each; the XpulpV2 build also as the process's first run (its hot
+loop body compiled during the run, iss/loop_compiler.py; later runs find it compiled), with
+the hardware-loop engine interpreting only (`--xpulp-engine interpret`) and off
+(`--xpulp-engine off`), best of 3 runs each, same counts asserted, and the ratios to off.
 
 Then plain C (firmware/apps/bench_compute): built the default way (CORE-V) with its custom
 instructions translated (iss/shadow.py, the default) and not, and built --isa rv32imc:
@@ -45,12 +47,12 @@ PROBE_BODY = 12                     # custom instructions per probe loop body
 
 
 def simulate(elf: Path, code_hooks: str = "auto", engine: bool = True, repeat: int = 1,
-             translate: bool = True) -> dict:
+             translate: bool = True, compile_loops: bool = True) -> dict:
     """Best of `repeat` runs (the machine is noisy)."""
     seconds = float("inf")
     for _ in range(repeat):
         sim = Simulator(elf, output=io.StringIO(), code_hooks=code_hooks, xpulp_engine=engine,
-                        translate=translate)
+                        translate=translate, compile_loops=compile_loops)
         t0 = time.perf_counter()
         result = sim.run()
         seconds = min(seconds, time.perf_counter() - t0)
@@ -172,12 +174,20 @@ def main() -> int:
     args = parser.parse_args()
     out = REPO / "firmware" / "build"
     elfs = {isa: build_app(APP, out / isa, isa=isa) for isa in ("corev", "rv32imc")}
-    # the hardware-loop engine (iss/hwloop_engine.py) on (default) and off, interleaved
+    # the first run of this process: the hot loop body is compiled during it (~30 ms,
+    # iss/loop_compiler.py); later runs find it compiled
+    first = simulate(elfs["corev"], "auto", True)
+    # the hardware-loop engine (iss/hwloop_engine.py): on (default: hot bodies compiled),
+    # interpreting only, and off
     engine_on = simulate(elfs["corev"], "auto", True, repeat=3)
+    interpreted = simulate(elfs["corev"], "auto", True, repeat=3, compile_loops=False)
     engine_off = simulate(elfs["corev"], "auto", False, repeat=3)
-    assert (engine_on["instructions"], engine_on["cycles"]) == (engine_off["instructions"],
-                                                                engine_off["cycles"])
+    for other in (first, interpreted, engine_off):
+        assert (engine_on["instructions"], engine_on["cycles"]) == (other["instructions"],
+                                                                    other["cycles"])
     rows = {"iss-corev-auto": engine_on,                          # the default
+            "iss-corev-first-run": first,
+            "iss-corev-interpreted": interpreted,
             "iss-corev-engine-off": engine_off,
             "iss-corev-span": simulate(elfs["corev"], "span"),
             "iss-corev-split": simulate(elfs["corev"], "split"),
@@ -189,7 +199,9 @@ def main() -> int:
                                    "mips": n / raw["seconds"] / 1e6}
     report = {"rows": rows,
               "instruction_ratio": n / rows["iss-corev-auto"]["instructions"],
-              "engine_speedup": engine_on["mips"] / engine_off["mips"]}
+              "engine_speedup": engine_on["mips"] / engine_off["mips"],
+              "first_run_speedup": first["mips"] / engine_off["mips"],
+              "interpreted_speedup": interpreted["mips"] / engine_off["mips"]}
     report["plain_c"] = plain_c(out)
     if not args.skip_probes:
         report["probes"] = probes(out / "probes")
@@ -200,7 +212,9 @@ def main() -> int:
         print(f"{name:22s} {r['instructions']:14,d} {r['seconds']:9.3f} {r['mips']:8.1f}", file=text)
     print(f"instruction-count ratio plain / XpulpV2: {report['instruction_ratio']:.2f}x", file=text)
     print(f"hardware-loop engine on / off (same run, best of 3 each): "
-          f"{report['engine_speedup']:.2f}x", file=text)
+          f"{report['engine_speedup']:.2f}x; first run of the process (compiling) / off: "
+          f"{report['first_run_speedup']:.2f}x; interpreted / off: "
+          f"{report['interpreted_speedup']:.2f}x", file=text)
     print(f"plain C ({PLAIN_C_APP}), simulated Mcycles per second (best of 3):", file=text)
     for name, r in report["plain_c"]["rows"].items():
         print(f"  {name:30s} {r['cycles']:13,d} cycles {r['mcycles_per_second']:8.1f}", file=text)
