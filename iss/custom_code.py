@@ -2,6 +2,8 @@
 and the rare cases executed in Python (MMIO accesses, event loads, dynamic sites)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from unicorn import UC_PROT_EXEC
 
@@ -30,6 +32,15 @@ from .xpulp_exec import (CSR_CYCLE, CSR_CYCLEH, CSR_INSTRET, CSR_INSTRETH, CSR_M
 NOP = 0x00000013
 TRAP = 0x0000000B       # a 32-bit word Unicorn rejects (custom-0): makes emulated CSR accesses trap
                         # (a 16-bit illegal word starting a block gets no block hook: miscounted)
+
+@functools.lru_cache(maxsize=8)
+def _translation(segments, flavour: str, sites, windows) -> tuple[ShadowCode | None, str]:
+    """iss.shadow.translate of an image, once per process (nobody writes a ShadowCode):
+    `sites` as sorted (address, word) pairs, the platform's `windows` as (base, size)."""
+    def unused(lo: int, hi: int) -> bool:      # no memory or peripheral in [lo, hi)
+        return not any(base < hi and lo < base + size for base, size in windows)
+    return translate(list(segments), flavour, dict(sites), unused)
+
 
 class CustomCode:
     def __init__(self, sim, layout: str = "auto", translate: bool = False):
@@ -147,8 +158,11 @@ class CustomCode:
     def _translate(self, sim) -> None:
         """Enter the translatable sites through the shadow code (their words become
         jumps to it); the others stay as they are."""
-        segments = [(seg.address, bytes(seg.data)) for seg in sim.image.segments if seg.executable]
-        shadow, why = translate(segments, self.flavour, self.originals, self._unused)
+        segments = tuple((seg.address, bytes(seg.data)) for seg in sim.image.segments if seg.executable)
+        platform = sim.platform
+        windows = tuple((w.base, w.size) for w in (*platform.memories, *platform.peripherals))
+        shadow, why = _translation(segments, self.flavour, tuple(sorted(self.originals.items())),
+                                   windows)
         if shadow is None:
             self.translation = why
             return
@@ -178,12 +192,6 @@ class CustomCode:
         self.translation = "off"
         for hart in self.harts:
             hart.uc.ctl_flush_tb()
-
-    def _unused(self, lo: int, hi: int) -> bool:
-        """No memory or peripheral of the platform in [lo, hi)."""
-        platform = self.sim.platform
-        return not any(w.base < hi and lo < w.base + w.size
-                       for w in (*platform.memories, *platform.peripherals))
 
     def _static_loop_exit(self, pc: int) -> int | None:
         site = self.actions[(pc - self.base) >> 1] - 1

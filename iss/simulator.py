@@ -29,7 +29,7 @@ from .plugin import build_peripherals
 from .spin import spin_loop_starts
 from .scheduler import QUANTUM_CYCLES, SLICE_SECONDS, Scheduler
 from .stats import hart_stats, run_stats
-from .timing import StaticTiming
+from .timing import static_timing
 
 TIMING_MODES = ("fast", "accurate")
 
@@ -73,7 +73,7 @@ class Simulator(Scheduler):
         mem = self.memory
         # from the original words: the custom-instruction scan patches some of them next
         code = mem.read(mem.code_base, mem.code_end - mem.code_base)
-        self.timing = StaticTiming(code, mem.code_base, self.flavour)
+        self.timing = static_timing(code, mem.code_base, self.flavour)
         self.spin_loops = spin_loop_starts(bytes(code), self.flavour)
         # hardware-loop bodies run by the loop engine (iss/hwloop_engine.py); off: compare
         self.xpulp_engine = bool(xpulp_engine)

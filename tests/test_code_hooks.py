@@ -198,3 +198,38 @@ def test_cli_code_hooks_flag(firmware_elf):
     r = subprocess.run([sys.executable, "-m", "iss.cli", "run", "--code-hooks", "bogus", str(elf)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "invalid choice" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_register_file_found_through_the_last_path(monkeypatch):
+    """After one search, the next engines' register files are found where the first was
+    (two reads): the same addresses a full search finds, with no search."""
+    from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
+    from unicorn.riscv_const import UC_RISCV_REG_X5
+
+    from iss import regfile
+    engines = [Uc(UC_ARCH_RISCV, UC_MODE_RISCV32) for _ in range(4)]
+    monkeypatch.setattr(regfile, "_gpr_path", None)
+    searched = []
+    for uc in engines:                        # a full search for each
+        regfile._gpr_path = None
+        searched.append(regfile.locate_gpr(uc))
+    assert None not in searched and len(set(searched)) == len(engines)
+    searches = []
+    real_search = regfile._search
+    monkeypatch.setattr(regfile, "_search", lambda *a: searches.append(1) or real_search(*a))
+    assert [regfile.locate_gpr(uc) for uc in engines] == searched
+    assert not searches, "the known path was not used"
+    for uc, address in zip(engines, searched, strict=True):     # it is the register file
+        uc.reg_write(UC_RISCV_REG_X5, 0x5A5A1234)
+        with open("/proc/self/mem", "rb") as mem:
+            mem.seek(address + 5 * 4)
+            assert int.from_bytes(mem.read(4), "little") == 0x5A5A1234
+
+
+def test_static_tables_and_translation_built_once_per_image(firmware_elf):
+    """Simulators of one firmware share its timing tables and its translated code; another
+    firmware gets its own."""
+    elf, other = firmware_elf("bench_compute"), firmware_elf("hello")
+    a, b, c = (Simulator(e, output=io.StringIO()) for e in (elf, elf, other))
+    assert a.timing is b.timing and a.timing is not c.timing
+    assert a.custom.shadow is not None and a.custom.shadow is b.custom.shadow
