@@ -24,6 +24,8 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 import functools
+import logging
+import threading
 
 from numba import cfunc, njit, types
 
@@ -36,7 +38,8 @@ from .isa.spec import (MEM_NONE, MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG, O
                        OP_MUL, OP_MULH, OP_MULHSU, OP_MULHU, OP_OR, OP_SLL, OP_SLT, OP_SLTU,
                        OP_SRA, OP_SRL, OP_SUB, OP_XOR)
 
-I1, I8, I16, I32, I64 = (ir.IntType(n) for n in (1, 8, 16, 32, 64))
+log = logging.getLogger(__name__)
+I8, I16, I32, I64 = (ir.IntType(n) for n in (8, 16, 32, 64))
 WIDTH = {1: I8, 2: I16, 4: I32}
 
 
@@ -282,18 +285,27 @@ class _BodyBuilder:
 _compiled: dict[bytes, tuple[object, int]] = {}
 
 
+_lock = threading.Lock()        # LLVM's global context: one compile at a time (sweep threads)
+
+
 def native_body(rows, compile: bool = True) -> int:
     """Address of a body's native code (its micro-op rows), compiled once per process; -1
-    if the compiler does not do the body; 0 if it is not compiled and `compile` is False."""
+    if the compiler does not do the body (or failed: the body stays interpreted, with a
+    warning); 0 if it is not compiled and `compile` is False."""
     key = rows.tobytes()
-    if key not in _compiled:
-        if not compile:
-            return 0
-        try:
-            _compiled[key] = _compile(rows)
-        except Unsupported:
-            _compiled[key] = (None, -1)
-    return _compiled[key][1]
+    with _lock:
+        if key not in _compiled:
+            if not compile:
+                return 0
+            try:
+                _compiled[key] = _compile(rows)
+            except Unsupported:
+                _compiled[key] = (None, -1)
+            except Exception as e:            # LLVM refused it: slower, still exact
+                log.warning("a hardware-loop body could not be compiled, it stays "
+                            "interpreted (%s: %s)", type(e).__name__, e)
+                _compiled[key] = (None, -1)
+        return _compiled[key][1]
 
 
 def _compile(rows):

@@ -132,3 +132,16 @@ def test_compiled_bodies_match_the_interpreter():
 def test_compiled_once_per_process():
     rows = np.array([engine._row(K_OP, 0, 10, 10, 0, imm=1, mode=1)], dtype=np.int64)
     assert native_body(rows) == native_body(rows.copy()) > 0
+
+
+def test_a_failed_compile_leaves_the_body_interpreted(monkeypatch, caplog):
+    """LLVM refusing a body is not the simulation's end: it stays interpreted, warned."""
+    import iss.loop_compiler as compiler
+
+    def broken(rows):
+        raise RuntimeError("LLVM says no")
+    monkeypatch.setattr(compiler, "_compile", broken)
+    rows = np.array([engine._row(K_OP, 0, 11, 11, 0, imm=3, mode=1)], dtype=np.int64)
+    with caplog.at_level("WARNING", logger="iss"):
+        assert native_body(rows) == -1
+    assert "stays interpreted" in caplog.text
