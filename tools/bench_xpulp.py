@@ -12,6 +12,9 @@ loop body compiled during the run, iss/loop_compiler.py; later runs find it comp
 the hardware-loop engine interpreting only (`--xpulp-engine interpret`) and off
 (`--xpulp-engine off`), best of 3 runs each, same counts asserted, and the ratios to off.
 
+Then the 8-core kernels (matmul_parallel, the paper's bottleneck in its `cores` mapping): MIPS
+with the loop engine on, interpreting and off.
+
 Then plain C (firmware/apps/bench_compute): built the default way (CORE-V) with its custom
 instructions translated (iss/shadow.py, the default) and not, and built --isa rv32imc:
 simulated cycles per wall second and their ratios (interleaved, best of 3 each).
@@ -64,6 +67,35 @@ def simulate(elf: Path, code_hooks: str = "auto", engine: bool = True, repeat: i
 
 
 PLAIN_C_APP = "bench_compute"      # int32 matmul + CRC-32 in plain C, no custom code by hand
+
+
+ENGINE_MODES = (("on", True, True), ("interpreted", True, False), ("off", False, False))
+
+
+def cluster_kernels(out: Path) -> dict:
+    """The 8-core XpulpV2 kernels: matmul_parallel and the paper's bottleneck in its `cores`
+    mapping (experiments/paper/bottleneck.py), MIPS with the loop engine on (hot bodies
+    compiled), interpreting and off, interleaved, best of 3 each, counts asserted equal."""
+    from iss_experiments.paper import bottleneck as bn
+    kernels = {"matmul_parallel": (build_app("matmul_parallel", out / "corev", isa="corev"), None),
+               "bottleneck-cores": (bn.build("cores"), bn.platform())}
+    report = {}
+    for name, (elf, platform) in kernels.items():
+        rows = {}
+        for _ in range(3):
+            for mode, engine, compiled in ENGINE_MODES:
+                sim = Simulator(elf, platform=platform, output=io.StringIO(), cores=8,
+                                xpulp_engine=engine, compile_loops=compiled)
+                t0 = time.perf_counter()
+                result = sim.run()
+                seconds = time.perf_counter() - t0
+                if mode not in rows or seconds < rows[mode]["seconds"]:
+                    rows[mode] = {"instructions": result.stats["instructions"],
+                                  "cycles": result.stats["cycles"], "seconds": seconds,
+                                  "mips": result.stats["instructions"] / seconds / 1e6}
+        assert len({(r["instructions"], r["cycles"]) for r in rows.values()}) == 1, rows
+        report[name] = {"rows": rows, "on_vs_off": rows["on"]["mips"] / rows["off"]["mips"]}
+    return report
 
 
 def plain_c(out: Path) -> dict:
@@ -203,6 +235,7 @@ def main() -> int:
               "first_run_speedup": first["mips"] / engine_off["mips"],
               "interpreted_speedup": interpreted["mips"] / engine_off["mips"]}
     report["plain_c"] = plain_c(out)
+    report["cluster"] = cluster_kernels(out)
     if not args.skip_probes:
         report["probes"] = probes(out / "probes")
         report["ceiling"] = ceiling(report["probes"])
@@ -220,6 +253,11 @@ def main() -> int:
         print(f"  {name:30s} {r['cycles']:13,d} cycles {r['mcycles_per_second']:8.1f}", file=text)
     for name, value in report["plain_c"]["ratios"].items():
         print(f"  {name}: {value:.2f}", file=text)
+    print("8 cores, MIPS with the loop engine on / interpreting / off (best of 3):", file=text)
+    for name, r in report["cluster"].items():
+        mips = " / ".join(f"{r['rows'][mode]['mips']:.1f}" for mode, _, _ in ENGINE_MODES)
+        print(f"  {name:18s} {r['rows']['on']['instructions']:13,d} instructions  {mips}"
+              f"  (on / off {r['on_vs_off']:.2f}x)", file=text)
     if "probes" in report:
         p, c = report["probes"], report["ceiling"]
         print("where the time goes (ns):", file=text)
