@@ -56,8 +56,8 @@ from .isa.spec import (HW_ENDI, HW_SETUP, HW_SETUPI, HW_STARTI, KIND_ALU, KIND_A
                        MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG, OP_ADD, OP_AND, OP_MUL,
                        OP_MULH, OP_MULHSU, OP_OR, OP_SLL, OP_SLT, OP_SLTU, OP_SRA,
                        OP_SRL, OP_SUB, OP_XOR)
-from .native import (call_loop_body, load8, load16, load32, load64, ptr_from_int, store8, store16,
-                     store32, store64)
+from .native import (call_loop_body, load32, load64, load8, load_sized, ptr_from_int, store32,
+                     store64, store_sized)
 
 TB_MAX = 512           # QEMU's TCG_MAX_INSNS: no translation block is longer
 STARTI_WINDOW = 64     # bytes between a starti and the endi it is paired with
@@ -325,29 +325,6 @@ def _set_reg(gpr, r, value):
 
 
 @njit(inline="always")
-def _load(host, size, signed):
-    h = np.uint64(host)
-    if size == 1:
-        value = np.int64(load8(h))
-        return (value ^ 0x80) - 0x80 if signed else value
-    if size == 2:
-        value = np.int64(load16(h))
-        return (value ^ 0x8000) - 0x8000 if signed else value
-    return np.int64(load32(h))
-
-
-@njit(inline="always")
-def _store(host, size, value):
-    h, v = np.uint64(host), np.uint64(value & 0xFFFFFFFF)
-    if size == 1:
-        store8(h, v)
-    elif size == 2:
-        store16(h, v)
-    else:
-        store32(h, v)
-
-
-@njit(inline="always")
 def _iterate(gpr, pages, uops, first, n, iterations, scratch, regions, nregions):
     """Up to `iterations` passes over the body (micro-op rows first .. first + n of the table
     at `uops`) on the register file at `gpr`; returns how many ran. An iteration that meets
@@ -410,7 +387,7 @@ def _iterate(gpr, pages, uops, first, n, iterations, scratch, regions, nregions)
                     region_host = _word(region, 2)
                 host = region_host + (address - region_base)
                 if kind == K_LOAD:
-                    value = _load(host, size, _word(row, U_SIGNED))
+                    value = load_sized(host, size, _word(row, U_SIGNED))
                 else:
                     if (load8(np.uint64(pages + (address >> PAGE_BITS))) & PAGE_CODE or
                             load8(np.uint64(pages + ((address + size - 1) >> PAGE_BITS))) & PAGE_CODE):
@@ -419,8 +396,8 @@ def _iterate(gpr, pages, uops, first, n, iterations, scratch, regions, nregions)
                     entry = undo + 24 * stores
                     store64(np.uint64(entry), np.uint64(host))
                     store64(np.uint64(entry + 8), np.uint64(size))
-                    store64(np.uint64(entry + 16), np.uint64(_load(host, size, False)))
-                    _store(host, size, _reg(gpr, _word(row, U_RS2)))
+                    store64(np.uint64(entry + 16), np.uint64(load_sized(host, size, False)))
+                    store_sized(host, size, _reg(gpr, _word(row, U_RS2)))
                     stores += 1
                 if mode == MEM_POSTINC_IMM:
                     _set_reg(gpr, rs1, base + _word(row, U_IMM))
@@ -431,7 +408,7 @@ def _iterate(gpr, pages, uops, first, n, iterations, scratch, regions, nregions)
         if not ok:
             for s in range(stores - 1, -1, -1):
                 entry = undo + 24 * s
-                _store(_word(entry, 0), _word(entry, 1), _word(entry, 2))
+                store_sized(_word(entry, 0), _word(entry, 1), _word(entry, 2))
             for r in range(32):
                 store32(np.uint64(gpr + 4 * r), load32(np.uint64(saved + 4 * r)))
             break

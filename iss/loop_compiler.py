@@ -33,7 +33,7 @@ from .code_tables import PAGE_BITS, PAGE_CODE
 from .hwloop_engine import (FAST_DOTS, K_CALU, K_LOAD, K_OP, K_STORE, U_IMM, U_IMM2, U_KIND,
                             U_MODE, U_OP, U_RD, U_RS1, U_RS2, U_RS3, U_SIGNED, U_SIZE,
                             SOURCE_TAG, _find_region, dot_flags)
-from .isa.semantics import alu_execute
+from .isa.semantics import alu_execute  # noqa: F401  (called by name from _alu_address's cfunc)
 from .isa.spec import (MEM_NONE, MEM_POSTINC_IMM, MEM_POSTINC_REG, MEM_REGREG, OP_ADD, OP_AND,
                        OP_MUL, OP_MULH, OP_MULHSU, OP_MULHU, OP_OR, OP_SLL, OP_SLT, OP_SLTU,
                        OP_SRA, OP_SRL, OP_SUB, OP_XOR)
@@ -212,18 +212,21 @@ class _BodyBuilder:
         fast = int(row[U_SIGNED])
         if fast in DOTS:                    # the dot products inline, 32-bit wrap-around
             width, signed_a, signed_x, accumulate = DOTS[fast]
-            lane_type = ir.IntType(width)
             total = d if accumulate else _const(0)
             for lane in range(32 // width):
-                def lane_value(v, signed):
-                    part = b.trunc(b.lshr(v, _const(lane * width)), lane_type)
-                    return b.sext(part, I32) if signed else b.zext(part, I32)
-                total = b.add(total, b.mul(lane_value(a, signed_a), lane_value(x, signed_x)))
+                total = b.add(total, b.mul(self._lane(a, lane, width, signed_a),
+                                           self._lane(x, lane, width, signed_x)))
             return total
         alu = _function(b, _alu_address(), I64, 6)      # alu_execute, built on first need
         args = [_const(int(row[U_OP]), I64), b.zext(a, I64), b.zext(x, I64), b.zext(d, I64),
                 _const(int(row[U_IMM]), I64), _const(int(row[U_IMM2]), I64)]
         return b.trunc(b.call(alu, args), I32)
+
+    def _lane(self, value, lane: int, width: int, signed: bool):
+        """Lane `lane` of `width` bits of a 32-bit value, extended to 32 bits."""
+        b = self.b
+        part = b.trunc(b.lshr(value, _const(lane * width)), ir.IntType(width))
+        return b.sext(part, I32) if signed else b.zext(part, I32)
 
     def _memory(self, j, row):
         b = self.b

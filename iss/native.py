@@ -6,8 +6,9 @@ and cast to LLVM function pointers here (our measurement: the pointers' cfuncs c
 """
 import ctypes
 
+import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.extending import intrinsic
 from unicorn.unicorn_py3.unicorn import uclib
 
@@ -94,3 +95,29 @@ def ptr_to_int(typingctx, pointer):
     def codegen(context, builder, signature, args):
         return builder.ptrtoint(args[0], _I64)
     return types.uint64(types.voidptr), codegen
+
+
+@njit(inline="always")
+def load_sized(host, size, signed):
+    """The 1-, 2- or 4-byte value at host address `host`, sign-extended when `signed`
+    (without a data-dependent branch)."""
+    h = np.uint64(host)
+    if size == 1:
+        value = np.int64(load8(h))
+        return (value ^ 0x80) - 0x80 if signed else value
+    if size == 2:
+        value = np.int64(load16(h))
+        return (value ^ 0x8000) - 0x8000 if signed else value
+    return np.int64(load32(h))
+
+
+@njit(inline="always")
+def store_sized(host, size, value):
+    """Store the low 1, 2 or 4 bytes of `value` at host address `host`."""
+    h, v = np.uint64(host), np.uint64(value & 0xFFFFFFFF)
+    if size == 1:
+        store8(h, v)
+    elif size == 2:
+        store16(h, v)
+    else:
+        store32(h, v)

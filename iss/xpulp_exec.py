@@ -29,8 +29,8 @@ from .isa.semantics import alu_execute
 from .isa.spec import (BR_EQ, HW_COUNT, HW_COUNTI, HW_END, HW_ENDI, HW_SETUP, HW_SETUPI, HW_START,
                        HW_STARTI, KIND_ALU, KIND_BRANCH_IMM, KIND_HWLOOP, KIND_LOAD, KIND_STORE,
                        MEM_POSTINC_IMM, MEM_REGREG)
-from .native import (call_reg_access, call_uc, load8, load16, load32, ptr_from_int, store8,
-                     store16, store32)
+from .native import (call_reg_access, call_uc, load16, load32, load_sized, ptr_from_int, store8,
+                     store16, store32, store_sized)
 
 KIND_CSR = 16          # engine-local kind: a CSR access the simulator emulates
 KIND_PYTHON = 17       # executed by Python (ELW, ...): the hook stops the engine
@@ -219,29 +219,13 @@ def _memory(ctx, pc, site, sites):
         return False
     if ctx[CTX_BANKS] != 0:
         memory_access_timing(ctx, address, size)
-    h = np.uint64(host)
     if kind == KIND_LOAD:
-        if size == 1:   # sign extension without a data-dependent branch
-            value = np.int64(load8(h))
-            if sites[site, S_SIGNED]:
-                value = (value ^ 0x80) - 0x80
-        elif size == 2:
-            value = np.int64(load16(h))
-            if sites[site, S_SIGNED]:
-                value = (value ^ 0x8000) - 0x8000
-        else:
-            value = np.int64(load32(h))
+        value = load_sized(host, size, sites[site, S_SIGNED])
         if mode != MEM_REGREG:
             _write_reg(ctx, sites[site, S_RS1], new_base)
         _write_reg(ctx, sites[site, S_RD], value)   # loaded data wins when rd == rs1
     else:
-        value = np.uint64(_read_reg(ctx, sites[site, S_RS2]) & 0xFFFFFFFF)
-        if size == 1:
-            store8(h, value)
-        elif size == 2:
-            store16(h, value)
-        else:
-            store32(h, value)
+        store_sized(host, size, _read_reg(ctx, sites[site, S_RS2]))
         if mode != MEM_REGREG:
             _write_reg(ctx, sites[site, S_RS1], new_base)
     return True

@@ -87,7 +87,7 @@ class Machine:
         self.gpr[9] = rng.choice((0, 4, -4 & 0xFFFFFFFF, 8, 2))
         self.ram = [np.frombuffer(rng.randbytes(size), dtype=np.uint8).copy() for _, size in RAM]
         self.regions = np.array([[base, size, buf.ctypes.data] for (base, size), buf
-                                 in zip(RAM, self.ram)], dtype=np.int64)
+                                 in zip(RAM, self.ram, strict=True)], dtype=np.int64)
         self.pages = np.zeros(1 << (32 - PAGE_BITS), dtype=np.uint8)
         self.pages[CODE_PAGE >> PAGE_BITS] = PAGE_CODE
         self.scratch = np.zeros(SCR_UNDO + 3 * 64, dtype=np.int64)
@@ -97,7 +97,7 @@ class Machine:
         other.gpr, other.pages, other.scratch = self.gpr.copy(), self.pages, self.scratch.copy()
         other.ram = [buf.copy() for buf in self.ram]
         other.regions = np.array([[base, size, buf.ctypes.data] for (base, size), buf
-                                  in zip(RAM, other.ram)], dtype=np.int64)
+                                  in zip(RAM, other.ram, strict=True)], dtype=np.int64)
         return other
 
     def state(self):
