@@ -2,12 +2,13 @@
 
 The loop engine (iss/hwloop_engine.py) interprets a body's micro-op rows, ~5 ns per
 instruction: every operand is a register-file load and every result a store. A body that
-has run long enough in the engine (`LoopEngine.compile_threshold` instructions) is compiled
+has run long enough in the engine (`hwloop_engine.COMPILE_THRESHOLD` instructions) is compiled
 here into one straight-line function per body, with the registers it uses held in
 machine registers for the whole call; the engine then calls it instead of interpreting.
 
 The function has the contract of `hwloop_engine._iterate`, which stays the reference:
-`body(gpr, iterations, scratch, regions, nregions, pages) -> iterations run`, each
+`body(gpr, iterations, scratch, regions, nregions, pages) -> iterations run` (scratch is
+the interpreter's and unused here: the saved registers and undo log live on the stack), each
 iteration run whole or undone (its stores in reverse order, then the registers) where it
 meets what the engine leaves to the normal path: an access outside RAM (the region table,
 `_find_region`), a misaligned plain access, a store to a page holding code. Operations
@@ -20,13 +21,12 @@ depend on it: tests/test_hwloop_engine.py runs every case compiled and interpret
 """
 from __future__ import annotations
 
-import llvmlite.binding as llvm
-from llvmlite import ir
-
 import functools
 import logging
 import threading
 
+import llvmlite.binding as llvm
+from llvmlite import ir
 from numba import cfunc, njit, types
 
 from .code_tables import PAGE_BITS, PAGE_CODE
@@ -60,9 +60,9 @@ def _tagged_cfunc(signature, name: str) -> int:
     """Address of a cfunc calling `name`, cached under a name carrying the engine's source
     hash (numba's cache checks only this file, and the callees live in others)."""
     tagged = f"{name}_{SOURCE_TAG}"
-    source = f"def {tagged}(*args):\n    return {name}(*args)\n"
-    exec(compile(source.replace("*args", ", ".join(f"a{i}" for i in range(len(signature.args)))),
-                 __file__, "exec"), globals())
+    args = ", ".join(f"a{i}" for i in range(len(signature.args)))
+    exec(compile(f"def {tagged}({args}):\n    return {name}({args})\n", __file__, "exec"),
+         globals())
     return cfunc(signature, cache=True)(globals()[tagged]).address
 
 
